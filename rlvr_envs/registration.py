@@ -1,0 +1,19 @@
+"""Registration of every rlvr env with Gymnasium; one line per env."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+
+# id -> (entry point, one-line description). `rlvr list` prints this table.
+ENVS: dict[str, tuple[str, str]] = {
+    "rlvr/Math-v0": ("rlvr_envs.envs.math.env:MathEnv",
+                     "Math word and symbolic problems; typed answer checking with sympy"),
+}
+ENV_IDS = tuple(ENVS)
+
+
+def register_envs() -> None:
+    """Register every env under `rlvr/` (idempotent)."""
+    for env_id, (entry_point, _) in ENVS.items():
+        if env_id not in gym.registry:
+            gym.register(id=env_id, entry_point=entry_point, disable_env_checker=False)
