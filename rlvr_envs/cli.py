@@ -67,9 +67,11 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .core.audit import run_audit
     from tqdm import tqdm
+
     import rlvr_envs  # noqa: F401
+
+    from .core.audit import run_audit
     bar = tqdm(total=None, desc=f"audit {args.env}", unit="case", disable=args.json)
 
     def progress(i: int, n: int) -> None:
@@ -94,6 +96,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(episodes=args.episodes, seed=args.seed)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from agents.bench import bench_main
+    return bench_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rlvr", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -115,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--episodes", type=int, default=2)
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(fn=cmd_demo)
+    from agents.bench import add_bench_arguments
+    bench = sub.add_parser("bench", help="benchmark an agent on every env: table, JSON, plot")
+    add_bench_arguments(bench)
+    bench.set_defaults(fn=cmd_bench)
     return p
 
 

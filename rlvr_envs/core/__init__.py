@@ -3,7 +3,15 @@
 from .curriculum import AdaptiveCurriculum
 from .env import MultiTurnTextEnv, Turn, render_transcript
 from .spaces import UnicodeText
-from .tasks import ProceduralSource, RecordSource, Task, TaskSource, item_rng, public_task_info, read_records
+from .tasks import (
+    ProceduralSource,
+    RecordSource,
+    Task,
+    TaskSource,
+    item_rng,
+    public_task_info,
+    read_records,
+)
 from .verdict import Verdict
 
 __all__ = [

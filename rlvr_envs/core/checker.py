@@ -146,7 +146,7 @@ def check_rlvr_env(env: gym.Env, *, seeds: Sequence[int] = (0, 1, 2),
     if check_oracle and _has_oracle(base):
         for seed in seeds:
             env.reset(seed=seed)
-            for step in range(base.max_turns):
+            for _step in range(base.max_turns):
                 obs, reward, terminated, truncated, info = env.step(base.oracle_action())
                 if terminated or truncated:
                     break

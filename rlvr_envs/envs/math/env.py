@@ -1,0 +1,169 @@
+"""rlvr/Math-v0: math problems with typed, hedge-proof answer checking."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ...core import MultiTurnTextEnv, Task, TaskSource, Turn, Verdict
+
+ANSWER_INSTRUCTION = "Put your final answer in \\boxed{}."
+
+
+class MathEnv(MultiTurnTextEnv):
+    """Math problems whose final answer is checked by a typed verifier.
+
+    ## Description
+    Each episode is one problem: procedurally generated (15 families over integers,
+    fractions, decimals, radicals, expressions, equations, solution sets, tuples, intervals,
+    matrices and multiple choice, each with difficulty levels) or loaded from data (GSM8K,
+    MATH/MATH-500 or generic `{question, answer}` records). The agent answers in free text;
+    its final answer (the last `\\boxed{}`) is extracted, parsed and compared with the gold
+    answer by type. After a wrong answer the env may allow further attempts.
+
+    ## Action Space
+    `UnicodeText(max_action_chars)`: the whole assistant message, any Unicode text.
+    Longer messages are refused unread (the attempt is used up).
+
+    ## Observation Space
+    `UnicodeText`: the problem on reset; after a wrong attempt (with `max_attempts > 1`),
+    feedback saying the answer was wrong (and why, for a missing or hedged answer).
+
+    ## Rewards
+    On the step that ends the episode: `attempt_rewards[k]` for a correct answer on
+    attempt `k+1` (default 1.0, 0.5, 0.25, ...), else 0. `info["verdict"]["reward_breakdown"]`
+    holds `correct` (1 or 0) and `attempt_penalty` (the negative difference for later
+    attempts). Intermediate steps give 0.
+
+    ## Starting State
+    `reset(seed=s)` draws a task from the seeded task source; `options={"task_id": id}`
+    replays a task, `options={"difficulty": d}` draws at level `d`, `options={"task": {...}}`
+    plays a task given as a record.
+
+    ## Episode End
+    Terminated on a correct answer or when the last attempt was wrong; `truncated` never
+    occurs before the attempts run out (`max_turns == max_attempts`).
+
+    ## Arguments
+    | kwarg | type | default | meaning |
+    |---|---|---|---|
+    | `tasks` | list / path / Dataset / hub name | None | your tasks (schema in docs/envs/math.md); None: procedural |
+    | `tasks_split` | str | "train" | split when `tasks` is a DatasetDict or a hub name |
+    | `task_seed` | int | 0 | seed of the procedural generators |
+    | `families` | list[str] | None | procedural families to draw from (None: all) |
+    | `family_weights` | dict[str, float] | None | sampling weights of families |
+    | `difficulty` | int | None | fixed level (None: any level, or the curriculum's) |
+    | `curriculum` | AdaptiveCurriculum / bool | None | adaptive difficulty (True: default settings) |
+    | `max_attempts` | int | 1 | answers allowed per episode |
+    | `attempt_rewards` | list[float] | 1, 0.5, 0.25, ... | reward for solving on attempt k |
+    | `verify_timeout` | float | 3.0 | seconds one verification may take |
+    | `system_prompt` | str | see class | system message ("" for none) |
+    | `max_action_chars` | int | 32768 | longest accepted message |
+
+    ## Verification
+    `rlvr_envs.envs.math.verify.verify_math(task, response)`: see docs/verifiers/math.md for
+    the answer contract, the comparison per type, and what it is known not to catch
+    (answers in words, unit conversions, reasoning that reaches the right answer by luck).
+
+    ## Vectorized environment
+    `gym.make_vec("rlvr/Math-v0", num_envs=n, vectorization_mode="sync")`; observations come
+    as tuples of strings. Verification runs in a bounded worker process, so async vector
+    envs work too.
+
+    ## Version History
+    * v0: initial release.
+    """
+
+    domain = "math"
+    default_system_prompt = (
+        "You are a careful mathematician. Reason step by step, then give exactly one final "
+        "answer in \\boxed{}."
+    )
+
+    def __init__(self, *, max_attempts: int = 1, attempt_rewards: Sequence[float] | None = None,
+                 families: Sequence[str] | None = None,
+                 family_weights: Mapping[str, float] | None = None,
+                 verify_timeout: float = 3.0, **kwargs: Any) -> None:
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
+        self.max_attempts = int(max_attempts)
+        if attempt_rewards is None:
+            attempt_rewards = [0.5**k for k in range(self.max_attempts)]
+        self.attempt_rewards = [float(r) for r in attempt_rewards]
+        if len(self.attempt_rewards) < self.max_attempts:
+            raise ValueError(f"attempt_rewards has {len(self.attempt_rewards)} entries; "
+                             f"need one per attempt ({self.max_attempts})")
+        self.families = list(families) if families is not None else None
+        self.family_weights = dict(family_weights) if family_weights else None
+        self.verify_timeout = float(verify_timeout)
+        kwargs.setdefault("max_turns", self.max_attempts)
+        super().__init__(**kwargs)
+
+    def make_task_source(self, seed: int) -> TaskSource:
+        from .families import make_math_source
+        return make_math_source(seed=seed, families=self.families, weights=self.family_weights)
+
+    def normalize_record(self, record: Mapping[str, Any]) -> Task:
+        from .loaders import normalize_math_record
+        return normalize_math_record(record)
+
+    def initial_observation(self, task: Task) -> str:
+        text = str(task["question"]).strip()
+        if task.get("choices"):
+            options = "\n".join(f"({chr(65 + i)}) {_as_math(c)}"
+                                 for i, c in enumerate(task["choices"]))
+            text += f"\n\n{options}\n\nAnswer with the letter of the correct option."
+        return f"{text}\n\n{ANSWER_INSTRUCTION}"
+
+    def respond(self, action: str) -> Turn:
+        from .verify import verify_math
+        verdict = verify_math(self.task, action, timeout=self.verify_timeout)
+        attempt = self.turn  # 1-based: the base class counted this message already
+        if verdict.passed:
+            return Turn("Correct.", terminated=True,
+                        verdict=_rename_outcome(verdict).scaled(self.attempt_rewards[attempt - 1]))
+        if attempt >= self.max_attempts:
+            return Turn(f"Incorrect: {verdict.reason}.", terminated=True,
+                        verdict=_rename_outcome(verdict))
+        left = self.max_attempts - attempt
+        return Turn(f"That is not correct ({_feedback(verdict)}). You have {left} more "
+                    f"attempt{'s' if left > 1 else ''}. {ANSWER_INSTRUCTION}")
+
+    def on_turn_limit(self) -> Verdict:
+        return Verdict(False, 0.0, f"no correct answer in {self.max_turns} turns",
+                       {"correct": 0.0})
+
+    def oracle_action(self) -> str:
+        assert self.task is not None, "call reset() first"
+        return f"The answer is as follows.\n\n\\boxed{{{self.task['answer']}}}"
+
+    @staticmethod
+    def audit_verdict(case: Mapping[str, Any]) -> Verdict:
+        """Verdict for one audit-corpus case (`gold`, `response`, optional type/choices)."""
+        from .verify import verify_math
+        task = {"answer": case["gold"], "answer_type": case.get("answer_type"),
+                "choices": case.get("choices")}
+        return verify_math(task, case["response"])
+
+
+def _as_math(choice: object) -> str:
+    """An option as it should read: LaTeX wrapped in `$...$`, plain words as they are."""
+    text = str(choice)
+    return f"${text}$" if any(c in text for c in "\\^_{") and "$" not in text else text
+
+
+def _rename_outcome(verdict: Verdict) -> Verdict:
+    """The verifier's breakdown, guaranteed to name its component `correct`."""
+    if set(verdict.reward_breakdown) == {"correct"}:
+        return verdict
+    return Verdict(verdict.passed, verdict.reward, verdict.reason,
+                   {"correct": verdict.reward}, verdict.details, verdict.infra_error)
+
+
+def _feedback(verdict: Verdict) -> str:
+    """What to tell the agent after a wrong attempt: the reason when it is about the
+    format (no answer, hedging), never anything derived from the gold answer."""
+    reason = verdict.reason
+    if reason.startswith(("no final answer", "hedged", "verification timed out")):
+        return reason
+    return "wrong answer"
