@@ -31,6 +31,9 @@ class Turn:
     conversation after the assistant's message; by default one user message holding
     `observation` (tool-using envs append `role: "tool"` messages instead).
     `verdict` is set when the episode ends; the step's reward is `verdict.reward` then.
+    `assistant_tool_calls` (OpenAI `tool_calls` entries), when set, go on the assistant
+    message just appended, whose content becomes `assistant_content` (the text outside the
+    calls, so a chat template does not render the calls twice).
     """
 
     observation: str
@@ -39,6 +42,8 @@ class Turn:
     reward: float = 0.0
     messages: list[dict[str, Any]] | None = None
     extra_info: dict[str, Any] = field(default_factory=dict)
+    assistant_tool_calls: list[dict[str, Any]] | None = None
+    assistant_content: str | None = None
 
 
 class MultiTurnTextEnv(gym.Env[str, str]):
@@ -178,6 +183,10 @@ class MultiTurnTextEnv(gym.Env[str, str]):
         else:
             self._messages.append({"role": "assistant", "content": action})
             turn = self.respond(action)
+            if turn.assistant_tool_calls:
+                self._messages[-1]["tool_calls"] = turn.assistant_tool_calls
+            if turn.assistant_content is not None:
+                self._messages[-1]["content"] = turn.assistant_content
         terminated = bool(turn.terminated)
         truncated = False
         verdict = turn.verdict
