@@ -1,0 +1,526 @@
+"""Compare a predicted `Answer` with the gold `Answer`, by the gold's type.
+
+The gold decides what the answer must be (asymmetric on purpose):
+
+- number: exact when both sides are exact (rationals compare as fractions, radicals/pi/e
+  numerically at 40 digits with relative tolerance 1e-20, i.e. equal up to rounding noise);
+  when either side was written as a decimal the tolerance is relative 1e-6. Tolerance is
+  always *relative*, so `1/2^99` vs `1/2^98` differ. A gold decimal with >= 3 significant
+  digits (a rounded value) also accepts an answer that rounds to it at that precision, if
+  the answer is at least as precise. `x = 5` and chains `a = b = 5` are accepted for gold 5
+  (last value decides; a chain with different constants is a hedge). Percent: `25\\%`,
+  `0.25` and (for a percentage gold) `25` are equal. Degrees: `90^\\circ`, `90`, `\\pi/2`.
+  Units: ignored unless both sides carry different units.
+- expression: numeric probing at random points (40-digit evalf), `simplify(a-b)==0` when
+  probing is inconclusive.
+- equation: `L1-R1 = k (L2-R2)` for a nonzero constant k (probing).
+- set: order-insensitive, duplicates ignored; tuple: ordered; interval: endpoints and
+  open/closed ends, unions order-insensitive; an inequality answer counts for an interval
+  gold only in solved form (variable alone); matrix: shape and elements; mcq: letter.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from .parse import Answer, Interval
+
+__all__ = ["Outcome", "compare", "decimal_places", "fractions_close", "values_equal"]
+
+REL_TOL_DECIMAL = 1e-6
+REL_TOL_EXACT = 1e-20
+_PREC = 40
+_PROBES = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Whether the answer matches, and a reason a human can read."""
+
+    passed: bool
+    reason: str
+
+
+def decimal_places(text: str) -> int | None:
+    """Decimal places of a plain decimal literal like `3.140` (3), else None."""
+    m = re.fullmatch(r"\s*[-+]?\d*\.(\d+)\s*", text)
+    return len(m.group(1)) if m else None
+
+
+def _round_places(x: Fraction, places: int) -> Fraction:
+    q = 10**places
+    return Fraction(math.floor(x * q + Fraction(1, 2)), q)  # half up, not banker's
+
+
+def fractions_close(g: Fraction, a: Fraction, *, gold_places: int | None = None,
+                    gold_decimal: bool = False, ans_places: int | None = None,
+                    ans_decimal: bool = False) -> bool:
+    """Rational comparison shared by the in-process fast path and the sympy path.
+
+    - equal values are equal;
+    - a plain decimal gold with d decimal places (`3.14`) is a rounded value: an answer at
+      least that precise that rounds (half up) to it is accepted (`3.14159`), a less precise
+      one is not (`3.1`);
+    - another gold written with decimals (`1.5\\times 10^{-8}`) accepts relative 1e-6;
+    - an exact gold needs the exact value (`0.333` is not 1/3).
+    """
+    if g == a:
+        return True
+    if gold_places is not None:
+        if ans_decimal and (ans_places is None or ans_places < gold_places):
+            return False
+        return _round_places(a, gold_places) == g
+    if gold_decimal and ans_decimal:
+        return abs(g - a) <= Fraction(REL_TOL_DECIMAL) * max(abs(g), abs(a))
+    return False
+
+
+def _to_fraction(e: Any) -> Fraction | None:
+    if isinstance(e, sympy.Rational):
+        return Fraction(int(e.p), int(e.q))
+    return None
+
+
+def _finite_number(e: Any) -> Any:
+    v = sympy.N(e, _PREC)
+    if not v.is_number or v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return None
+    return v
+
+
+def values_equal(g: Any, a: Any, *, gold_places: int | None = None, gold_decimal: bool = False,
+                 ans_places: int | None = None, ans_decimal: bool = False) -> bool:
+    """Two sympy values (numbers or expressions) are equal (see module docstring)."""
+    if g == a:
+        return True
+    if g.is_infinite or a.is_infinite or g.has(sympy.zoo, sympy.nan) or a.has(sympy.zoo,
+                                                                               sympy.nan):
+        return False
+    gf, af = _to_fraction(g), _to_fraction(a)
+    if gf is not None and af is not None:
+        return fractions_close(gf, af, gold_places=gold_places, gold_decimal=gold_decimal,
+                               ans_places=ans_places, ans_decimal=ans_decimal)
+    syms = g.free_symbols | a.free_symbols
+    if not syms:
+        return _numbers_equal(g, a, gold_places=gold_places, gold_decimal=gold_decimal,
+                              ans_places=ans_places, ans_decimal=ans_decimal)
+    return _expressions_equal(g, a, syms, approx=gold_decimal and ans_decimal)
+
+
+def _numbers_equal(g: Any, a: Any, *, gold_places: int | None, gold_decimal: bool,
+                   ans_places: int | None, ans_decimal: bool) -> bool:
+    gv, av = _finite_number(g), _finite_number(a)
+    if gv is None or av is None:
+        return False
+    diff = abs(gv - av)
+    scale = max(abs(gv), abs(av))
+    if scale == 0:
+        return True
+    if diff <= REL_TOL_EXACT * scale:
+        if diff == 0 or not (ans_decimal and not gold_decimal):
+            return True
+    if gold_places is not None and av.is_real and gv.is_real:
+        # Gold written rounded (e.g. 3.14); an exact answer (pi) rounds to it.
+        if ans_decimal and (ans_places is None or ans_places < gold_places):
+            return False
+        g_fr = Fraction(str(sympy.Float(gv, _PREC)))
+        a_fr = Fraction(str(sympy.Float(av, _PREC)))
+        return _round_places(a_fr, gold_places) == _round_places(g_fr, gold_places)
+    if gold_decimal and ans_decimal:
+        return bool(diff <= REL_TOL_DECIMAL * scale)
+    if not ans_decimal and diff < scale * sympy.Float(1e-30) and diff != 0:
+        # Tiny nonzero difference between exact forms: numeric noise or real? Ask sympy.
+        return bool(sympy.simplify(g - a) == 0)
+    return bool(diff <= REL_TOL_EXACT * scale and not ans_decimal)
+
+
+def _probe_points(syms: set[Any], seed: str) -> list[dict[Any, Any]]:
+    rng = random.Random(seed)  # deterministic per expression pair: same inputs, same verdict
+    ordered = sorted(syms, key=str)
+    return [{s: sympy.Rational(rng.randint(1500, 29000), 10000) for s in ordered}
+            for _ in range(_PROBES)]
+
+
+def _expressions_equal(g: Any, a: Any, syms: set[Any], *, approx: bool) -> bool:
+    tol = REL_TOL_DECIMAL if approx else 1e-12
+    agreed = 0
+    for point in _probe_points(syms, f"{g}|{a}"):
+        try:
+            gv = g.evalf(_PREC, subs=point)
+            av = a.evalf(_PREC, subs=point)
+        except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+            continue
+        if not (gv.is_number and av.is_number) or gv.has(sympy.zoo, sympy.nan) or av.has(
+                sympy.zoo, sympy.nan):
+            continue
+        scale = max(abs(gv), abs(av), sympy.Float(1e-30))
+        if abs(gv - av) > tol * scale:
+            return False
+        agreed += 1
+    if agreed >= 3:
+        return True
+    try:
+        return bool(sympy.simplify(g - a) == 0)
+    except (TypeError, ValueError, NotImplementedError, AttributeError):
+        return False
+
+
+def _equations_equivalent(g_sides: list[Any], a_sides: list[Any]) -> bool:
+    """`L1 - R1` and `L2 - R2` are nonzero constant multiples of each other."""
+    dg = sympy.Add(g_sides[0], -g_sides[-1])
+    da = sympy.Add(a_sides[0], -a_sides[-1])
+    syms = dg.free_symbols | da.free_symbols
+    if not syms:
+        return bool(dg == 0) == bool(da == 0)
+    ratio = None
+    agreed = 0
+    for point in _probe_points(syms, f"{dg}|{da}"):
+        try:
+            gv = dg.evalf(_PREC, subs=point)
+            av = da.evalf(_PREC, subs=point)
+        except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+            continue
+        if not (gv.is_number and av.is_number):
+            continue
+        if abs(av) < 1e-25 or abs(gv) < 1e-25:
+            if (abs(av) < 1e-25) != (abs(gv) < 1e-25):
+                return False
+            continue
+        r = gv / av
+        if ratio is None:
+            ratio = r
+        elif abs(r - ratio) > 1e-12 * max(abs(r), abs(ratio)):
+            return False
+        agreed += 1
+    if agreed >= 3:
+        return True
+    try:
+        q = sympy.simplify(dg / da)
+        return bool(q.is_number and q != 0)
+    except (TypeError, ValueError, ZeroDivisionError, NotImplementedError):
+        return False
+
+
+# ---------------------------------------------------------------------------------------
+# Typed comparison
+# ---------------------------------------------------------------------------------------
+
+
+_UNIT_ALIASES = {
+    "millimeter": "mm", "millimeters": "mm", "centimeter": "cm", "centimeters": "cm",
+    "meter": "m", "meters": "m", "metre": "m", "metres": "m", "kilometer": "km",
+    "kilometers": "km", "inch": "in", "inches": "in", "foot": "ft", "feet": "ft",
+    "yard": "yd", "yards": "yd", "mile": "mi", "miles": "mi", "gram": "g", "grams": "g",
+    "kilogram": "kg", "kilograms": "kg", "milligram": "mg", "milligrams": "mg",
+    "second": "s", "seconds": "s", "sec": "s", "minute": "min", "minutes": "min",
+    "hour": "h", "hours": "h", "hr": "h", "hrs": "h", "day": "day", "days": "day",
+    "week": "week", "weeks": "week", "dollar": "dollar", "dollars": "dollar", "cent": "cent",
+    "cents": "cent", "degree": "deg", "degrees": "deg", "unit": "unit", "units": "unit",
+}
+# Exact conversion factors to one base unit per dimension (why: `200 cm` is `2 m`).
+_UNIT_FACTORS: dict[str, tuple[str, Fraction]] = {
+    "mm": ("length", Fraction(1, 1000)), "cm": ("length", Fraction(1, 100)),
+    "m": ("length", Fraction(1)), "km": ("length", Fraction(1000)),
+    "in": ("length", Fraction(254, 10000)), "ft": ("length", Fraction(3048, 10000)),
+    "yd": ("length", Fraction(9144, 10000)), "mi": ("length", Fraction(1609344, 1000)),
+    "mg": ("mass", Fraction(1, 1000)), "g": ("mass", Fraction(1)), "kg": ("mass", Fraction(1000)),
+    "s": ("time", Fraction(1)), "min": ("time", Fraction(60)), "h": ("time", Fraction(3600)),
+    "day": ("time", Fraction(86400)), "week": ("time", Fraction(604800)),
+    "dollar": ("money", Fraction(1)), "cent": ("money", Fraction(1, 100)),
+}
+
+
+def _unit_key(u: str) -> tuple[str, Fraction] | str:
+    """(dimension, factor) for a known unit (powers like cm^2 included), else its name."""
+    u = u.replace(" ", "").lower()
+    m = re.fullmatch(r"(?:(sq|square|cubic))?([a-z]+)(?:\^(\d))?", u)
+    if not m:
+        return u
+    base = _UNIT_ALIASES.get(m.group(2), m.group(2))
+    power = int(m.group(3) or {"sq": 2, "square": 2, "cubic": 3}.get(m.group(1) or "", 1))
+    if base in _UNIT_FACTORS:
+        dim, factor = _UNIT_FACTORS[base]
+        return f"{dim}^{power}", factor**power
+    return base + (f"^{power}" if power != 1 else "")
+
+
+def _unit_scale(g: Answer, a: Answer) -> Fraction | None | str:
+    """Factor turning the answer's unit into the gold's: 1 when either has no unit or they
+    are the same; None when the units are incompatible."""
+    if not g.unit or not a.unit:
+        return Fraction(1)
+    gk, ak = _unit_key(g.unit), _unit_key(a.unit)
+    if gk == ak:
+        return Fraction(1)
+    if isinstance(gk, tuple) and isinstance(ak, tuple) and gk[0] == ak[0]:
+        return ak[1] / gk[1]
+    return None
+
+
+def _number_match(g: Answer, a: Answer, value: Any | None = None) -> bool:
+    """Gold number vs answer value with percent/degree/unit rules (see module docstring)."""
+    av = a.value if value is None else value
+    if g.huge or a.huge:
+        return _squash(g.text) == _squash(a.text)
+    scale = _unit_scale(g, a)
+    if scale is None:
+        return False
+    if scale != 1:
+        av = av * sympy.Rational(scale.numerator, scale.denominator)
+    kw = {"gold_places": decimal_places(g.text) if g.decimal else None,
+          "gold_decimal": g.decimal, "ans_places": decimal_places(a.text) if a.decimal else None,
+          "ans_decimal": a.decimal}
+
+    def eq(x: Any, y: Any, **over: Any) -> bool:
+        return values_equal(x, y, **{**kw, **over})
+
+    gv = g.value
+    hundred = sympy.Integer(100)
+    if g.percent:
+        # Gold 25%: "25%", a bare "25" and the proportion "0.25" / "1/4" all get credit.
+        if a.percent:
+            return eq(gv, av)
+        return eq(gv, av) or eq(gv / hundred, av, gold_places=None)
+    if a.percent:
+        # "40%" states the proportion 0.4.
+        return eq(gv, av / hundred, ans_places=None)
+    if eq(gv, av):
+        return True
+    if g.degrees and not a.degrees and eq(gv * sympy.pi / 180, av):
+        return True
+    return False
+
+
+def _dec_kw(g: Answer, a: Answer) -> dict[str, Any]:
+    return {"gold_places": decimal_places(g.text) if g.decimal else None,
+            "gold_decimal": g.decimal,
+            "ans_places": decimal_places(a.text) if a.decimal else None,
+            "ans_decimal": a.decimal}
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+|\{|\}", "", s)
+
+
+def _scalar(a: Answer) -> tuple[Any, str] | None:
+    """The single value an answer states: a number, `x = 5`, `a = b = 5`, `{5}`.
+
+    Returns (value, "") or (None, reason) when it states several different values.
+    """
+    if a.kind in ("number", "expression"):
+        return a.value, ""
+    if a.kind == "equation":
+        sides = a.value
+        consts = [s for s in sides if not s.free_symbols]
+        if not consts or sides[-1].free_symbols:
+            return None, "an equation, not a value"
+        last = sides[-1]
+        for c in consts[:-1]:
+            if not values_equal(c, last):
+                return None, "hedged: several candidate answers in one chain"
+        return last, ""
+    return None, ""
+
+
+def _distinct(elems: list[Answer]) -> list[Answer]:
+    out: list[Answer] = []
+    for e in elems:
+        if not any(_elements_equal(o, e) for o in out):
+            out.append(e)
+    return out
+
+
+def _elements_equal(g: Answer, a: Answer) -> bool:
+    """Element-level equality inside sets/tuples (gold element first)."""
+    if g.kind in ("number", "expression"):
+        if a.kind in ("number", "expression"):
+            return _number_match(g, a) if g.kind == "number" else values_equal(
+                g.value, a.value, **_dec_kw(g, a))
+        if a.kind == "equation":
+            val, _ = _scalar(a)
+            return val is not None and values_equal(g.value, val, **_dec_kw(g, a))
+        return False
+    if g.kind == "equation":
+        if a.kind == "equation":
+            return _equations_equivalent(g.value, a.value)
+        return g.var is not None and len(g.value) == 2 and a.kind in ("number", "expression") \
+            and values_equal(g.value[1], a.value)
+    if g.kind == "tuple" and a.kind == "tuple":
+        return len(g.value) == len(a.value) and all(
+            _elements_equal(x, y) for x, y in zip(g.value, a.value))
+    if g.kind == "set" and a.kind == "set":
+        return _sets_equal(g.value, a.value)
+    if g.kind == "text":
+        return a.kind == "text" and g.value == a.value
+    return False
+
+
+def _sets_equal(gs: list[Answer], as_: list[Answer]) -> bool:
+    gd, ad = _distinct(gs), _distinct(as_)
+    if len(gd) != len(ad):
+        return False
+    used = [False] * len(ad)
+    for g in gd:
+        for j, a in enumerate(ad):
+            if not used[j] and _elements_equal(g, a):
+                used[j] = True
+                break
+        else:
+            return False
+    return True
+
+
+def _intervals_equal(gs: list[Interval], as_: list[Interval]) -> bool:
+    if len(gs) != len(as_):
+        return False
+
+    def key(iv: Interval) -> float:
+        try:
+            return float(iv.lo)
+        except (TypeError, ValueError):
+            return 0.0
+
+    for g, a in zip(sorted(gs, key=key), sorted(as_, key=key)):
+        if g.lo_closed != a.lo_closed or g.hi_closed != a.hi_closed:
+            return False
+        if not (values_equal(g.lo, a.lo) and values_equal(g.hi, a.hi)):
+            return False
+    return True
+
+
+def _show(a: Answer) -> str:
+    return a.text if len(a.text) <= 80 else a.text[:77] + "..."
+
+
+def _list_elems(a: Answer) -> list[Answer] | None:
+    if a.kind in ("set", "tuple"):
+        return a.value
+    if a.kind == "matrix":
+        rows = a.value
+        if len(rows) == 1 or all(len(r) == 1 for r in rows):
+            flat = [x for r in rows for x in r]
+            return [Answer("number" if not x.free_symbols else "expression", x, str(x))
+                    for x in flat]
+    return None
+
+
+_GENERIC_NOUNS = {"triangle", "triangles", "number", "numbers", "integer", "integers", "day",
+                  "direction", "player", "shape", "quadrilateral", "polygon", "function",
+                  "sequence", "graph", "angle", "angles", "color", "colour", "month", "one"}
+
+
+def _text_with_noun(gold: str, ans: str) -> bool:
+    """`isosceles triangle` for gold `isosceles`: the gold words plus one generic noun."""
+    gw, aw = gold.split(), ans.split()
+    return len(aw) == len(gw) + 1 and aw[: len(gw)] == gw and aw[-1] in _GENERIC_NOUNS
+
+
+def compare(gold: Answer, ans: Answer) -> Outcome:
+    """Does `ans` state the gold answer? The gold's kind picks the rules."""
+    wrong = Outcome(False, f"wrong: {_show(ans)} is not {_show(gold)}")
+    if not ans.text and ans.kind == "text":
+        return Outcome(False, "empty final answer")
+    gk = gold.kind
+    if gk in ("number", "expression"):
+        if ans.kind in ("set", "tuple"):
+            distinct = _distinct(ans.value)
+            if len(distinct) > 1:
+                shown = ", ".join(_show(e) for e in distinct[:5])
+                return Outcome(False, f"hedged: several candidate answers ({shown})")
+            if not distinct:
+                return wrong
+            ans = distinct[0]
+        if ans.kind == "equation" and gk == "expression" and len(ans.value) == 2 and (
+                ans.var is not None):
+            # "f(x) = x^2 + 1" / "y = 2x + 1" for an expression gold: the right side.
+            ok = values_equal(gold.value, ans.value[1], **_dec_kw(gold, ans))
+            return Outcome(True, "correct") if ok else wrong
+        val, why = _scalar(ans)
+        if val is None:
+            return Outcome(False, why) if why.startswith("hedged") else wrong
+        if _unit_scale(gold, ans) is None:
+            return Outcome(False, f"wrong unit: {ans.unit!r}, expected {gold.unit!r}")
+        if gk == "number":
+            # An expression with variables can still equal the number (sin^2 x + cos^2 x).
+            return Outcome(True, "correct") if _number_match(gold, ans, val) else wrong
+        if gold.huge or ans.huge:
+            ok = _squash(gold.text) == _squash(ans.text)
+        else:
+            ok = values_equal(gold.value, val, **_dec_kw(gold, ans))
+        return Outcome(True, "correct") if ok else wrong
+    if gk == "equation":
+        if ans.kind == "equation":
+            if len(ans.value) != 2:
+                return wrong
+            return Outcome(True, "correct") if _equations_equivalent(
+                gold.value, ans.value) else wrong
+        if ans.kind in ("number", "expression") and gold.var is not None and len(gold.value) == 2:
+            ok = values_equal(gold.value[1], ans.value, **_dec_kw(gold, ans))
+            return Outcome(True, "correct") if ok else wrong
+        return wrong
+    if gk in ("set", "tuple"):
+        elems = _list_elems(ans)
+        if elems is None:
+            if ans.kind in ("number", "expression", "equation"):
+                elems = [ans]
+            else:
+                return wrong
+        if gk == "set":
+            return Outcome(True, "correct") if _sets_equal(gold.value, elems) else wrong
+        if len(elems) != len(gold.value):
+            return wrong
+        ok = all(_elements_equal(g, a) for g, a in zip(gold.value, elems))
+        return Outcome(True, "correct") if ok else wrong
+    if gk in ("interval", "relation"):
+        if gk == "relation" and gold.value is None:
+            return Outcome(True, "correct") if _squash(gold.text) == _squash(ans.text) else wrong
+        if ans.kind == "interval":
+            return Outcome(True, "correct") if _intervals_equal(gold.value, ans.value) else wrong
+        if ans.kind == "relation":
+            if ans.value is None:
+                return Outcome(False, "inequality not in solved form (the variable must stand "
+                                      "alone, e.g. x > 2)")
+            ok = _intervals_equal(gold.value, ans.value)
+            return Outcome(True, "correct") if ok else wrong
+        if ans.kind == "tuple" and len(ans.value) == 2 and ans.meta.get("bracket") == "(":
+            try:
+                iv = [Interval(ans.value[0].value, ans.value[1].value, False, False)]
+            except AttributeError:
+                return wrong
+            return Outcome(True, "correct") if _intervals_equal(gold.value, iv) else wrong
+        return wrong
+    if gk == "matrix":
+        if ans.kind != "matrix":
+            elems = _list_elems(ans)
+            gflat = _list_elems(gold)
+            if elems is not None and gflat is not None and len(elems) == len(gflat):
+                ok = all(_elements_equal(g, a) for g, a in zip(gflat, elems))
+                return Outcome(True, "correct") if ok else wrong
+            return wrong
+        g_rows, a_rows = gold.value, ans.value
+        if len(g_rows) != len(a_rows) or any(len(x) != len(y) for x, y in zip(g_rows, a_rows)):
+            return Outcome(False, "wrong: matrix shape differs")
+        ok = all(values_equal(x, y) for gr, ar in zip(g_rows, a_rows) for x, y in zip(gr, ar))
+        return Outcome(True, "correct") if ok else wrong
+    if gk == "mcq":
+        if ans.kind == "set" and len(ans.value) > 1:
+            shown = ", ".join(e.value for e in ans.value if e.kind == "mcq")
+            return Outcome(False, f"hedged: several options ({shown})")
+        if ans.kind == "mcq" and ans.value == gold.value:
+            return Outcome(True, "correct")
+        return wrong
+    # text gold
+    if ans.kind == "text" and ans.value == gold.value:
+        return Outcome(True, "correct")
+    if ans.kind == "text" and _text_with_noun(gold.value, ans.value):
+        return Outcome(True, "correct")
+    if _squash(ans.text).lower() == _squash(gold.text).lower():
+        return Outcome(True, "correct")
+    return wrong
