@@ -2,7 +2,9 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= dev
+EXTRAS ?= dev,train,openai
+# The CPU build of torch first, so no extra pulls in a multi-GB CUDA build.
+TORCH ?= torch==2.13.0
 
 .PHONY: setup demo test lint bench clean
 
@@ -11,6 +13,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -e ".[$(EXTRAS)]"
 	touch $@
 

@@ -1,48 +1,39 @@
-"""The demo: scripted episodes (oracle and null agents) on every registered env, printed."""
+"""`rlvr demo`: `rlvr bench --agent oracle --envs all` with a few episodes, one transcript per
+env printed, then the table. The oracle needs no download; it must earn reward 1 everywhere."""
 
 from __future__ import annotations
 
-import gymnasium as gym
+import json
+import tempfile
+from pathlib import Path
 
 from rlvr_envs.core.env import render_transcript
 
-from .oracle import NullPolicy, OraclePolicy
+from .bench import format_table, run_bench, transcript_path
 
 
-def play(env: gym.Env, policy, seed: int) -> tuple[float, dict]:
-    obs, info = env.reset(seed=seed)
-    total = 0.0
-    while True:
-        obs, reward, terminated, truncated, info = env.step(policy.act(env, info))
-        total += reward
-        if terminated or truncated:
-            return total, info
-
-
-def run_demo(episodes: int = 2, seed: int = 0) -> int:
-    import rlvr_envs
-
-    failures = 0
-    rows = []
-    for env_id in rlvr_envs.ENV_IDS:
-        env = gym.make(env_id)
-        for policy in (OraclePolicy(), NullPolicy()):
-            for k in range(episodes):
-                reward, info = play(env, policy, seed + k)
-                v = info["verdict"]
-                print(f"\n=== {env_id} | {policy.name} | task {info['task']['id']} ===")
-                print(render_transcript(info["messages"], width=600))
-                print(f"--> reward {reward:.2f} ({'passed' if v['passed'] else 'failed'}: "
-                      f"{v['reason']})")
-                rows.append((env_id, policy.name, reward))
-                expected = 1.0 if policy.name == "oracle" else 0.0
-                failures += abs(reward - expected) > 1e-9
-        env.close()
-    print("\n" + f"{'env':<22}{'agent':<8}{'mean reward':>12}")
-    for env_id in rlvr_envs.ENV_IDS:
-        for name in ("oracle", "null"):
-            rs = [r for e, n, r in rows if e == env_id and n == name]
-            print(f"{env_id:<22}{name:<8}{sum(rs) / len(rs):>12.2f}")
-    if failures:
-        print(f"\n{failures} episode(s) did not get the expected reward (oracle 1, null 0)")
-    return 1 if failures else 0
+def run_demo(episodes: int = 2, seed: int = 0, out: str | None = None,
+             progress: bool = True) -> int:
+    """Benchmark the oracle on every registered env; exit code 1 unless every env's mean
+    reward is 1 and there were no infra errors."""
+    out_dir = Path(out or tempfile.mkdtemp(prefix="rlvr-demo-"))
+    results = run_bench("oracle", ["all"], out=out_dir, episodes=episodes, seed=seed,
+                        concurrency=8, progress=progress, overwrite=True)
+    for env_id in results["envs"]:
+        lines = transcript_path(out_dir, env_id).read_text(encoding="utf-8").splitlines()
+        if not lines:
+            continue
+        first = json.loads(lines[0])
+        v = first.get("verdict") or {}
+        print(f"\n=== {env_id} | oracle | task {first['task'].get('id')} ===")
+        print(render_transcript(first["messages"], width=600))
+        print(f"--> reward {first['reward']:.2f} ({'passed' if v.get('passed') else 'failed'}: "
+              f"{v.get('reason')})")
+    print()
+    print(format_table(results))
+    print(f"\ntranscripts, results.json and reward.png in {out_dir}")
+    bad = [e for e, m in results["envs"].items()
+           if m["mean_reward"] is None or abs(m["mean_reward"] - 1.0) > 1e-9 or m["infra_errors"]]
+    if bad:
+        print(f"the oracle did not earn reward 1 on: {', '.join(bad)}")
+    return 1 if bad else 0
