@@ -1,0 +1,1 @@
+"""rlvr/KGMultiHop-v0: long-context multi-hop questions over knowledge graphs."""

@@ -1,0 +1,75 @@
+"""Long contexts: token budgets up to 128k, evidence depth, custom tokenizers."""
+
+from __future__ import annotations
+
+import pytest
+
+from rlvr_envs.envs.kg.context import regex_token_count
+from rlvr_envs.envs.kg.env import KGMultiHopEnv
+
+
+@pytest.mark.parametrize("target", [1024, 8192, 131_072])
+def test_context_fills_the_token_budget(target: int) -> None:
+    env = KGMultiHopEnv(context_tokens=target, difficulty=5)
+    obs, _ = env.reset(seed=0)
+    tokens = regex_token_count(obs)
+    assert target <= tokens <= target * 1.05 + 400
+    for doc_id in env.task["evidence"]:
+        assert f"[{doc_id}] " in obs
+    assert len(set(env.task["doc_entities"])) == len(env.task["doc_entities"])
+
+
+def test_128k_episode_in_search_mode_is_searchable() -> None:
+    env = KGMultiHopEnv(mode="search", context_tokens=131_072, unanswerable_rate=0.0)
+    obs, _ = env.reset(seed=1)
+    assert len(obs) < 5_000 and len(env._docs) > 1000
+    reward = 0.0
+    for _ in range(3):
+        _, reward, terminated, _, _ = env.step(env.oracle_action())
+        if terminated:
+            break
+    assert reward == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("depth", [0.0, 0.5, 1.0])
+def test_evidence_sits_at_the_requested_depth(depth: float) -> None:
+    env = KGMultiHopEnv(context_tokens=16_384, evidence_depth=depth, unanswerable_rate=0.0)
+    for seed in range(3):
+        env.reset(seed=seed)
+        n = len(env.task["doc_entities"])
+        for doc_id in env.task["evidence"]:
+            position = (int(doc_id[1:]) - 1) / n
+            assert abs(position - depth) <= 0.08, (doc_id, n)
+
+
+def test_tier1_share_brings_confusable_neighbours() -> None:
+    near = KGMultiHopEnv(context_tokens=4096, tier1_share=1.0, unanswerable_rate=0.0)
+    far = KGMultiHopEnv(context_tokens=4096, tier1_share=0.0, unanswerable_rate=0.0)
+    near.reset(seed=2)
+    far.reset(seed=2)
+    chain = {n for c in near.task["chain"] for n in c}
+
+    def chain_mentions(env: KGMultiHopEnv) -> int:
+        return sum(any(name in text for name in chain) for _, _, text in env._docs)
+    assert chain_mentions(near) > 2 * chain_mentions(far)
+
+
+def test_custom_tokenizers() -> None:
+    class WordTokenizer:
+        name_or_path = "words"
+
+        def encode(self, text: str, add_special_tokens: bool = False) -> list[str]:
+            return text.split()
+
+    for tokenizer in (WordTokenizer(), lambda text: len(text) // 4):
+        env = KGMultiHopEnv(context_tokens=2000, tokenizer=tokenizer)
+        obs, _ = env.reset(seed=0)
+        counted = (len(obs.split()) if isinstance(tokenizer, WordTokenizer)
+                   else len(obs) // 4)
+        assert 2000 <= counted <= 2600
+
+
+def test_too_long_for_the_world_says_what_to_do() -> None:
+    env = KGMultiHopEnv(context_tokens=2_000_000, world_size=500)
+    with pytest.raises(ValueError, match="world_size"):
+        env.reset(seed=0)
