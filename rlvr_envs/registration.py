@@ -8,6 +8,8 @@ import gymnasium as gym
 ENVS: dict[str, tuple[str, str]] = {
     "rlvr/Math-v0": ("rlvr_envs.envs.math.env:MathEnv",
                      "Math word and symbolic problems; typed answer checking with sympy"),
+    "rlvr/Ecommerce-v0": ("rlvr_envs.envs.ecommerce.env:EcommerceEnv",
+                          "Shopping-assistant dialogues with a simulated customer; state-checked"),
     "rlvr/KGMultiHop-v0": ("rlvr_envs.envs.kg.env:KGMultiHopEnv",
                            "Long-context multi-hop QA over knowledge-graph walks; hedge-proof"),
 }

@@ -1,0 +1,222 @@
+"""The simulated customer: a deterministic policy over the task's hidden goal.
+
+Each agent message addressed to the customer (one with no tool calls) is read in this order:
+
+1. **Done?** The current intent is complete (state checked against the session, or an answer
+   judged for info intents): the customer thanks the agent and opens the next intent, or says
+   goodbye and ends. It never ends before every intent's writes are in the state.
+2. **A proposal** (an action verb plus order ids): a proposal that matches the goal gets an
+   explicit yes, recorded as a consent for exactly that action; a wrong one gets a correction;
+   a decoy intent triggers a change of mind.
+3. **Questions** (keyword/intent matching per slot: colour, size, budget, email, zip...): the
+   customer reveals the asked slots, or says it has no preference.
+4. **Cart feedback**: a cart that changed but does not meet the goal gets a correction.
+5. Otherwise a nudge; after `patience` unhelpful turns in a row the customer gives up.
+
+Replies come from templates written at task generation; typos are added by difficulty, and an
+optional `paraphrase(text) -> text` hook may reword them (it must keep ids and numbers, and be
+deterministic if episodes must replay).
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .goals import bundle_match, intent_done, judge_answer, pick_ok
+from .tools import ORDER_ID_RE, PRODUCT_ID_RE, ShopSession
+
+SLOT_PATTERNS: dict[str, re.Pattern[str]] = {k: re.compile(v, re.I) for k, v in {
+    "email": r"e-?mail",
+    "zip": r"\bzip|postal|post ?code",
+    "order_id": r"\border\s*(?:id|number|no\b|#)|which order",
+    "category": r"what (?:kind|type|sort) of|categor|what (?:are you|product)",
+    "colour": r"colou?r",
+    "size": r"\bsizes?\b",
+    "max_price": r"budget|price range|how much .*spend|spend|max(?:imum)? price|price limit",
+    "min_rating": r"rating|\bstars?\b|reviews?",
+    "brand": r"\bbrands?\b",
+    "material": r"material|made of|fabric",
+    "quantity": r"how many|quantit",
+}.items()}
+VERBS = {"cancel": re.compile(r"\bcancel", re.I), "return": re.compile(r"\breturn", re.I),
+         "exchange": re.compile(r"\bexchang", re.I)}
+NO_PREFERENCE = "I don't have a preference about that."
+YES = {"cancel": "Yes, please cancel it.", "return": "Yes, please go ahead with that return."}
+
+
+@dataclass
+class CustomerReply:
+    text: str
+    ended: bool = False  # the customer is satisfied and says goodbye
+    quit: bool = False  # the customer gave up
+    helpful: bool = True  # False: the agent's message moved nothing forward
+
+
+class SimulatedCustomer:
+    """The customer of one episode; `reply(text, session)` answers one agent message."""
+
+    def __init__(self, task: dict[str, Any],
+                 paraphrase: Callable[[str], str] | None = None) -> None:
+        self.task = task
+        self.intents: list[dict[str, Any]] = copy.deepcopy(task["intents"])
+        self.current = 0
+        self.answers: dict[int, bool] = {}
+        self.revealed: set[str] = set()
+        self.unhelpful = 0
+        self.turn = 0
+        self.paraphrase = paraphrase
+        self.last_cart: dict[str, int] = {}
+        self.last_state: tuple[Any, ...] = ()
+        self.finished = False  # the dialogue is over (goodbye or gave up)
+        self.satisfied = False  # said goodbye: every intent is complete
+        self.mind_changes = 0
+        self.mentioned: set[str] = set()  # ids the customer has written
+
+    @property
+    def intent(self) -> dict[str, Any]:
+        return self.intents[min(self.current, len(self.intents) - 1)]
+
+    def opening(self) -> str:
+        return self._say(self.task["opening"])
+
+    def _say(self, text: str) -> str:
+        from .goals import ids_in
+        if self.paraphrase is not None:
+            text = str(self.paraphrase(text))
+        rate = float(self.task.get("typo_rate", 0.0))
+        if rate > 0:
+            rng = random.Random(f"{self.task['typo_seed']}:{self.turn}")
+            text = re.sub(r"\b[A-Za-z]{5,}\b", lambda m: _typo(m.group(0), rng, rate), text)
+        self.mentioned |= ids_in(text)
+        return text
+
+    def reply(self, text: str, session: ShopSession) -> CustomerReply:
+        self.turn += 1
+        state = (tuple(sorted(session.cart.items())), len(session.writes))
+        progressed = state != self.last_state
+        self.last_state = state
+        out = self._react(text, session)
+        if out is None:
+            out = CustomerReply(self._say(self.intent["nudge"]), helpful=False)
+        if out.helpful or progressed:
+            self.unhelpful = 0
+        else:
+            self.unhelpful += 1
+            if self.unhelpful >= int(self.task["patience"]):
+                self.finished = True
+                return CustomerReply(self._say("This isn't getting anywhere. I'll shop "
+                                               "somewhere else. Goodbye."), quit=True)
+        return out
+
+    # ---- the decision list ------------------------------------------------------------
+
+    def _react(self, text: str, session: ShopSession) -> CustomerReply | None:
+        intent = self.intent
+        answer = judge_answer(intent, text) if intent["kind"] in ("policy", "status") else None
+        if answer is not None:
+            self.answers[self.current] = answer
+        if intent_done(session, intent, self.answers.get(self.current)):
+            if intent.get("change"):  # the customer changes its mind once it sees the cart
+                self.mind_changes += 1
+                intent["items"] = intent.pop("change")
+                intent["correction"] = intent.pop("change_text")
+                self.last_cart = dict(session.cart)
+                return CustomerReply(self._say(intent["correction"]))
+            return self._advance(session)
+        proposal = self._proposal(text, session)
+        if proposal is not None:
+            return proposal
+        asked = [s for s, pat in SLOT_PATTERNS.items() if pat.search(text)]
+        if asked:
+            return self._reveal(asked)
+        return self._cart_feedback(session)
+
+    def _advance(self, session: ShopSession) -> CustomerReply:
+        self.current += 1
+        self.last_cart = dict(session.cart)
+        if self.current >= len(self.intents):
+            self.finished = self.satisfied = True
+            return CustomerReply(self._say("Thanks, that's everything I needed. Goodbye!"),
+                                 ended=True)
+        return CustomerReply(self._say("Thank you. " + self.intent["opening"]))
+
+    def _reveal(self, asked: list[str]) -> CustomerReply:
+        slots = {**self.task.get("profile_slots", {}), **self.intent.get("slots", {})}
+        known = [s for s in asked if s in slots]
+        unknown = [f"none:{s}" for s in asked if s not in slots]
+        new = [s for s in known + unknown if s not in self.revealed]
+        self.revealed.update(known + unknown)
+        parts = [slots[s] for s in known] + ([NO_PREFERENCE] if unknown else [])
+        prefix = "" if new else "As I said: "
+        return CustomerReply(self._say(prefix + " ".join(parts)), helpful=bool(new))
+
+    def _proposal(self, text: str, session: ShopSession) -> CustomerReply | None:
+        verbs = [v for v, pat in VERBS.items() if pat.search(text)]
+        orders = set(ORDER_ID_RE.findall(text))
+        if not verbs or not orders:
+            return None
+        intent = self.intent
+        kind = intent["kind"]
+        if kind not in verbs:
+            if kind in ("return", "cancel"):
+                return CustomerReply(self._say("No, that's not what I want. "
+                                               + intent["correction"]))
+            return CustomerReply(self._say("Please don't change any orders. "
+                                           + intent["nudge"]))
+        if orders != {intent["order_id"]}:
+            return CustomerReply(self._say("No, that's not the right order. "
+                                           + intent["correction"]))
+        if kind == "cancel":
+            if intent.get("replace_with"):
+                self.mind_changes += 1
+                self.intents[self.current] = intent["replace_with"]
+                return CustomerReply(self._say(intent["change_text"]))
+            session.consents.append(("cancel", intent["order_id"]))
+            return CustomerReply(self._say(YES["cancel"]))
+        pids = sorted(set(PRODUCT_ID_RE.findall(text)))
+        if pids and set(pids) <= set(intent["requested"]):
+            consent = ("return", intent["order_id"], tuple(pids))
+            if consent not in session.consents:
+                session.consents.append(consent)
+            return CustomerReply(self._say(YES["return"]))
+        return CustomerReply(self._say("No, that's not what I want. " + intent["correction"]))
+
+    def _cart_feedback(self, session: ShopSession) -> CustomerReply | None:
+        intent = self.intent
+        cart = dict(session.cart)
+        if intent["kind"] not in ("pick", "bundle", "cart") or not cart or \
+                cart == self.last_cart:
+            return None
+        self.last_cart = cart
+        slots = intent.get("slots", {})
+        if intent["kind"] == "pick":
+            if len(cart) > 1 or list(cart.values()) != [1]:
+                return CustomerReply(self._say("I only want one of one item in my cart."))
+            checks = pick_ok(session.store, next(iter(cart)), intent)
+            why = [slots[k] for k, ok in checks.items() if not ok and k in slots]
+            if not checks["in_stock"]:
+                why.append("And it has to be in stock.")
+            if not checks["not_excluded"]:
+                why.append("That's the one that's out of stock.")
+            return CustomerReply(self._say("That one doesn't work for me. " + " ".join(why)))
+        if intent["kind"] == "bundle":
+            m = bundle_match(session.store, cart, intent)
+            why = []
+            if not all(m["parts"]) or m["extra"] or not m["single_units"]:
+                why.append(intent["correction"])
+            if m["total"] > intent["budget"]:
+                why.append(slots["max_price"])
+            return CustomerReply(self._say("That's not quite it. " + " ".join(why)))
+        return CustomerReply(self._say("That's not what I asked for. " + intent["correction"]))
+
+
+def _typo(word: str, rng: random.Random, rate: float) -> str:
+    if rng.random() >= rate:
+        return word
+    k = rng.randrange(1, len(word) - 2)
+    return word[:k] + word[k + 1] + word[k] + word[k + 2:]

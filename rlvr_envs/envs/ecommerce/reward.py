@@ -1,0 +1,125 @@
+"""The episode's reward: hard gates, then graded components (see docs/envs/ecommerce.md).
+
+    gates (any -> reward 0): a write that breaks store policy, a consent-needing write
+        attempted without the customer's yes, an id told to the customer that no tool and no
+        customer message ever showed (invented or guessed).
+    task score S in [0, 1]: the weighted mean of
+        pick intents    0.7 * constraints met by the cart's best line + 0.3 * [cart is exactly it]
+        bundle intents  0.6 * parts met + 0.2 * [total within budget] + 0.2 * [cart exact]
+        cart intents    F1 of cart units against the wanted cart
+        info intents    [the typed answer is right] (order status, policy numbers)
+        state           F1 of the final order facts (status, returned items) against the state
+                        the gold solver's writes produce (weight 1 when the task needs writes)
+    efficiency E = 1 if turns <= ref + 2 else linearly down to 0 at the turn limit, 0 unless S = 1
+    reward = 0.9 * S + 0.1 * E;   passed = no gate and S = 1
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...core.verdict import Verdict
+from .customer import SimulatedCustomer
+from .goals import bundle_match, intent_done, pick_ok
+from .tools import ShopSession
+
+TASK_WEIGHT, EFFICIENCY_WEIGHT = 0.9, 0.1
+WRITE_TOOLS = ("cancel_order", "return_items", "exchange_item", "checkout")
+
+
+def order_facts(session: ShopSession) -> set[tuple[str, ...]]:
+    """The final state of every order the episode changed, as comparable facts."""
+    facts: set[tuple[str, ...]] = set()
+    for oid, order in session.order_changes.items():
+        base = session.store.orders[oid]
+        if order["status"] != base["status"]:
+            facts.add((oid, "status", order["status"]))
+        facts.update((oid, "returned", p) for p in order["returned"])
+        facts.update((oid, "exchanged", e["from"], e["to"]) for e in order["exchanged"])
+    return facts
+
+
+def gold_facts(task: dict[str, Any]) -> set[tuple[str, ...]]:
+    facts: set[tuple[str, ...]] = set()
+    for step in task["gold_actions"]:
+        for name, args in step.get("calls", []):
+            if name == "cancel_order":
+                facts.add((args["order_id"], "status", "cancelled"))
+            elif name == "return_items":
+                facts.update((args["order_id"], "returned", p) for p in args["product_ids"])
+    return facts
+
+
+def f1(tp: float, n_got: float, n_gold: float) -> float:
+    if n_got == 0 and n_gold == 0:
+        return 1.0
+    return 2 * tp / (n_got + n_gold) if n_got + n_gold else 0.0
+
+
+def intent_components(session: ShopSession, intent: dict[str, Any],
+                      answered: bool | None) -> dict[str, float]:
+    """An intent's graded parts (each in [0, 1] before weighting; they sum to <= 1)."""
+    store, cart = session.store, session.cart
+    kind = intent["kind"]
+    done = intent_done(session, intent, answered)
+    if kind == "pick":
+        fracs = [sum(c.values()) / len(c) for c in (pick_ok(store, p, intent) for p in cart)]
+        return {"constraints": 0.7 * max(fracs, default=0.0), "cart_exact": 0.3 * done}
+    if kind == "bundle":
+        m = bundle_match(store, cart, intent)
+        parts = sum(p is not None for p in m["parts"]) / len(m["parts"])
+        within = parts > 0 and m["total"] <= intent["budget"]
+        return {"parts": 0.6 * parts, "budget": 0.2 * within, "cart_exact": 0.2 * done}
+    if kind == "cart":
+        want = intent["items"]
+        tp = sum(min(q, want.get(p, 0)) for p, q in cart.items())
+        return {"cart_f1": f1(tp, sum(cart.values()), sum(want.values()))}
+    if kind in ("status", "policy"):
+        return {"answer": float(answered is True)}
+    return {}  # writes: graded once for the whole task by the state component
+
+
+def grade(task: dict[str, Any], session: ShopSession, customer: SimulatedCustomer,
+          turns: int, max_turns: int, gate: str | None) -> Verdict:
+    """The verdict of an episode in its current state."""
+    parts: dict[str, float] = {}
+    weights: dict[str, float] = {}
+    many = len(customer.intents) > 1
+    for n, intent in enumerate(customer.intents):
+        comps = intent_components(session, intent, customer.answers.get(n))
+        for name, value in comps.items():
+            key = f"{n + 1}.{intent['kind']}.{name}" if many else f"{intent['kind']}.{name}"
+            parts[key] = value
+        if comps:
+            weights[f"{n}"] = 1.0
+    gold = gold_facts(task)
+    if gold:
+        got = order_facts(session)
+        parts["state"] = f1(len(got & gold), len(got), len(gold))
+        weights["state"] = 1.0
+    total_w = sum(weights.values())
+    # each intent's parts sum to at most 1, the state is in [0, 1]: normalise by the weights
+    scale = TASK_WEIGHT / total_w
+    score = sum(parts.values()) / total_w
+    breakdown = {k: v * scale for k, v in parts.items()}
+    complete = score >= 1 - 1e-9
+    ref = int(task["ref_turns"]) + 2
+    if not complete:
+        eff = 0.0
+    elif turns <= ref or max_turns <= ref:
+        eff = 1.0
+    else:
+        eff = max(0.0, (max_turns - turns) / (max_turns - ref))
+    breakdown["efficiency"] = EFFICIENCY_WEIGHT * eff
+    details = {"task_score": score, "turns": turns, "ref_turns": task["ref_turns"],
+               "mind_changes": customer.mind_changes, "customer_finished": customer.finished}
+    if gate is not None:
+        details["ungated"] = breakdown
+        return Verdict(False, 0.0, f"hard gate: {gate}", {"gate": 0.0}, details)
+    reward = round(sum(breakdown.values()), 9)  # 0.9 * 1 + 0.1 * 1 is 1.0000000000000002
+    if complete:
+        reason = "task complete" + ("" if eff == 1 else f"; {turns} turns (ref {ref})")
+    else:
+        missing = [k for k, v in parts.items() if v < 1e-9]
+        reason = f"task incomplete (score {score:.2f}); zero components: {missing}"
+    return Verdict(complete, reward, reason, breakdown, details)
