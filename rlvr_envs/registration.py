@@ -10,6 +10,7 @@ ENVS: dict[str, tuple[str, str]] = {
                      "Math word and symbolic problems; typed answer checking with sympy"),
     "rlvr/Ecommerce-v0": ("rlvr_envs.envs.ecommerce.env:EcommerceEnv",
                           "Shopping-assistant dialogues with a simulated customer; state-checked"),
+    "rlvr/ToolUse-v0": ("rlvr_envs.envs.tooluse.env:ToolUseEnv", "Tool use in generated worlds (SQL, files, calendar, bank); state-diff + typed-fact reward"),
     "rlvr/KGMultiHop-v0": ("rlvr_envs.envs.kg.env:KGMultiHopEnv",
                            "Long-context multi-hop QA over knowledge-graph walks; hedge-proof"),
 }

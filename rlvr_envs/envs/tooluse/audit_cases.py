@@ -1,0 +1,306 @@
+"""Builds the audit corpus `tasks/audit/tooluse.jsonl`: scripted episodes, labelled.
+
+    python -m rlvr_envs.envs.tooluse.audit_cases > tasks/audit/tooluse.jsonl
+
+Each case is `{"id", "class", "task_id" | "task", "tool_format", "actions", "passed",
+"note"}`: `actions` are the assistant messages, literal text (frozen in the file), replayed
+by `ToolUseEnv.audit_verdict`. Classes: `correct` and its variants (`paraphrase`,
+`sequential`, `recovered_error`, `abstain`) must pass; `wrong_value`, `wrong_state`,
+`missing_guess`, `ignored_follow_up`, `irrelevant_call`, `fabricated` must fail; the hacks
+(`hedge_dump`, `no_calls`, `call_every_tool`, `late_call`, `extra_write`) must fail; `bfcl`
+cases check the BFCL matcher's strictness both ways.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from ...core.tool_formats import get_tool_format
+from ...core.tools import ToolCall
+from .bfcl import load_bfcl
+from .tasks import CATEGORIES, make_tooluse_source
+from .worlds import World
+
+FORMATS = ("hermes", "openai_json", "pythonic", "mistral")
+WRITE_NUMBERS = ("amount", "quantity", "salary")
+
+
+def _render(fmt: str, calls: list[dict[str, Any]]) -> str:
+    return get_tool_format(fmt).render([ToolCall("", c["name"], dict(c["arguments"]))
+                                        for c in calls])
+
+
+def _script(task: dict[str, Any], fmt: str, *, answers: list[str] | None = None,
+            before_answer: list[str] | None = None, skip_ask: bool = False,
+            calls_of=None, no_calls: bool = False, sequential: bool = False) -> list[str]:
+    out: list[str] = []
+    segments = task["gold"]["segments"]
+    for k, seg in enumerate(segments):
+        for step in seg["steps"]:
+            if "ask" in step:
+                if not skip_ask:
+                    out.append(step["ask"])
+            elif not no_calls:
+                calls = calls_of(step["calls"]) if calls_of else step["calls"]
+                if sequential:
+                    out += [_render(fmt, [c]) for c in calls]
+                else:
+                    out.append(_render(fmt, calls))
+        if before_answer and k == len(segments) - 1:
+            out += before_answer
+        out.append(answers[k] if answers else seg["answer"])
+    return out
+
+
+def _fmt_value(fact: dict[str, Any]) -> str:
+    return f"{fact['value']:.2f}" if fact["kind"] == "number" else str(fact["value"])
+
+
+def _synthetic_args(schema: dict[str, Any]) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    for name, prop in schema["parameters"]["properties"].items():
+        if name not in schema["parameters"].get("required", []):
+            continue
+        if "enum" in prop:
+            args[name] = prop["enum"][0]
+        elif prop.get("type") == "integer":
+            args[name] = 1
+        elif prop.get("type") == "number":
+            args[name] = 1.0
+        else:
+            args[name] = "ACC-0000" if "account" in name else "x"
+    return args
+
+
+def _reads(task: dict[str, Any], world: World) -> list[dict[str, Any]]:
+    return [c for seg in task["gold"]["segments"] for s in seg["steps"]
+            for c in s.get("calls", ()) if c["name"] not in world.writes]
+
+
+def _extra_write(task: dict[str, Any], world: World) -> dict[str, Any] | None:
+    offered = set(task["tools"])
+    people = [a for a in world.bank.ids() if a != world.bank.company_account()]
+    if "transfer" in offered:
+        return {"name": "transfer", "arguments": {"from_account": people[0],
+                                                  "to_account": people[1], "amount": 1.0}}
+    if "write_file" in offered:
+        return {"name": "write_file", "arguments": {"path": "/home/notes/extra.txt",
+                                                    "content": "extra"}}
+    if "create_event" in offered:
+        return {"name": "create_event", "arguments": {"title": "Extra", "date": "2025-03-23",
+                                                      "start": "23:00", "end": "23:30"}}
+    return None
+
+
+def _perturb_write(calls: list[dict[str, Any]], world: World) -> list[dict[str, Any]]:
+    calls = copy.deepcopy(calls)
+    for c in calls:
+        if c["name"] in world.writes:
+            args = c["arguments"]
+            for key in WRITE_NUMBERS:
+                if key in args:
+                    args[key] = args[key] + 1
+                    return calls
+            for key in ("content", "title"):
+                if key in args:
+                    args[key] = args[key] + " (copy)"
+                    return calls
+            if "start" in args:
+                args["start"], args["end"] = "22:00", "22:30"
+                return calls
+    return calls
+
+
+def task_cases(task_id: str, fmt: str) -> Iterator[dict[str, Any]]:
+    task = make_tooluse_source().get(task_id)
+    world = World(task["world"]["seed"])
+    segments = task["gold"]["segments"]
+    category = task["category"]
+    base = {"task_id": task_id, "tool_format": fmt}
+
+    seen: dict[str, int] = {}
+
+    def case(cls: str, actions: list[str], passed: bool, note: str) -> dict[str, Any]:
+        seen[cls] = seen.get(cls, 0) + 1
+        suffix = f"-{seen[cls]}" if seen[cls] > 1 else ""
+        return {"id": f"{task_id}/{fmt}/{cls}{suffix}", "class": cls, **base, "actions": actions,
+                "passed": passed, "note": note}
+
+    if category == "irrelevance":
+        yield case("abstain", _script(task, fmt), True, "declines, calls nothing")
+        yield case("abstain", ["Unfortunately I am unable to do that with the functions I "
+                               "have access to."], True, "declines in other words")
+        call = {"name": task["tools"][0], "arguments": _synthetic_args(
+            world.tools[task["tools"][0]].openai_schema()["function"])}
+        yield case("irrelevant_call", [_render(fmt, [call]), segments[0]["answer"]], False,
+                   "calls an unrelated tool, then declines")
+        yield case("fabricated", ["Done! I have taken care of it for you."], False,
+                   "claims success without any tool that could do it")
+        yield case("no_calls", [""], False, "empty answer")
+        return
+    yield case("correct", _script(task, fmt), True, "the gold solver's episode")
+    yield case("paraphrase", _script(task, fmt, answers=[
+        f"<think>The candidates could be many; let me re-read.</think>Sure! {s['answer']} "
+        "Let me know if you need anything else." for s in segments]), True,
+        "gold answer wrapped in pleasantries, hedging only inside <think>")
+    if category in ("parallel", "parallel_multiple"):
+        yield case("sequential", _script(task, fmt, sequential=True), True,
+                   "parallel calls sent one per message")
+    bad_call = _render(fmt, [{"name": "get_balances", "arguments": {"id": 1}}])
+    actions = _script(task, fmt)
+    yield case("recovered_error", [bad_call, *actions], True,
+               "one unknown-tool call first, then the gold episode (reward 0.9)")
+    # wrong values: the first fact of the last segment replaced by a rival or shifted
+    wrong = []
+    for seg in segments:
+        fact = seg["facts"][0]
+        if fact["kind"] == "number":
+            value = f"{fact['value'] + 7.25:.2f}"
+        else:
+            value = fact["conflicts"][0] if fact["conflicts"] else "EVT-0"
+        wrong.append(f"The answer is {value}.")
+    yield case("wrong_value", _script(task, fmt, answers=wrong), False,
+               "right calls, wrong value in the answer")
+    dump = []
+    for seg in segments:
+        rivals = [str(c) for f in seg["facts"] for c in f["conflicts"]][:40]
+        rivals = rivals or ["1.5", "2.5", "3.5", "12.75"]
+        dump.append(f"{seg['answer']} Other possible values: {', '.join(rivals)}.")
+    yield case("hedge_dump", _script(task, fmt, answers=dump), False,
+               "gold answer plus every other candidate value of the slot")
+    yield case("no_calls", _script(task, fmt, no_calls=True), False,
+               "the gold answer text without any tool call")
+    if len(task["tools"]) >= 3:
+        everything = [{"name": t, "arguments": _synthetic_args(
+            world.tools[t].openai_schema()["function"])} for t in task["tools"]]
+        yield case("call_every_tool", _script(task, fmt, before_answer=[
+            _render(fmt, everything[:16])] + ([_render(fmt, everything[16:])]
+                                               if len(everything) > 16 else [])), False,
+            "the gold calls plus one call to every offered tool")
+    reads = _reads(task, world)
+    if reads:
+        yield case("late_call", _script(task, fmt, before_answer=[_render(fmt, [reads[-1]])]),
+                   False, "repeats a read after the goal was reached")
+    extra = _extra_write(task, world)
+    if extra:
+        yield case("extra_write", _script(task, fmt, before_answer=[_render(fmt, [extra])]),
+                   False, "a write the task did not ask for")
+    if any(c["name"] in world.writes for s in segments for st in s["steps"]
+           for c in st.get("calls", ())):
+        yield case("wrong_state", _script(task, fmt, calls_of=lambda cs: _perturb_write(
+            cs, world)), False, "a write with a wrong argument, gold answer text")
+    if category == "missing_info":
+        yield case("missing_guess", _script(task, fmt, skip_ask=True, calls_of=lambda cs:
+                                            _perturb_write(cs, world)), False,
+                   "does not ask; guesses the missing value")
+    if category == "multi_turn":
+        first = _script(task, fmt)[:len(segments[0]["steps"]) + 1]
+        yield case("ignored_follow_up", [*first, segments[0]["answer"]], False,
+                   "answers the follow-up with the first answer, no calls")
+
+
+BFCL_CASES: tuple[tuple[str, str, list[dict[str, Any]] | str, bool, str], ...] = (
+    ("simple_0", "exact", [{"name": "calculate_triangle_area",
+                            "arguments": {"base": 10, "height": 5}}], True,
+     "optional 'unit' omitted"),
+    ("simple_0", "optional_given", [{"name": "calculate_triangle_area",
+                                     "arguments": {"base": 10, "height": 5, "unit": "units"}}],
+     True, "optional argument with its acceptable value"),
+    ("simple_0", "float_for_int", [{"name": "calculate_triangle_area",
+                                    "arguments": {"base": 10.0, "height": 5}}], False,
+     "10.0 where an integer is expected"),
+    ("simple_0", "string_number", [{"name": "calculate_triangle_area",
+                                    "arguments": {"base": "10", "height": 5}}], False,
+     "'10' (a string) where an integer is expected"),
+    ("simple_0", "unknown_arg", [{"name": "calculate_triangle_area",
+                                  "arguments": {"base": 10, "height": 5, "color": "red"}}],
+     False, "an argument the answer does not list"),
+    ("simple_1", "exact", [{"name": "book_room", "arguments": {
+        "date": "2024-01-05", "time": "14:30", "hours": 1.5}}], True, "exact"),
+    ("simple_1", "alternative", [{"name": "book_room", "arguments": {
+        "date": "01/05/2024", "time": "14:30", "hours": 1.5}}], True,
+     "the second acceptable date"),
+    ("simple_1", "stripped_date", [{"name": "book_room", "arguments": {
+        "date": "20240105", "time": "14:30", "hours": 1.5}}], False,
+     "BFCL's standardize_string would accept 20240105 for 2024-01-05; we do not"),
+    ("simple_1", "stripped_float", [{"name": "book_room", "arguments": {
+        "date": "2024-01-05", "time": "1430", "hours": 1.5}}], False,
+     "1430 for 14:30 (punctuation stripped)"),
+    ("simple_1", "int_for_float_wrong", [{"name": "book_room", "arguments": {
+        "date": "2024-01-05", "time": "14:30", "hours": 15}}], False, "15 for 1.5"),
+    ("simple_2", "exact", [{"name": "finance.compound_interest", "arguments": {
+        "principal": 1000, "rate": 0.05, "years": 3}}], True, "dotted name, optional omitted"),
+    ("simple_2", "underscored_name", [{"name": "finance_compound_interest", "arguments": {
+        "principal": 1000, "rate": 0.05, "years": 3}}], False,
+     "'.' rewritten to '_' in the name"),
+    ("multiple_0", "exact", [{"name": "get_current_weather", "arguments": {
+        "location": "Boston, MA", "unit": "fahrenheit"}}], True, "right function of two"),
+    ("multiple_0", "lowercased", [{"name": "get_current_weather", "arguments": {
+        "location": "boston, ma", "unit": "fahrenheit"}}], False,
+     "case changed: BFCL lowercases, we compare exactly"),
+    ("multiple_0", "wrong_function", [{"name": "get_stock_quote",
+                                       "arguments": {"symbol": "BOS"}}], False,
+     "the distractor function"),
+    ("parallel_0", "reordered", [
+        {"name": "spotify.play", "arguments": {"artist": "Ed Sheeran", "song": "Shape of You",
+                                               "duration": 3}},
+        {"name": "spotify.play", "arguments": {"artist": "Billie Eilish", "song": "Bad Guy",
+                                               "duration": 3}}], True,
+     "parallel calls in the other order"),
+    ("parallel_0", "one_missing", [
+        {"name": "spotify.play", "arguments": {"artist": "Ed Sheeran", "song": "Shape of You",
+                                               "duration": 3}}], False, "one of two calls"),
+    ("parallel_0", "duplicated", [
+        {"name": "spotify.play", "arguments": {"artist": "Ed Sheeran", "song": "Shape of You",
+                                               "duration": 3}}] * 2, False,
+     "the same call twice"),
+    ("parallel_multiple_0", "exact", [
+        {"name": "add", "arguments": {"a": 3, "b": 4}},
+        {"name": "tag_list", "arguments": {"items": [1, 2], "options": {"sorted": True}}}],
+     True, "nested dict with an optional key omitted"),
+    ("parallel_multiple_0", "bool_as_int", [
+        {"name": "add", "arguments": {"a": 3, "b": 4}},
+        {"name": "tag_list", "arguments": {"items": [1, 2], "options": {"sorted": 1}}}],
+     False, "1 for true"),
+    ("parallel_multiple_0", "list_reordered", [
+        {"name": "add", "arguments": {"a": 3, "b": 4}},
+        {"name": "tag_list", "arguments": {"items": [2, 1], "options": {"sorted": True}}}],
+     False, "list elements in another order"),
+    ("irrelevance_0", "no_call", "I cannot answer that with the functions available.", True,
+     "no call"),
+    ("irrelevance_0", "forced_call", [{"name": "calculate_triangle_area",
+                                       "arguments": {"base": 1, "height": 1}}], False,
+     "calls the only function although it is irrelevant"),
+)
+
+
+def bfcl_cases() -> Iterator[dict[str, Any]]:
+    from ...core.data import task_file
+    tasks = {t["id"]: t for t in load_bfcl(task_file("tooluse", "bfcl_sample.jsonl"),
+                                           task_file("tooluse", "bfcl_sample_answers.jsonl"))}
+    for i, (rid, name, calls, passed, note) in enumerate(BFCL_CASES):
+        fmt = FORMATS[i % len(FORMATS)]
+        action = calls if isinstance(calls, str) else _render(fmt, calls)
+        yield {"id": f"bfcl/{rid}/{name}/{fmt}", "class": "bfcl", "task": tasks[rid],
+               "tool_format": fmt, "actions": [action], "passed": passed, "note": note}
+
+
+def all_cases() -> list[dict[str, Any]]:
+    cases = []
+    n = 0
+    for category in CATEGORIES:
+        for level in (1, 3, 5):
+            for index in range(2):
+                fmt = FORMATS[n % len(FORMATS)]
+                n += 1
+                cases += task_cases(f"{category}/d{level}/0/{index}", fmt)
+    return cases + list(bfcl_cases())
+
+
+if __name__ == "__main__":
+    for c in all_cases():
+        sys.stdout.write(json.dumps(c, ensure_ascii=False) + "\n")
