@@ -6,6 +6,7 @@ import gymnasium as gym
 
 # id -> (entry point, one-line description). `rlvr list` prints this table.
 ENVS: dict[str, tuple[str, str]] = {
+    "rlvr/Code-v0": ("rlvr_envs.envs.code.env:CodeEnv", "Python programming; hidden tests run in the sandbox, judged out of process"),
     "rlvr/Math-v0": ("rlvr_envs.envs.math.env:MathEnv",
                      "Math word and symbolic problems; typed answer checking with sympy"),
     "rlvr/Ecommerce-v0": ("rlvr_envs.envs.ecommerce.env:EcommerceEnv",
