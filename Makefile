@@ -6,9 +6,15 @@ EXTRAS ?= dev,train,openai
 # The CPU build of torch first, so no extra pulls in a multi-GB CUDA build.
 TORCH ?= torch==2.13.0
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup sysdeps demo test lint bench clean
 
-setup: $(VENV)/.installed
+setup: sysdeps $(VENV)/.installed
+
+# Icarus Verilog simulates rlvr/Verilog-v0's designs (Debian package `iverilog`).
+sysdeps:
+	@command -v iverilog >/dev/null && command -v vvp >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq iverilog; \
+	  else echo "rlvr/Verilog-v0 needs Icarus Verilog: sudo apt-get install iverilog" >&2; exit 1; fi; }
 
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)

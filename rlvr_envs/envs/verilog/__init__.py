@@ -1,0 +1,1 @@
+"""rlvr/Verilog-v0: RTL generation judged by simulation against a golden reference."""

@@ -1,0 +1,159 @@
+"""rlvr/Verilog-v0: RTL from a spec, judged by a generated testbench against a golden model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ...core import MultiTurnTextEnv, Task, TaskSource, Turn, Verdict
+
+ANSWER_INSTRUCTION = ("Answer with the complete design in one ```verilog block declaring "
+                      "`module TopModule`. Do not use system tasks such as $display.")
+
+
+class VerilogEnv(MultiTurnTextEnv):
+    """Write a Verilog module from a natural-language spec; a simulation decides.
+
+    ## Description
+    Each episode is one hardware design task: a spec, a port list, and a golden reference
+    module (`RefModule`, hidden). Tasks are procedural (12 families, combinational: mux,
+    decoder, priority_encoder, arithmetic, popcount, truth_table; sequential: counter,
+    shift_register, edge_detector, sequence_detector, fsm, fifo; levels 1-3) or VerilogEval
+    v2 spec-to-rtl problems (`load_verilogeval(dir)`). The agent writes `module TopModule`.
+    Its design is screened, compiled with Icarus Verilog next to the reference and a
+    testbench, and simulated; on failure the env answers with the compile errors, the first
+    mismatch or the timeout, and the agent may resubmit.
+
+    ## Action Space
+    `UnicodeText(max_action_chars)`: the assistant message; the design is the last fenced
+    block that declares a module (```verilog, ```systemverilog, ```sv or bare).
+
+    ## Observation Space
+    `UnicodeText`: the spec on reset; after a failed attempt, feedback: lint or compile errors
+    (file `TopModule.sv` with the design's own line numbers), or the first mismatch (time,
+    inputs, expected and actual outputs) with the mismatch count, or the timeout.
+
+    ## Rewards
+    On the step that ends the episode: 1.0 when every compared output matched at every
+    sample, else 0.0; with `partial=True`, `1 - mismatches / samples` for a design that
+    compiled and ran to the end. `info["verdict"]["reward_breakdown"]` is
+    `{"functional": reward}`; `details` has `compiled`, `samples`, `mismatches`,
+    `mismatch_rate`, `first_mismatch`, `stage` and the time split.
+
+    ## Starting State
+    `reset(seed=s)` draws a task; `options={"task_id": id}` replays one (ids look like
+    `counter/d2/0/17`), `options={"difficulty": d}` draws at level d,
+    `options={"task": {...}}` plays a task record (schema in docs/envs/verilog.md).
+
+    ## Episode End
+    Terminated on a passing design or after `max_attempts` designs; `max_turns ==
+    max_attempts`, so truncation does not happen first.
+
+    ## Arguments
+    | kwarg | type | default | meaning |
+    |---|---|---|---|
+    | `tasks` | list / path / Dataset | None | task records (e.g. `load_verilogeval(dir)`); None: procedural |
+    | `task_seed` | int | 0 | seed of the procedural generators |
+    | `families` | list[str] | None | procedural families to draw from (None: all) |
+    | `family_weights` | dict[str, float] | None | sampling weights of families |
+    | `difficulty` | int | None | fixed level 1-3 (None: any, or the curriculum's) |
+    | `curriculum` | AdaptiveCurriculum / bool | None | adaptive difficulty |
+    | `max_attempts` | int | 3 | designs allowed per episode |
+    | `partial` | bool | False | reward `1 - mismatch_rate` instead of pass/fail |
+    | `sim_timeout` | float | 10.0 | wall-clock seconds for vvp (iverilog gets 10 s) |
+    | `system_prompt` | str | see class | system message ("" for none) |
+    | `max_action_chars` | int | 32768 | longest accepted message |
+
+    ## Verification
+    `rlvr_envs.envs.verilog.simulate.verify_verilog(task, response)`. The judge reads only
+    lines of a result file named with a fresh 128-bit nonce, written by the testbench; the
+    design is rejected before simulation if it uses any system task except $signed,
+    $unsigned, $clog2, $bits, a directive other than `timescale`/`default_nettype`,
+    hierarchical names, inout/force/release/defparam/bind, or declares a testbench or
+    reference module name. Generated tasks compare strictly (`!==`; a design X/Z where the
+    reference is 0/1 fails); VerilogEval tasks keep VerilogEval's rule (reference X is a
+    don't-care). Not caught: behaviour outside the stimulus (small input spaces are
+    exhaustive, larger ones are random plus edge values), timing/synthesizability (the
+    simulation is zero-delay), and designs that are correct only for the exercised reset
+    and enable patterns. See docs/envs/verilog.md.
+
+    ## Vectorized environment
+    `gym.make_vec("rlvr/Verilog-v0", num_envs=n, vectorization_mode="sync")`. Each
+    verification is one sandbox run (about 50-100 ms), so async vector envs help.
+
+    ## Version History
+    * v0: initial release.
+    """
+
+    domain = "verilog"
+    default_system_prompt = ("You are an expert digital designer. Write synthesizable Verilog "
+                             "that meets the spec exactly.")
+
+    def __init__(self, *, max_attempts: int = 3, partial: bool = False,
+                 families: Sequence[str] | None = None,
+                 family_weights: Mapping[str, float] | None = None,
+                 sim_timeout: float = 10.0, **kwargs: Any) -> None:
+        from .simulate import require_iverilog
+        require_iverilog()
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
+        self.max_attempts = int(max_attempts)
+        self.partial = bool(partial)
+        self.families = list(families) if families is not None else None
+        self.family_weights = dict(family_weights) if family_weights else None
+        self.sim_timeout = float(sim_timeout)
+        kwargs.setdefault("max_turns", self.max_attempts)
+        super().__init__(**kwargs)
+
+    def make_task_source(self, seed: int) -> TaskSource:
+        from .families import make_verilog_source
+        return make_verilog_source(seed, self.families, self.family_weights)
+
+    def normalize_record(self, record: Mapping[str, Any]) -> Task:
+        from .loaders import normalize_verilog_record
+        return normalize_verilog_record(record)
+
+    def initial_observation(self, task: Task) -> str:
+        return f"{str(task['spec']).strip()}\n\n{ANSWER_INSTRUCTION}"
+
+    def respond(self, action: str) -> Turn:
+        from .simulate import verify_verilog
+        verdict = verify_verilog(self.task, action, partial=self.partial,
+                                 sim_timeout=self.sim_timeout)
+        if verdict.passed or verdict.infra_error:
+            return Turn("Correct: every output matched the reference." if verdict.passed
+                        else f"Verification failed: {verdict.reason}", terminated=True,
+                        verdict=verdict)
+        if self.turn >= self.max_attempts:
+            return Turn(f"Incorrect: {verdict.reason}", terminated=True, verdict=verdict)
+        left = self.max_attempts - self.turn
+        return Turn(f"Your design is not correct yet.\n{verdict.reason}\n\nYou have {left} "
+                    f"more attempt{'s' if left > 1 else ''}. {ANSWER_INSTRUCTION}")
+
+    def on_turn_limit(self) -> Verdict:
+        return Verdict(False, 0.0, f"no correct design in {self.max_turns} turns",
+                       {"functional": 0.0})
+
+    def oracle_action(self) -> str:
+        assert self.task is not None, "call reset() first"
+        return "```verilog\n" + to_top_module(str(self.task["reference"])) + "```"
+
+    @staticmethod
+    def audit_verdict(case: Mapping[str, Any]) -> Verdict:
+        """Verdict for one audit case: the task (a procedural id under `task_id`, built with
+        seed 0, or a full record under `task`), the `response`, optional `sim_timeout`."""
+        from .families import make_verilog_source
+        from .loaders import normalize_verilog_record
+        from .simulate import verify_verilog
+        if case.get("task"):
+            task = normalize_verilog_record(case["task"])
+        else:
+            task = make_verilog_source(0).get(str(case["task_id"]))
+        return verify_verilog(task, str(case["response"]),
+                              sim_timeout=float(case.get("sim_timeout", 10.0)))
+
+
+def to_top_module(reference: str) -> str:
+    """The reference module renamed to TopModule (the oracle's design)."""
+    return re.sub(r"\bRefModule\b", "TopModule", reference)

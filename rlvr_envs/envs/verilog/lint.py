@@ -1,0 +1,128 @@
+"""Static screening of candidate Verilog before it is simulated.
+
+The candidate is lexed (comments and strings stripped first), then rejected with a message the
+agent can act on when it: calls any system task or function outside `ALLOWED_SYSTEM_CALLS`
+(`$display`, `$finish`, `$fopen`, `$readmemh`, `$dumpvars`, ... could write to or end the
+simulation the judge reads); uses a compiler directive other than `timescale`/`default_nettype`
+(`include`/`define` could smuggle text past the lexer); uses hierarchical (dotted) names, which
+could read the reference's outputs (`good1.out`) or poke the testbench; instantiates or
+declares a module whose name the testbench or the reference uses (instantiating `RefModule`
+would copy the answer); uses `inout`, `force`,
+`release`, `defparam` or `bind`; or has no `module TopModule`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+ALLOWED_SYSTEM_CALLS = frozenset({"$signed", "$unsigned", "$clog2", "$bits"})
+ALLOWED_DIRECTIVES = frozenset({"`timescale", "`default_nettype", "`resetall"})
+FORBIDDEN_KEYWORDS = frozenset({"inout", "force", "release", "defparam", "bind"})
+DESIGN_UNITS = frozenset({"module", "macromodule", "primitive", "interface", "program",
+                          "package", "class", "config", "checker"})
+MAX_SOURCE_CHARS = 65_536
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<lcomment>//[^\n]*)
+  | (?P<bcomment>/\*.*?(?:\*/|\Z))
+  | (?P<string>"(?:\\.|[^"\\\n])*"?)
+  | (?P<escaped>\\\S+)
+  | (?P<system>\$[A-Za-z0-9_$]*)
+  | (?P<directive>`[A-Za-z_][A-Za-z0-9_$]*)
+  | (?P<number>(?:\d[\d_]*)?'[sS]?[bBoOdDhH]\s*[0-9a-fA-FxXzZ?_]+|\d[\d_]*(?:\.\d+)?)
+  | (?P<ident>[A-Za-z_][A-Za-z0-9_$]*)
+  | (?P<op>.)
+""", re.S | re.X)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    line: int
+
+    @property
+    def name(self) -> str:
+        """An identifier's name, escaped identifiers (`\\tb `) normalized to `tb`."""
+        return self.text[1:] if self.kind == "escaped" else self.text
+
+
+def tokenize(source: str) -> list[Token]:
+    """Verilog tokens without whitespace, comments and strings (strings kept as one token)."""
+    tokens: list[Token] = []
+    line = 1
+    for m in _TOKEN.finditer(source):
+        kind, text = m.lastgroup or "op", m.group()
+        if kind not in ("ws", "lcomment", "bcomment"):
+            tokens.append(Token(kind, text, line))
+        line += text.count("\n")
+    return tokens
+
+
+def module_names(source: str) -> set[str]:
+    """Names of the design units (modules, primitives, ...) that `source` declares."""
+    toks = tokenize(source)
+    names = set()
+    for i, tok in enumerate(toks[:-1]):
+        if tok.kind == "ident" and tok.text in DESIGN_UNITS:
+            j = i + 1
+            while j < len(toks) and toks[j].text in ("automatic", "static", "virtual"):
+                j += 1
+            if j < len(toks) and toks[j].kind in ("ident", "escaped"):
+                names.add(toks[j].name)
+    return names
+
+
+def lint_candidate(source: str, forbidden_modules: Iterable[str] = ()) -> str | None:
+    """Why `source` may not be simulated, or None when it passes the screen."""
+    if len(source) > MAX_SOURCE_CHARS:
+        return f"the design has {len(source)} characters; the limit is {MAX_SOURCE_CHARS}"
+    toks = tokenize(source)
+    for i, tok in enumerate(toks):
+        where = f"line {tok.line}"
+        if tok.kind == "system" and tok.text not in ALLOWED_SYSTEM_CALLS:
+            return (f"{where}: system task/function {tok.text!r} is not allowed in the design "
+                    f"(allowed: {', '.join(sorted(ALLOWED_SYSTEM_CALLS))}); the testbench does "
+                    "all printing and ends the simulation")
+        if tok.kind == "directive" and tok.text not in ALLOWED_DIRECTIVES:
+            return (f"{where}: compiler directive {tok.text!r} is not allowed (only "
+                    f"{', '.join(sorted(ALLOWED_DIRECTIVES))}); write the code out in full")
+        if tok.kind == "ident" and tok.text in FORBIDDEN_KEYWORDS:
+            return f"{where}: {tok.text!r} is not allowed in the design"
+        if (tok.kind in ("ident", "escaped") or tok.text == "]") and i + 2 < len(toks) \
+                and toks[i + 1].text == "." and toks[i + 2].kind in ("ident", "escaped"):
+            return (f"{where}: hierarchical (dotted) name '{tok.name}.{toks[i + 2].name}' is "
+                    "not allowed; a design may use only its own ports and signals")
+    forbidden = set(forbidden_modules)
+    for i, tok in enumerate(toks[:-1]):
+        nxt = toks[i + 1]
+        if tok.kind in ("ident", "escaped") and tok.name in forbidden and (
+                nxt.kind in ("ident", "escaped") or nxt.text == "#"):
+            return (f"line {tok.line}: the design instantiates {tok.name!r}, a module of the "
+                    "testbench or the reference; write the logic yourself")
+    declared = module_names(source)
+    clash = sorted(declared & forbidden)
+    if clash:
+        return (f"the design declares module {clash[0]!r}, a name the testbench or the "
+                "reference uses; declare only TopModule and your own helper modules")
+    if "TopModule" not in declared:
+        return "no 'module TopModule' found; the design's top module must be named TopModule"
+    return None
+
+
+_FENCE = re.compile(r"```[ \t]*([A-Za-z]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
+
+
+def extract_code(response: str) -> str | None:
+    """The design in a response: the last fenced block that declares a module (a
+    ```verilog / ```systemverilog / ```sv / bare fence), or the whole text when it has no
+    fence but declares `module TopModule`."""
+    blocks = [body for _lang, body in _FENCE.findall(response) if "module" in body]
+    if blocks:
+        return blocks[-1]
+    if "```" not in response and re.search(r"\bmodule\s+TopModule\b", response):
+        return response
+    return None
