@@ -6,13 +6,16 @@ import gymnasium as gym
 
 # id -> (entry point, one-line description). `rlvr list` prints this table.
 ENVS: dict[str, tuple[str, str]] = {
-    "rlvr/Code-v0": ("rlvr_envs.envs.code.env:CodeEnv", "Python programming; hidden tests run in the sandbox, judged out of process"),
     "rlvr/Math-v0": ("rlvr_envs.envs.math.env:MathEnv",
                      "Math word and symbolic problems; typed answer checking with sympy"),
-    "rlvr/Verilog-v0": ("rlvr_envs.envs.verilog.env:VerilogEnv", "RTL design from a spec; Icarus simulation against a golden reference, nonce'd result channel"),
+    "rlvr/Code-v0": ("rlvr_envs.envs.code.env:CodeEnv",
+                     "Python programming; hidden tests run in the sandbox, judged out of process"),
+    "rlvr/Verilog-v0": ("rlvr_envs.envs.verilog.env:VerilogEnv",
+                        "RTL design from a spec; Icarus simulation against a golden reference"),
+    "rlvr/ToolUse-v0": ("rlvr_envs.envs.tooluse.env:ToolUseEnv",
+                        "Tool use in generated worlds (SQL, files, calendar, bank); state-checked"),
     "rlvr/Ecommerce-v0": ("rlvr_envs.envs.ecommerce.env:EcommerceEnv",
                           "Shopping-assistant dialogues with a simulated customer; state-checked"),
-    "rlvr/ToolUse-v0": ("rlvr_envs.envs.tooluse.env:ToolUseEnv", "Tool use in generated worlds (SQL, files, calendar, bank); state-diff + typed-fact reward"),
     "rlvr/KGMultiHop-v0": ("rlvr_envs.envs.kg.env:KGMultiHopEnv",
                            "Long-context multi-hop QA over knowledge-graph walks; hedge-proof"),
 }
