@@ -17,6 +17,8 @@ _DAYS_RE = re.compile(r"\b(\d{1,4})[\s-]*(?:calendar\s+|business\s+)?days?\b", r
 _STATUS_RE = re.compile(r"\b(pending|processing|shipped|delivered|cancell?ed)\b", re.I)
 _NOT_A_CLAIM = re.compile(r"(?:\b(?:be|not|never|until|once|when|if|after|before)|n't)\s+$",
                           re.I)
+# "shipped (if not delivered already)", "unless delivered": an alternative, so a claim
+_ALTERNATIVE = re.compile(r"\b(?:if not|unless|or)\s+(?:[\w']+\s+){0,3}$", re.I)
 TRACKING_RE = re.compile(r"\bTRK\d{9}\b")
 
 ATTRS = {"category": (CATEGORY_NAMES, "category"), "brand": (BRANDS, "brand"),
@@ -37,8 +39,45 @@ def money_amounts(text: str) -> set[int]:
     return out
 
 
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?"
+_NOT_MONEY_AFTER = r"(?![\d.,]*\d)(?!\s*(?:%|percent|days?\b|weeks?\b|months?\b))"
+# amounts written without `$`, and bare numbers offered as alternatives to a `$` amount:
+# "16 dollars", "USD 18", "18 USD", "$13.20-17", "$13.20 or 16", "16 or $13.20"
+_OTHER_MONEY_RES = (
+    re.compile(_NUM + r"\s*(?:dollars?|bucks|usd)\b", re.I),
+    re.compile(r"\b(?:usd|us\$)\s*" + _NUM + _NOT_MONEY_AFTER, re.I),
+    re.compile(r"\$\s?[\d,]+(?:\.\d{1,2})?\s*(?:-|–|—|/|\bor\b|\bto\b|\band\b)\s*"
+               + _NUM + _NOT_MONEY_AFTER, re.I),
+    re.compile(r"(?<![\w.$])" + _NUM + r"\s*(?:-|–|—|/|\bor\b|\bto\b|\band\b)\s*\$", re.I),
+)
+_FREE_RE = re.compile(r"(?<!feel )\bfree\b", re.I)
+_DAY_ALT_RE = re.compile(r"\b(\d{1,4})\s*(?:-|–|—|/|,|\bor\b|\bto\b|\band\b)\s*"
+                         r"(?=\d{1,4}[\s-]*(?:calendar\s+|business\s+)?days?\b)", re.I)
+_WEEKS_RE = re.compile(r"\b(\d{1,3})[\s-]*weeks?\b", re.I)
+_MONTHS_RE = re.compile(r"\b(\d{1,2})[\s-]*months?\b", re.I)
+
+
+def money_candidates(text: str) -> set[int]:
+    """Every amount `text` offers, in cents: `$` amounts plus amounts written another way
+    ("16 dollars", "USD 16"), bare numbers given as alternatives to a `$` amount
+    ("$13.20 or 16", "$13.20-17") and "free" (0). A hedge shows up as several."""
+    out = money_amounts(text)
+    for pattern in _OTHER_MONEY_RES:
+        for whole, cents in pattern.findall(text):
+            out.add(int(whole.replace(",", "")) * 100 + int((cents or "0").ljust(2, "0")))
+    if _FREE_RE.search(text):
+        out.add(0)
+    return out
+
+
 def day_counts(text: str) -> set[int]:
-    return {int(n) for n in _DAYS_RE.findall(text)}
+    """Day counts in `text`: "30 days", plus alternatives ("30 or 45 days", "30-45 days")
+    and counts in weeks or months (7 and 30 days each)."""
+    out = {int(n) for n in _DAYS_RE.findall(text)}
+    out |= {int(n) for n in _DAY_ALT_RE.findall(text)}
+    out |= {7 * int(n) for n in _WEEKS_RE.findall(text)}
+    out |= {30 * int(n) for n in _MONTHS_RE.findall(text)}
+    return out
 
 
 def status_claims(text: str) -> set[str]:
@@ -46,7 +85,8 @@ def status_claims(text: str) -> set[str]:
     out = set()
     for m in _STATUS_RE.finditer(text):
         before = text[max(0, m.start() - 12):m.start()]
-        if _NOT_A_CLAIM.search(before):
+        alternative = _ALTERNATIVE.search(text[max(0, m.start() - 40):m.start()])
+        if _NOT_A_CLAIM.search(before) and not alternative:
             continue
         word = m.group(1).lower()
         out.add("cancelled" if word.startswith("cancel") else word)
@@ -128,9 +168,7 @@ def judge_answer(intent: dict[str, Any], text: str) -> bool | None:
     if intent["kind"] == "policy":
         given = set(intent["given"])
         if intent["answer_type"] == "money":
-            found = money_amounts(text) - given
-            if not found and re.search(r"\bfree\b", text, re.I) and intent.get("free_ok"):
-                found = {0}
+            found = money_candidates(text) - given
         else:
             found = day_counts(text) - given
         if not found:

@@ -4,8 +4,10 @@
         attempted without the customer's yes, an id told to the customer that no tool and no
         customer message ever showed (invented or guessed).
     task score S in [0, 1]: the weighted mean of
-        pick intents    0.7 * constraints met by the cart's best line + 0.3 * [cart is exactly it]
-        bundle intents  0.6 * parts met + 0.2 * [total within budget] + 0.2 * [cart exact]
+        pick intents    0.7 * constraints met by the cart's best line / units in the cart
+                        + 0.3 * [cart is exactly it]
+        bundle intents  0.6 * parts met * (units meeting a part / units in the cart)
+                        + 0.2 * [total within budget] + 0.2 * [cart exact]
         cart intents    F1 of cart units against the wanted cart
         info intents    [the typed answer is right] (order status, policy numbers)
         state           F1 of the final order facts (status, returned items) against the state
@@ -62,12 +64,18 @@ def intent_components(session: ShopSession, intent: dict[str, Any],
     store, cart = session.store, session.cart
     kind = intent["kind"]
     done = intent_done(session, intent, answered)
+    units = sum(cart.values())
     if kind == "pick":
+        # the best line's share, divided by the units in the cart: flooding the cart with
+        # every search hit (the best one among them) earns no more than a single wrong pick
         fracs = [sum(c.values()) / len(c) for c in (pick_ok(store, p, intent) for p in cart)]
-        return {"constraints": 0.7 * max(fracs, default=0.0), "cart_exact": 0.3 * done}
+        return {"constraints": 0.7 * max(fracs, default=0.0) / max(1, units),
+                "cart_exact": 0.3 * done}
     if kind == "bundle":
         m = bundle_match(store, cart, intent)
-        parts = sum(p is not None for p in m["parts"]) / len(m["parts"])
+        matched = sum(p is not None for p in m["parts"])
+        # parts met, times the share of cart units that meet a part (flooding pays nothing)
+        parts = matched / len(m["parts"]) * (matched / max(units, matched, 1))
         within = parts > 0 and m["total"] <= intent["budget"]
         return {"parts": 0.6 * parts, "budget": 0.2 * within, "cart_exact": 0.2 * done}
     if kind == "cart":

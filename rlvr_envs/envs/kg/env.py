@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -25,6 +26,7 @@ from .search_index import BM25Index, best_snippet
 from .task_source import KGTaskSource
 
 MODES = ("context", "search")
+_SHOWN_ID = re.compile(r"^\[(D\d+)\]", re.MULTILINE)
 ANSWER_FORMAT = (
     "End your reply with your final answer on its own line, `Answer: <entity name>` (exactly "
     "one entity; write `Answer: unanswerable` if the documents do not contain what is "
@@ -167,6 +169,7 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
                           for i, e in enumerate(task["doc_entities"])]
         self._position = {doc_id: i for i, (doc_id, _, _) in enumerate(self._docs)}
         self._index_info = None
+        self._surfaced: set[str] = set()  # doc ids a search hit or an `open` showed
 
     def initial_observation(self, task: Task) -> str:
         question = f"Question: {task['question']}"
@@ -250,10 +253,22 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
         if self.mode == "search":
             tool_round = self.run_tool_calls(action)
             if tool_round.has_tool_calls:
+                for result in tool_round.results:
+                    if result.ok:
+                        self._surfaced |= set(_SHOWN_ID.findall(result.content))
                 return tool_round.to_turn()
         if not has_answer(action) and self.turn < self.max_turns:
             return Turn("Your reply has no `Answer:` line. " + ANSWER_FORMAT)
         verdict = grade_kg_answer(self.task, action, evidence_weight=self.evidence_weight)
+        evidence = set(self.task.get("evidence") or ())
+        if (self.mode == "search" and evidence and verdict.reward > 0
+                and not evidence & self._surfaced):
+            # answering in search mode without any search that showed a gold evidence
+            # document is a guess from the question (a comparison question is a coin flip)
+            verdict = Verdict(False, 0.0, "answered without a search or open that showed "
+                              "any evidence document (a guess)",
+                              {"outcome": 0.0, "evidence": 0.0},
+                              {**verdict.details, "ungated_reward": verdict.reward})
         return Turn(f"Episode over: {verdict.reason}.", terminated=True, verdict=verdict)
 
     def on_turn_limit(self) -> Verdict:

@@ -12,6 +12,10 @@ from .pools import CITIES, DEPARTMENTS, PRODUCT_CATEGORIES, PRODUCTS
 MAX_ROWS = 50
 MAX_SQL_CHARS = 2000
 MAX_VM_STEPS = 2_000_000  # sqlite virtual-machine instructions per query (bounds CTE loops)
+# Longest string or blob a query may build. The VM-step bound does not bound memory: a
+# recursive CTE that doubles a string (`s || s`) needs only ~30 steps to reach 1 GB, which
+# took 26 s and 4 GB of RAM before this limit (tests/test_redteam_rewards.py).
+MAX_VALUE_BYTES = 100_000
 # Deterministic, side-effect-free, small-output SQL functions (no random(), no printf()
 # whose width argument could allocate gigabytes).
 SAFE_FUNCTIONS = frozenset({
@@ -58,6 +62,7 @@ class Database:
                               (f"SKU-{sku}", name, rng.choice(PRODUCT_CATEGORIES),
                                rng.randrange(500, 50_000) / 100, rng.randint(0, 400)))
         self.conn.commit()
+        self.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Trusted SQL for the generator and the tools (no authorizer)."""
