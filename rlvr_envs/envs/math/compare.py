@@ -5,9 +5,10 @@ The gold decides what the answer must be (asymmetric on purpose):
 - number: exact when both sides are exact (rationals compare as fractions, radicals/pi/e
   numerically at 40 digits with relative tolerance 1e-20, i.e. equal up to rounding noise);
   when either side was written as a decimal the tolerance is relative 1e-6. Tolerance is
-  always *relative*, so `1/2^99` vs `1/2^98` differ. A gold decimal with >= 3 significant
-  digits (a rounded value) also accepts an answer that rounds to it at that precision, if
-  the answer is at least as precise. `x = 5` and chains `a = b = 5` are accepted for gold 5
+  always *relative*, so `1/2^99` vs `1/2^98` differ. A decimal gold that is a rounded value
+  (not a fraction with denominator <= 20, or the question asks for rounding; see
+  `rounded_places`) also accepts an answer that rounds to it at that precision, if the
+  answer is at least as precise: `3.14` accepts `3.14159`, `2.5` does not accept `2.54`. `x = 5` and chains `a = b = 5` are accepted for gold 5
   (last value decides; a chain with different constants is a hedge). Percent: `25\\%`,
   `0.25` and (for a percentage gold) `25` are equal. Degrees: `90^\\circ`, `90`, `\\pi/2`.
   Units: ignored unless both sides carry different units.
@@ -32,7 +33,8 @@ import sympy
 
 from .parse import Answer, Interval
 
-__all__ = ["Outcome", "compare", "decimal_places", "fractions_close", "values_equal"]
+__all__ = ["Outcome", "compare", "decimal_places", "fractions_close", "rounded_places",
+           "values_equal"]
 
 REL_TOL_DECIMAL = 1e-6
 REL_TOL_EXACT = 1e-20
@@ -52,6 +54,27 @@ def decimal_places(text: str) -> int | None:
     """Decimal places of a plain decimal literal like `3.140` (3), else None."""
     m = re.fullmatch(r"\s*[-+]?\d*\.(\d+)\s*", text)
     return len(m.group(1)) if m else None
+
+
+EXACT_DENOMINATOR = 20
+
+
+def rounded_places(text: str, rounding: bool = False) -> int | None:
+    """Decimal places of a decimal gold *that is a rounded value*, else None.
+
+    A decimal gold is read as rounded (`3.14`, `0.33`, `2.72`, `1.414`) when its value is not
+    a fraction with a small denominator (at most `EXACT_DENOMINATOR`), or when the question
+    asks for rounding (`rounding`). `2.5`, `0.75`, `12.5`, `0.35` are exact values: the answer
+    must equal them, so `2.54` is not `2.5`.
+    """
+    places = decimal_places(text)
+    if places is None or rounding:
+        return places
+    try:
+        value = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        return places
+    return places if value.denominator > EXACT_DENOMINATOR else None
 
 
 def _round_places(x: Fraction, places: int) -> Fraction:
@@ -124,6 +147,8 @@ def _numbers_equal(g: Any, a: Any, *, gold_places: int | None, gold_decimal: boo
     if scale == 0:
         return True
     if diff <= REL_TOL_EXACT * scale:
+        if not gold_decimal and not ans_decimal and not _exactly_close(g, a, scale):
+            return False  # `7 + e^{-100}` is not 7: equal to 40 digits only
         if diff == 0 or not (ans_decimal and not gold_decimal):
             return True
     if gold_places is not None and av.is_real and gv.is_real:
@@ -141,6 +166,18 @@ def _numbers_equal(g: Any, a: Any, *, gold_places: int | None, gold_decimal: boo
     return bool(diff <= REL_TOL_EXACT * scale and not ans_decimal)
 
 
+def _exactly_close(g: Any, a: Any, scale: Any) -> bool:
+    """Exact forms equal to 40 digits: is the difference zero at far higher precision?
+    (sympy's adaptive evalf of `g - a` sees `e^{-100}` but gives ~0 for true identities.)"""
+    try:
+        d = sympy.N(sympy.Add(g, -a), _PREC, maxn=600)
+    except (TypeError, ValueError, ArithmeticError):
+        return True
+    if not d.is_number:
+        return True
+    return bool(abs(d) <= sympy.Float(1e-100) * scale)
+
+
 def _probe_points(syms: set[Any], seed: str) -> list[dict[Any, Any]]:
     rng = random.Random(seed)  # deterministic per expression pair: same inputs, same verdict
     ordered = sorted(syms, key=str)
@@ -148,10 +185,50 @@ def _probe_points(syms: set[Any], seed: str) -> list[dict[Any, Any]]:
             for _ in range(_PROBES)]
 
 
+def _wide_points(syms: set[Any], seed: str) -> list[dict[Any, Any]]:
+    """Points off the main probe range (negative, large, near zero): `sqrt(x^2)` vs `x`,
+    `|x - 5|` vs `5 - x` and `x + floor(x/10)` vs `x` agree on [0.15, 2.9] but not here."""
+    rng = random.Random("wide|" + seed)
+    ordered = sorted(syms, key=str)
+    ranges = [(-290000, -1500), (31000, 400000), (300, 1400), (-1400, -300), (-60000, 60000),
+              (31000, 400000), (-290000, -1500)]
+    points = [{s: sympy.Rational(rng.randint(*r), 10000) for s in ordered} for r in ranges]
+    # Integers too: `ceil(x) - floor(x) - 1` is 0 everywhere else.
+    points += [{s: sympy.Integer(rng.randint(lo, hi)) for s in ordered}
+               for lo, hi in ((3, 40), (-40, -3))]
+    return points
+
+
+_DOMAIN_FUNCS = (sympy.log, sympy.asin, sympy.acos, sympy.acot, sympy.asec, sympy.acsc)
+
+
+def _real_domain(e: Any, point: dict[Any, Any]) -> bool:
+    """Every root has a nonnegative radicand and every log/arcsin/... a real value at
+    `point`: the expression is evaluated where it is defined over the reals, with no
+    branch of a complex function chosen."""
+    for node in sympy.preorder_traversal(e):
+        if isinstance(node, sympy.Pow) and not node.exp.is_integer and node.base.free_symbols:
+            try:
+                b = node.base.evalf(20, subs=point)
+            except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+                return False
+            if not (b.is_real and b >= 0):
+                return False
+        elif isinstance(node, _DOMAIN_FUNCS) and node.free_symbols:
+            try:
+                v = node.evalf(20, subs=point)
+            except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+                return False
+            if not v.is_real:
+                return False
+    return True
+
+
 def _expressions_equal(g: Any, a: Any, syms: set[Any], *, approx: bool) -> bool:
-    tol = REL_TOL_DECIMAL if approx else 1e-12
+    tol = REL_TOL_DECIMAL if approx else 1e-25
     agreed = 0
-    for point in _probe_points(syms, f"{g}|{a}"):
+    seed = f"{g}|{a}"
+    for point in _probe_points(syms, seed):
         try:
             gv = g.evalf(_PREC, subs=point)
             av = a.evalf(_PREC, subs=point)
@@ -165,6 +242,25 @@ def _expressions_equal(g: Any, a: Any, syms: set[Any], *, approx: bool) -> bool:
             return False
         agreed += 1
     if agreed >= 3:
+        # Agreement on [0.15, 2.9]; functions that differ only elsewhere (|x| vs x,
+        # floor tricks) must also agree where both sides are real-defined off that range.
+        for point in _wide_points(syms, seed):
+            if not (_real_domain(g, point) and _real_domain(a, point)):
+                continue
+            try:
+                gv = g.evalf(_PREC, subs=point)
+                av = a.evalf(_PREC, subs=point)
+            except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+                continue
+            if not (gv.is_number and av.is_number) or gv.has(
+                    sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or av.has(
+                    sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+                continue
+            if not (gv.is_real and av.is_real):
+                continue
+            scale = max(abs(gv), abs(av), sympy.Float(1e-30))
+            if abs(gv - av) > max(tol, 1e-20) * scale:
+                return False
         return True
     try:
         return bool(sympy.simplify(g - a) == 0)
@@ -274,9 +370,7 @@ def _number_match(g: Answer, a: Answer, value: Any | None = None) -> bool:
         return False
     if scale != 1:
         av = av * sympy.Rational(scale.numerator, scale.denominator)
-    kw = {"gold_places": decimal_places(g.text) if g.decimal else None,
-          "gold_decimal": g.decimal, "ans_places": decimal_places(a.text) if a.decimal else None,
-          "ans_decimal": a.decimal}
+    kw = _dec_kw(g, a)
 
     def eq(x: Any, y: Any, **over: Any) -> bool:
         return values_equal(x, y, **{**kw, **over})
@@ -289,17 +383,23 @@ def _number_match(g: Answer, a: Answer, value: Any | None = None) -> bool:
             return eq(gv, av)
         return eq(gv, av) or eq(gv / hundred, av, gold_places=None)
     if a.percent:
-        # "40%" states the proportion 0.4.
-        return eq(gv, av / hundred, ans_places=None)
+        # "40%" states the proportion 0.4; for a question asking for a percentage, a bare
+        # gold 40 is 40 percent.
+        return eq(gv, av / hundred, ans_places=None) or bool(g.meta.get("percent")) and eq(
+            gv, av)
     if eq(gv, av):
         return True
     if g.degrees and not a.degrees and eq(gv * sympy.pi / 180, av):
         return True
+    if a.degrees and not g.degrees and not a.decimal and g.value.has(sympy.pi) and eq(
+            gv, av * sympy.pi / 180):
+        return True  # gold pi/2 (radians), answer 90 degrees
     return False
 
 
 def _dec_kw(g: Answer, a: Answer) -> dict[str, Any]:
-    return {"gold_places": decimal_places(g.text) if g.decimal else None,
+    return {"gold_places": rounded_places(g.text, bool(g.meta.get("rounding")))
+            if g.decimal else None,
             "gold_decimal": g.decimal,
             "ans_places": decimal_places(a.text) if a.decimal else None,
             "ans_decimal": a.decimal}

@@ -33,8 +33,10 @@ _CONNECTOR = re.compile(
 )
 _PHRASE = re.compile(
     r"(?:final\s+answer\s*(?:is|:|=)|the\s+answer\s+is\s*:?|\banswer\s*(?:is\s*)?:|"
-    r"\banswer\s*=)[ \t]*",
-    re.IGNORECASE,
+    r"\banswer\s*=|"
+    # A heading on its own line: "### Final Answer", "**Final Answer**" (answer below).
+    r"^[ \t]*(?:\#{1,6}[ \t]*|\*\*)final\s+answer(?:\*\*)?[ \t]*:?[ \t]*(?:\*\*)?(?=\n))[ \t]*",
+    re.IGNORECASE | re.MULTILINE,
 )
 _MATH = re.compile(r"\$\$([^$]{1,4000}?)\$\$|\$([^$\n]{1,4000}?)\$|\\\((.{1,4000}?)\\\)|"
                    r"\\\[(.{1,4000}?)\\\]", re.DOTALL)

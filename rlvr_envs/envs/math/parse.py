@@ -134,8 +134,12 @@ def normalize(raw: Any) -> _Norm:
     s = raw if isinstance(raw, str) else str(raw)
     s = s.replace("\x00", "")[: MAX_LEN * 2]
     s = s.replace("\u00b2", "^2").replace("\u00b3", "^3")
+    # Vulgar fractions: "½" is \frac{1}{2}, "3½" the mixed number 3 1/2 (not 31/2).
+    if any("\u00bc" <= c <= "\u00be" or "\u2150" <= c <= "\u215e" for c in s):
+        s = _VULGAR.sub(_vulgar_frac, s)
     # Fullwidth digits and other compatibility forms read as their plain characters.
     s = unicodedata.normalize("NFKC", s)
+    s = s.replace("\u2044", "/")
     s = _HTML_TAG.sub(" ", s)
     s = s.replace("{,}", ",").replace(r"\langle", "(").replace(r"\rangle", ")")
     for k, v in _UNICODE.items():
@@ -167,6 +171,12 @@ def normalize(raw: Any) -> _Norm:
     s = _TEXT_RE.sub(lambda mm: "\\" + mm.group(1) + "{", s)
     s = _unwrap_command(s, _TEXT_RE)
     s = re.sub(r"\\(?:mathrm|rm)\s*e\b", "e", s)
+    if not norm.unit:
+        # Plain unit words after the number ("12 apples", "300 minutes" from \text{...}).
+        m = re.fullmatch(r"\s*(.*?[\d}])\s+([a-zA-Z]{2,}(?:\s+[a-zA-Z]+)?)\s*\.?\s*", s)
+        if m and all(w in _UNITS for w in m.group(2).lower().split()):
+            norm.unit = " ".join(m.group(2).lower().split())
+            s = m.group(1)
     s = _repeating_decimals(s)
     # Mixed numbers: 2\frac{1}{3} is 2 + 1/3 by convention (not a product).
     s = _MIXED.sub(lambda m: f"({m.group(1)}+\\frac{{{m.group(2) or m.group(4)}}}"
@@ -174,8 +184,29 @@ def normalize(raw: Any) -> _Norm:
     s = re.sub(r"\s+", " ", s).strip()
     s = re.sub(r"[\s.;]+$", "", s)  # trailing sentence period
     s = re.sub(r"^(?:=|:)\s*", "", s)
+    # "\approx 7" / "x \approx 3.14": the value, stated as approximate.
+    s = re.sub(r"^(?:([a-zA-Z])\s*)?(?:\\approx|\u2248|\\simeq)\s*",
+               lambda mm: f"{mm.group(1)} = " if mm.group(1) else "", s)
+    # Plain-text scientific notation for a whole answer: "1.5e3", "1e-3", "2.5E+04".
+    m = _SCI.fullmatch(s)
+    if m:
+        s = f"{m.group(1)} \\times 10^{{{int(m.group(2))}}}"
+    # ISO interval notation: "]2, 5[" is (2, 5), "]2, 5]" is (2, 5].
+    m = _ISO_INTERVAL.fullmatch(s)
+    if m and (m.group(1) == "]" or m.group(3) == "["):
+        s = ("(" if m.group(1) == "]" else "[") + m.group(2) + (")" if m.group(3) == "[" else "]")
     norm.text = s
     return norm
+
+
+_SCI = re.compile(r"([-+]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?\d{1,4})")
+_ISO_INTERVAL = re.compile(r"([\[\]])\s*([^\[\],]+,[^\[\],]+?)\s*([\[\]])")
+_VULGAR = re.compile(r"[\u00bc-\u00be\u2150-\u215e]")
+
+
+def _vulgar_frac(m: re.Match[str]) -> str:
+    num, _, den = unicodedata.normalize("NFKC", m.group(0)).partition("\u2044")
+    return f"\\frac{{{num or 1}}}{{{den}}}"
 
 
 _MIXED = re.compile(r"(?<![\d.^_{a-zA-Z])(\d+)\s*\\frac\s*(?:\{(\d+)\}\s*\{(\d+)\}|(\d)(\d))")
@@ -512,7 +543,7 @@ class _Parser:
                 self.huge = True
                 return sympy.binomial(n, k, evaluate=False)
             return sympy.binomial(n, k)
-        if tok == "\\sqrt":
+        if tok in ("\\sqrt", "sqrt"):
             index = None
             if self.peek() == "[":
                 self.take()
@@ -690,6 +721,8 @@ _WORD_NUMBERS = {
 }
 _WORD_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
                       "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000})
+_COMPOUND_WORD = re.compile(r"(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ]"
+                            r"(one|two|three|four|five|six|seven|eight|nine)")
 _LEAD_VAR = re.compile(r"^\s*([a-zA-Z](?:_\{?\w+\}?)?)\s*(?:\\in|∈)\s*(.+)$")
 
 
@@ -870,30 +903,77 @@ _MCQ_ONE = re.compile(r"(?:\\text\{)?\s*(?:option|choice|answer)?\s*[:\s]*\(?([A
                       r"\s*\}?", re.IGNORECASE)
 
 
+def _option_value(text: str) -> Any:
+    """The numeric value of an option/answer text, or None when it is not a number."""
+    try:
+        e = parse_expression(_strip_parens(normalize(text).text))[0]
+    except (AnswerParseError, RecursionError, TypeError, ValueError):
+        return None
+    return e if getattr(e, "is_number", False) and not e.free_symbols else None
+
+
+def _options_matching(text: str, choices: list[str]) -> list[int]:
+    """Indices of the options whose text (normalized) or numeric value `text` states."""
+    norm_t = _text_answer(normalize(text).text).value
+    if not norm_t:
+        return []
+    hits = [k for k, c in enumerate(choices) if norm_t == _text_answer(normalize(c).text).value]
+    if hits:
+        return hits
+    v = _option_value(text)
+    if v is None:
+        return []
+    out = []
+    for k, c in enumerate(choices):
+        w = _option_value(c)
+        if w is None:
+            continue
+        try:
+            d = abs(sympy.N(v - w, 30))
+            if d <= sympy.Float(1e-20) * max(abs(sympy.N(w, 30)), sympy.Float(1)):
+                out.append(k)
+        except (TypeError, ValueError, ArithmeticError):
+            continue
+    return out
+
+
+_MCQ_SEPS = (",", " or ", " and ", "/", "\\text{ or }", "\\text{or}", "\\&", "&", ";")
+
+
 def _mcq_letter(text: str, choices: list[str] | None) -> str | list[str] | None:
-    """The chosen letter; a list of letters when several are offered (a hedge)."""
+    """The chosen letter; a list of letters when several are offered (a hedge); "" when the
+    letter comes with the text of another option (`B) 15` where 15 is option C)."""
     t = text.strip().strip("*").strip()
     n = len(choices) if choices else 26
-    parts = split_top_level(t, (",", " or ", " and ", "/", "\\text{ or }", "\\text{or}"))
+    parts = split_top_level(t, _MCQ_SEPS)
     if len(parts) >= 2:
         letters = [m.group(1).upper() for p in parts if (m := _MCQ_ONE.fullmatch(p.strip()))]
         if len(letters) == len(parts):
             return letters if len(set(letters)) > 1 else letters[0]
     m = re.fullmatch(r"(?:\\text\{)?\s*(?:option|choice|answer)?\s*[:\s]*\(?([A-Za-z])\)?[.:]?"
-                     r"\s*\}?(?:[\s)].*)?", t, re.IGNORECASE | re.DOTALL)
+                     r"\s*\}?(?P<rest>[\s)].*)?", t, re.IGNORECASE | re.DOTALL)
     if m and ord(m.group(1).upper()) - 65 < n:
         # "B" / "(B)" / "option B" / "B) 42": a letter in range, maybe followed by its text.
-        return m.group(1).upper()
+        letter = m.group(1).upper()
+        rest = (m.group("rest") or "").strip(" )}.:,-*\t\n")
+        if choices and rest:
+            k = ord(letter) - 65
+            hits = _options_matching(rest, choices)
+            if hits and k not in hits:
+                return ""  # the letter of one option with the text of another
+            if not hits and _option_value(rest) is not None and \
+                    _option_value(choices[k]) is not None:
+                return ""  # a number that is not option `letter`'s value
+        return letter
     if choices:
-        norm_t = _text_answer(text).value
-        for k, choice in enumerate(choices):
-            if norm_t and norm_t == _text_answer(normalize(choice).text).value:
-                return chr(65 + k)
+        hits = _options_matching(text, choices)
+        if len(hits) == 1:
+            return chr(65 + hits[0])
     return None
 
 
 _ALL_REALS = re.compile(r"^(?:\\mathbb\s*\{?R\}?|\\R|\\Re|R|all real(?: numbers)?|all reals|"
-                        r"every real number|\(-\\infty,\s*\+?\\infty\))$", re.IGNORECASE)
+                        r"(?:every|any) real number|\(-\\infty,\s*\+?\\infty\))$", re.IGNORECASE)
 _SET_BUILDER = re.compile(r"^\\\{\s*([a-zA-Z])\s*(?:\\mid|\||:|\\vert)\s*(.+?)\s*\\\}$")
 _LIST_SEPS = (",", ";", "\\text{ and }", " and ", " or ", "\\text{or}", "\\text{ or }", "\\or")
 
@@ -924,6 +1004,8 @@ def parse_answer(raw: Any, hint: str | None = None, choices: list[str] | None = 
         letter = _mcq_letter(text, choices)
         if isinstance(letter, list):
             return Answer("set", [Answer("mcq", x, x) for x in letter], text)
+        if letter == "":
+            return Answer("text", text.lower(), text, meta={"mcq_conflict": True})
         if letter is not None:
             return Answer("mcq", letter, text)
         return _text_answer(text)
@@ -931,11 +1013,21 @@ def parse_answer(raw: Any, hint: str | None = None, choices: list[str] | None = 
         return _text_answer(text)
     if not text:
         return Answer("text", "", "")
+    if "\\approx" in text or "\u2248" in text:
+        # "\frac{\sqrt3}{2} \approx 0.866": the exact value, with a consistent rounding.
+        exact = _approx_exact(text)
+        if exact is None:
+            return _text_answer(text)
+        text = exact
     text = _strip_parens(text)
     if _EMPTY_SET.match(text.strip(" .")):
         return Answer("set", [], text, meta={"empty": True})
     if text.lower() in _WORD_NUMBERS:
         return Answer("number", sympy.Integer(_WORD_NUMBERS[text.lower()]), text)
+    m = _COMPOUND_WORD.fullmatch(text.lower())
+    if m:  # "twenty-one", "ninety nine"
+        return Answer("number", sympy.Integer(_WORD_NUMBERS[m.group(1)]
+                                              + _WORD_NUMBERS[m.group(2)]), text)
     if _ALL_REALS.match(text):
         return Answer("interval", [Interval(-sympy.oo, sympy.oo, False, False)], text)
     m = _LEAD_VAR.match(text)  # "x \in (1, 2)" -> "(1, 2)"
@@ -1009,6 +1101,26 @@ def parse_answer(raw: Any, hint: str | None = None, choices: list[str] | None = 
         return _expr_answer(text, norm)
     except (AnswerParseError, RecursionError):
         return _text_answer(text)
+
+
+def _approx_exact(text: str) -> str | None:
+    """`A \\approx B` where B is A rounded (to B's decimal places): A. Otherwise None (an
+    inconsistent pair like `7 \\approx 8` would let one answer state two values)."""
+    parts = split_top_level(text, ("\\approx", "\u2248"))
+    if len(parts) != 2 or not parts[0] or not parts[1]:
+        return None
+    m = re.fullmatch(r"[-+]?\d*\.(\d+)", parts[1].replace(" ", ""))
+    if not m:
+        return None
+    try:
+        a = parse_expression(split_top_level(parts[0], ("=",))[-1])[0]
+        b = Fraction(parts[1].replace(" ", ""))
+        if a.free_symbols or not a.is_real:
+            return None
+        av = Fraction(str(sympy.Float(sympy.N(a, 40), 40)))
+    except (AnswerParseError, RecursionError, TypeError, ValueError, ArithmeticError):
+        return None
+    return parts[0] if abs(av - b) <= Fraction(1, 2 * 10 ** len(m.group(1))) else None
 
 
 def _flatten(elems: list[Answer]) -> list[Answer]:

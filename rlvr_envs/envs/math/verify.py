@@ -53,7 +53,29 @@ def _get_executor() -> BoundedExecutor:
 
 
 @lru_cache(maxsize=4096)
-def _parse_gold(gold: str, answer_type: str | None, choices: tuple[str, ...] | None) -> Any:
+def _parse_gold(gold: str, answer_type: str | None, choices: tuple[str, ...] | None,
+                hints: tuple[str, ...] = ()) -> Any:
+    g = _parse_gold_plain(gold, answer_type, choices)
+    if hints:
+        import copy
+
+        g = copy.deepcopy(g)
+        _mark(g, hints)
+    return g
+
+
+def _mark(a: Any, hints: tuple[str, ...]) -> None:
+    """What the question says about the gold, on every value in it: "rounding" (decimals
+    in the gold are rounded values), "percent" (a bare gold 40 is 40 percent)."""
+    for h in hints:
+        a.meta[h] = True
+    if a.kind in ("set", "tuple") and isinstance(a.value, list):
+        for e in a.value:
+            _mark(e, hints)
+
+
+def _parse_gold_plain(gold: str, answer_type: str | None,
+                      choices: tuple[str, ...] | None) -> Any:
     from .parse import parse_answer
 
     if answer_type == "mcq" or (answer_type is None and choices):
@@ -103,12 +125,13 @@ def _answer_hint(gold_kind: str) -> str | None:
 
 
 def _check(gold: str, answer_type: str | None, choices: tuple[str, ...] | None,
-           candidates: list[str], required_form: str | None = None) -> tuple[bool, str, str]:
+           candidates: list[str], required_form: str | None = None,
+           hints: tuple[str, ...] = ()) -> tuple[bool, str, str]:
     """Compare extracted candidates with the gold. Returns (passed, reason, gold_kind)."""
     from .compare import compare
     from .parse import Answer, parse_answer
 
-    g = _parse_gold(gold, answer_type, choices)
+    g = _parse_gold(gold, answer_type, choices, hints)
     hint = _answer_hint(g.kind)
     clist = list(choices) if choices else None
     if len(candidates) > 1:
@@ -163,7 +186,7 @@ def _simple_number(s: str) -> tuple[Fraction, bool, int | None] | None:
 
 
 def _fast_path(gold: str, answer_type: str | None, choices: Any,
-               candidates: list[str]) -> tuple[bool, str] | None:
+               candidates: list[str], rounding: bool = False) -> tuple[bool, str] | None:
     """A sure verdict without sympy, or None to go the full way."""
     if len(candidates) != 1 or choices or answer_type in ("mcq", "text"):
         return None
@@ -178,9 +201,10 @@ def _fast_path(gold: str, answer_type: str | None, choices: Any,
     gn, an = _simple_number(g), _simple_number(a)
     if gn is None or an is None:
         return None
-    from .compare import fractions_close
+    from .compare import fractions_close, rounded_places
 
-    ok = fractions_close(gn[0], an[0], gold_places=gn[2], gold_decimal=gn[1],
+    places = rounded_places(g, rounding) if gn[1] else None
+    ok = fractions_close(gn[0], an[0], gold_places=places, gold_decimal=gn[1],
                          ans_places=an[2], ans_decimal=an[1])
     if ok:
         return True, "correct"
@@ -257,12 +281,14 @@ def verify_math(task: Mapping[str, Any], response: Any, *, timeout: float = 3.0)
         if all(not c.strip() for c in ext.candidates):
             return _verdict(False, "empty final answer (\\boxed{} with nothing inside)", details)
         required_form = _required_form(task)
-        fast = None if required_form else _fast_path(gold, answer_type, choices, ext.candidates)
+        hints = _question_hints(task)
+        fast = None if required_form else _fast_path(gold, answer_type, choices, ext.candidates,
+                                                     "rounding" in hints)
         if fast is not None:
             return _verdict(fast[0], fast[1], details)
         remaining = timeout - (time.monotonic() - start)
         passed, reason, kind = _get_executor().call(
-            _check, gold, answer_type, choices, _trim(ext), required_form,
+            _check, gold, answer_type, choices, _trim(ext), required_form, hints,
             timeout=max(0.05, remaining))
         details["answer_type"] = answer_type or kind
         return _verdict(passed, reason, details)
@@ -277,6 +303,31 @@ def verify_math(task: Mapping[str, Any], response: Any, *, timeout: float = 3.0)
     except Exception as exc:  # noqa: BLE001 - a verifier must never raise
         return _verdict(False, f"answer could not be verified: {type(exc).__name__}: {exc}",
                         details)
+
+
+_ROUNDING_WORDS = re.compile(
+    r"\b(?:round(?:ed|ing)?|nearest|decimal places?|significant (?:figures?|digits?)|"
+    r"approximat\w*|estimate\w*|to \d+ (?:d\.?p|s\.?f)\b)|\\approx|\u2248", re.IGNORECASE)
+
+
+_PERCENT_WORDS = re.compile(r"\bpercentage\b|\b(?:what|which|as an?|in|how many)\s+percent",
+                            re.IGNORECASE)
+
+
+def _question_hints(task: Mapping[str, Any]) -> tuple[str, ...]:
+    """What the task's question (`question`/`problem`/`prompt`) says about the gold:
+    "rounding" when it asks for a rounded value (round, nearest, decimal places,
+    approximately, ...; or `task["rounded"] is True`), "percent" when it asks for a
+    percentage (so `40\\%` answers a bare gold 40)."""
+    q = next((task[k] for k in ("question", "problem", "prompt")
+              if isinstance(task.get(k), str)), "")
+    q = q[-4000:]
+    hints = []
+    if task.get("rounded") is True or _ROUNDING_WORDS.search(q):
+        hints.append("rounding")
+    if _PERCENT_WORDS.search(q):
+        hints.append("percent")
+    return tuple(hints)
 
 
 def _required_form(task: Mapping[str, Any]) -> str | None:
