@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import ctypes
+import fcntl
 import json
 import math
 import os
@@ -201,6 +202,12 @@ class CheckResult(RunResult):
 
 _MAX_DEPTH = 200
 _MAX_NODES = 2_000_000
+#: Ints wider than this many bits travel as hex (``{"$int": "-0x..."}``): JSON would need their
+#: decimal form, which Python refuses past 4300 digits (``sys.get_int_max_str_digits``).
+_JSON_INT_BITS = 4096
+#: A decoded set or dict whose elements share hash values this often was crafted to make the
+#: judge's hash table quadratic (a forged ``$set`` of ``k * (2**61 - 1)`` ints); refused.
+_MAX_HASH_COLLISIONS = 64
 
 
 class UnserializableValue(TypeError):
@@ -225,8 +232,10 @@ def _encode(value: Any, depth: int, budget: list[int]) -> Any:
     if budget[0] < 0 or depth > _MAX_DEPTH:
         raise UnserializableValue("value is too large or too deeply nested")
     kind = type(value)
-    if value is None or kind is bool or kind is int or kind is str:
+    if value is None or kind is bool or kind is str:
         return value
+    if kind is int:
+        return value if value.bit_length() <= _JSON_INT_BITS else {"$int": hex(value)}
     if kind is float:
         return value if math.isfinite(value) else {"$float": repr(value)}
     if kind is list:
@@ -278,27 +287,42 @@ def _decode(data: Any, depth: int) -> Any:
             return _FLOAT_SPECIALS[body]
         if tag == "$bytes" and type(body) is str:
             return base64.b64decode(body.encode("ascii"), validate=True)
+        if tag == "$int" and type(body) is str and len(body) < (1 << 24):
+            return int(body, 16)
         if type(body) is not list:
             raise ValueError(f"malformed encoded value under {tag!r}")
         if tag == "$tuple":
             return tuple(_decode(v, depth + 1) for v in body)
         if tag == "$set":
-            return {_decode(v, depth + 1) for v in body}
+            return set(_spread([_decode(v, depth + 1) for v in body]))
         if tag == "$frozenset":
-            return frozenset(_decode(v, depth + 1) for v in body)
+            return frozenset(_spread([_decode(v, depth + 1) for v in body]))
         if tag == "$complex" and len(body) == 2:
             real, imag = (_decode(v, depth + 1) for v in body)
             if type(real) is not float or type(imag) is not float:
                 raise ValueError("malformed complex value")
             return complex(real, imag)
         if tag == "$dict":
-            out = {}
+            pairs = []
             for pair in body:
                 if type(pair) is not list or len(pair) != 2:
                     raise ValueError("malformed dict item")
-                out[_decode(pair[0], depth + 1)] = _decode(pair[1], depth + 1)
-            return out
+                pairs.append((_decode(pair[0], depth + 1), _decode(pair[1], depth + 1)))
+            _spread([k for k, _ in pairs])
+            return dict(pairs)
     raise ValueError(f"malformed encoded value of type {kind.__name__}")
+
+
+def _spread(items: list[Any]) -> list[Any]:
+    """``items`` unchanged, after checking that they would not turn a hash table quadratic.
+
+    Raises ``TypeError`` for an unhashable item and ``ValueError`` when many items share a
+    hash value (a real set or dict has almost none; a forged one can have them all).
+    """
+    if len(items) > _MAX_HASH_COLLISIONS and \
+            len(items) - len({hash(v) for v in items}) > _MAX_HASH_COLLISIONS:
+        raise ValueError("set or dict with crafted hash collisions")
+    return items
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,11 +330,13 @@ def _decode(data: Any, depth: int) -> Any:
 # --------------------------------------------------------------------------------------------
 
 _CLONE_NEWNS = 0x00020000
+_CLONE_NEWIPC = 0x08000000
 _CLONE_NEWPID = 0x20000000
 _CLONE_NEWNET = 0x40000000
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 2, 4, 8
 _MS_BIND, _MS_REC, _MS_PRIVATE = 0x1000, 0x4000, 1 << 18
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS = 1, 36, 38
+_PR_SET_DUMPABLE = 4
 
 _libc_handle: Any = None
 
@@ -354,6 +380,29 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 16))
+        if not chunk:
+            raise EOFError("pipe closed early")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_header(fd: int) -> Any:
+    """The job's public part: ``<length>\n<json>``. Whatever follows stays in the pipe (the
+    check mode's secret part, read only by the test process)."""
+    digits = b""
+    while not digits.endswith(b"\n"):
+        byte = os.read(fd, 1)
+        if not byte or len(digits) > 20:
+            raise EOFError("malformed job header")
+        digits += byte
+    return json.loads(_read_exact(fd, int(digits)))
 
 
 def _read_all(fd: int) -> bytes:
@@ -602,8 +651,8 @@ def _probe_capabilities(options: dict[str, Any]) -> dict[str, bool]:
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        caps = {"netns": False, "mountns": False, "pidns": False, "pidns_reuse": False,
-                "setuid": False}
+        caps = {"netns": False, "ipcns": False, "mountns": False, "pidns": False,
+                "pidns_reuse": False, "setuid": False}
         try:
             os.close(r)
             if options.get("drop_privileges", True) and os.getuid() == 0:
@@ -611,6 +660,7 @@ def _probe_capabilities(options: dict[str, Any]) -> dict[str, bool]:
                                                bool(options.get("namespaces", True)))
             if options.get("namespaces", True):
                 caps["netns"] = _unshare(_CLONE_NEWNET) == 0
+                caps["ipcns"] = _unshare(_CLONE_NEWIPC) == 0
                 if _unshare(_CLONE_NEWNS) == 0:
                     caps["mountns"] = (
                         _mount(None, "/", None, _MS_REC | _MS_PRIVATE) == 0
@@ -789,6 +839,7 @@ def _frame(fd: int, obj: dict[str, Any]) -> None:
 
 
 _RES_FD = 3
+_SECRET_FD = 4   # check mode only: the test code, for the test process
 
 
 def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: int,
@@ -804,7 +855,10 @@ def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: 
         net_fd = int(cfg.get("net_fd", -1))
         if net_fd >= 0 and _setns(net_fd, _CLONE_NEWNET) != 0:
             raise OSError("could not enter the slot's network namespace")
-        payload = json.loads(_read_all(job_r))
+        payload = _read_header(job_r)
+        # check mode: the test code is still in the pipe; it stays there until the test
+        # process, forked away from the candidate's, reads it (fd 4)
+        keep_job = fcntl.fcntl(job_r, fcntl.F_DUPFD, 100) if cfg["mode"] == "check" else -1
         os.close(job_r)
         # Fixed fd numbers: 0 stdin, 1 stdout, 2 stderr, 3 results.
         os.dup2(out_w, 1)
@@ -813,13 +867,19 @@ def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: 
         result_fd = _RES_FD
         for fd in {out_w, err_w, res_w} - {1, 2, _RES_FD}:
             os.close(fd)
-        os.closerange(_RES_FD + 1, 1 << 16)
+        if keep_job >= 0:
+            os.dup2(keep_job, _SECRET_FD)
+        os.closerange(_SECRET_FD + (keep_job >= 0), 1 << 16)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)
         scratch = cfg["scratch"]
         own_net = cfg["netns"] and net_fd < 0
         flags = (_CLONE_NEWNET if own_net else 0) | (_CLONE_NEWNS if cfg["mountns"] else 0)
+        # SysV IPC objects (shmget, msgget, semget) and POSIX message queues outlive their
+        # process: in the host's IPC namespace a run could leave memory behind or pass data
+        # to a later run. A private IPC namespace takes them all down with the run.
+        flags |= _CLONE_NEWIPC if cfg.get("ipcns") else 0
         if flags and _unshare(flags) != 0:
             raise OSError(f"unshare({flags:#x}) failed although the probe allowed it")
         if cfg["mountns"]:
@@ -925,12 +985,16 @@ def _guest_command(payload: dict[str, Any], nonce: str) -> None:
         os._exit(127)
 
 
-def _flush_and_exit(code: int) -> None:
+def _flush_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except BaseException:  # noqa: BLE001 - the candidate may have closed them
             pass
+
+
+def _flush_and_exit(code: int) -> None:
+    _flush_streams()
     os._exit(code)
 
 
@@ -1049,40 +1113,156 @@ def _report_load_error(exc: BaseException, nonce: str) -> None:
     _frame(_RES_FD, {"t": "load_error", "n": nonce, "et": type(exc).__name__, "em": message})
 
 
+_MAX_MESSAGE = 64 << 20
+
+
+def _send_msg(fd: int, obj: Any) -> None:
+    data = json.dumps(obj, separators=(",", ":")).encode()
+    _write_all(fd, len(data).to_bytes(8, "big") + data)
+
+
+def _recv_msg(fd: int) -> Any:
+    """One length-prefixed JSON message, or ``None`` at end of file."""
+    try:
+        size = int.from_bytes(_read_exact(fd, 8), "big")
+    except EOFError:
+        return None
+    if size > _MAX_MESSAGE:
+        raise ValueError("oversized message from the candidate's process")
+    return json.loads(_read_exact(fd, size))
+
+
 def _guest_check(payload: dict[str, Any], nonce: str) -> None:
+    """``check(candidate)`` with the candidate in a process of its own.
+
+    The guest forks: the child imports the candidate and serves calls on a pipe; the parent
+    (the test process) reads the test code from fd 4 (the candidate's process never has it),
+    runs ``check`` with proxies that send plain arguments and decode plain return values, and
+    alone holds the result fd. It is made non-dumpable before the fork, so the candidate (same
+    uid) can neither ptrace it nor open its ``/proc/<pid>/mem`` or ``/proc/<pid>/fd``.
+    """
     import builtins
 
-    pristine_builtins = dict(builtins.__dict__)   # snapshot before candidate code runs
-    send_frame, fd = _frame, _RES_FD
-    send_frame(fd, {"t": "ready", "n": nonce})
+    pristine_builtins = dict(builtins.__dict__)
+    _frame(_RES_FD, {"t": "ready", "n": nonce})
+    req_r, req_w = os.pipe()
+    resp_r, resp_w = os.pipe()
+    _prctl(_PR_SET_DUMPABLE, 0)
+    child = os.fork()
+    if child == 0:
+        for fd in (_RES_FD, _SECRET_FD, req_w, resp_r):
+            os.close(fd)
+        _prctl(_PR_SET_DUMPABLE, 1)
+        _serve_candidate(payload["source"], payload["entry_point"], req_r, resp_w)
+        _flush_and_exit(0)
+    os.close(req_r)
+    os.close(resp_w)
     try:
-        module, fn = _load_candidate(payload["source"], payload["entry_point"])
-    except BaseException as exc:  # noqa: BLE001
-        _report_load_error(exc, nonce)
+        secret = json.loads(_read_all(_SECRET_FD))   # read first: the judge may be blocked
+        os.close(_SECRET_FD)
+        scratch = os.getcwd()
+        # the candidate can write files into the scratch dir: never import from there
+        sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != scratch]
+        hello = _recv_msg(resp_r)
+    except BaseException as exc:  # noqa: BLE001 - the candidate's process broke the protocol
+        hello = {"t": "load_error", "et": type(exc).__name__, "em": _safe_message(exc)}
+    if not isinstance(hello, dict) or hello.get("t") != "loaded":
+        hello = hello if isinstance(hello, dict) else {}
+        _frame(_RES_FD, {"t": "load_error", "n": nonce, "et": str(hello.get("et", "NoResult")),
+                         "em": str(hello.get("em", "the program ended while loading"))[:2000]})
         _flush_and_exit(0)
 
-    def candidate(*args: Any, **kwargs: Any) -> Any:
-        # Round-trip through the strict encoding: custom __eq__ objects never reach check().
-        return decode_value(encode_value(fn(*args, **kwargs)))
+    def remote(name: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            _send_msg(req_w, {"f": name, "a": encode_value([list(args), dict(kwargs)])})
+            reply = _recv_msg(resp_r)
+            if not isinstance(reply, dict):
+                raise RuntimeError("the program's process ended during a call")
+            if reply.get("ok") is True:
+                return decode_value(reply.get("v"))
+            raise _rebuild_exception(str(reply.get("et")), str(reply.get("em"))[:2000],
+                                     pristine_builtins)
+        call.__name__ = name
+        return call
 
     try:
         test_ns: dict[str, Any] = {"__builtins__": pristine_builtins, "__name__": "__test__"}
-        code = compile(payload["test_code"], "test.py", "exec")
-        exec(code, test_ns)
+        if secret.get("helpers"):
+            exec(compile(secret["helpers"], "helpers.py", "exec"), test_ns)
+        exec(compile(secret["test_code"], "test.py", "exec"), test_ns)
         check = test_ns["check"]
-        # Helpers the test refers to but does not define (HumanEval/32's poly) come from the
-        # candidate module, except names of builtins: the candidate cannot shadow abs().
-        for name in _global_names(check.__code__):
-            if (name not in test_ns and name not in pristine_builtins
-                    and name in module.__dict__):
-                test_ns[name] = module.__dict__[name]
-        check(candidate)
+        # Names the test uses but neither it nor the helpers define come from the candidate's
+        # module: functions as remote calls, other values as plain copies.
+        wanted = sorted(n for n in _global_names(check.__code__)
+                        if n not in test_ns and n not in pristine_builtins)
+        if wanted:
+            _send_msg(req_w, {"names": wanted})
+            found = _recv_msg(resp_r)
+            for name, spec in (found.items() if isinstance(found, dict) else ()):
+                if name not in wanted or not isinstance(spec, dict):
+                    continue
+                test_ns[name] = remote(name) if spec.get("callable") is True else \
+                    decode_value(spec.get("v"))
+        check(remote(payload["entry_point"]))
     except BaseException as exc:  # noqa: BLE001
-        send_frame(fd, {"t": "check", "n": nonce, "passed": False,
-                        "et": type(exc).__name__, "em": _safe_message(exc)})
+        _frame(_RES_FD, {"t": "check", "n": nonce, "passed": False,
+                         "et": type(exc).__name__, "em": _safe_message(exc)})
         _flush_and_exit(1)
-    send_frame(fd, {"t": "check", "n": nonce, "passed": True})
+    _frame(_RES_FD, {"t": "check", "n": nonce, "passed": True})
     _flush_and_exit(0)
+
+
+def _rebuild_exception(name: str, message: str, builtins_ns: dict[str, Any]) -> Exception:
+    """The candidate's exception as a builtin exception of the same name where one exists
+    (tests may expect ``ValueError``), else ``RuntimeError``; never a candidate class."""
+    cls = builtins_ns.get(name)
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        try:
+            return cls(message)
+        except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError needs five arguments
+            pass
+    return RuntimeError(f"{name}: {message}")
+
+
+def _serve_candidate(source: str, entry_point: str, req_r: int, resp_w: int) -> None:
+    """The candidate's process of a check run: import it, then answer calls until EOF."""
+    try:
+        module, fn = _load_candidate(source, entry_point)
+    except BaseException as exc:  # noqa: BLE001
+        message = f"{exc.msg} (line {exc.lineno})" if isinstance(exc, SyntaxError) else \
+            _safe_message(exc)
+        _flush_streams()
+        _send_msg(resp_w, {"t": "load_error", "et": type(exc).__name__, "em": message})
+        return
+    _flush_streams()
+    _send_msg(resp_w, {"t": "loaded"})
+    while True:
+        request = _recv_msg(req_r)
+        if not isinstance(request, dict):
+            return
+        if "names" in request:
+            answer: dict[str, Any] = {}
+            for name in request["names"]:
+                if name in module.__dict__:
+                    value = module.__dict__[name]
+                    try:
+                        answer[name] = ({"callable": True} if callable(value) else
+                                        {"v": encode_value(value)})
+                    except UnserializableValue:
+                        pass
+            _send_msg(resp_w, answer)
+            continue
+        target = fn if request.get("f") == entry_point else module.__dict__.get(request.get("f"))
+        reply: dict[str, Any]
+        try:
+            args, kwargs = decode_value(request.get("a"))
+            reply = {"ok": True, "v": encode_value(target(*args, **kwargs))}
+        except UnserializableValue as exc:
+            reply = {"ok": False, "et": "TypeError", "em": f"unserializable result: {exc}"}
+        except BaseException as exc:  # noqa: BLE001
+            reply = {"ok": False, "et": type(exc).__name__, "em": _safe_message(exc)}
+        _flush_streams()   # the test process may end the run right after this reply
+        _send_msg(resp_w, reply)
 
 
 def _global_names(code: Any) -> set[str]:
@@ -1390,18 +1570,27 @@ class Sandbox:
         return _collect_calls(raw, len(encoded))
 
     def run_check(self, source: str, test_code: str, entry_point: str, *,
+                  helpers: str | None = None,
                   limits: SandboxLimits | None = None) -> CheckResult:
-        """Run HumanEval-style ``check(candidate)`` from ``test_code`` in the child.
+        """Run HumanEval-style ``check(candidate)`` from ``test_code`` in the sandbox.
 
-        Weaker than :meth:`call_functions` (the asserts run next to the candidate: see
-        ``docs/sandbox.md``). Prefer :meth:`run_assert_tests`, which uses this only when the
-        asserts cannot be turned into plain function calls.
+        Two processes share the run: the candidate's, which imports ``source`` and answers
+        calls, and the test process, which runs ``check`` and never executes candidate code.
+        The test code never enters the candidate's process; arguments and return values cross
+        as plain values (:func:`encode_value`). ``helpers`` (e.g. a HumanEval prompt, with
+        helpers like ``poly``) run in the test process, so the candidate cannot redefine
+        them; names the test needs that neither the test nor ``helpers`` define are taken
+        from the candidate's module (functions become remote calls). Weaker than
+        :meth:`call_functions` only in that the test process shares the candidate's uid (see
+        ``docs/sandbox.md``). Prefer :meth:`run_assert_tests`.
         """
-        payload = {"source": source, "entry_point": entry_point, "test_code": test_code}
+        payload = {"source": source, "entry_point": entry_point,
+                   "secret": {"test_code": test_code, "helpers": helpers or ""}}
         raw = self._execute("check", payload, limits)
         return _collect_check(raw)
 
     def run_assert_tests(self, source: str, test_code: str, entry_point: str, *,
+                         helpers: str | None = None,
                          limits: SandboxLimits | None = None) -> CheckResult:
         """Judge HumanEval/MBPP-style assert tests, the strong way when possible.
 
@@ -1412,7 +1601,8 @@ class Sandbox:
         """
         asserts = extract_assert_calls(test_code, entry_point)
         if asserts is None:
-            return self.run_check(source, test_code, entry_point, limits=limits)
+            return self.run_check(source, test_code, entry_point, helpers=helpers,
+                                  limits=limits)
         calls = [(a.args, a.kwargs) for a in asserts]
         result = self.call_functions(source, entry_point, calls, limits=limits)
         check = CheckResult(**{f: getattr(result, f) for f in RunResult.__dataclass_fields__},
@@ -1452,6 +1642,7 @@ class Sandbox:
                 "mode": mode, "nonce": nonce, "scratch": scratch, "uid": uid, "slot": slot,
                 "netns": bool(caps.get("netns")) and not self.network,
                 "mountns": bool(caps.get("mountns")), "pidns": bool(caps.get("pidns")),
+                "ipcns": bool(caps.get("ipcns")),
                 "env": _clean_env(self.python), "call_time_s": limits.call_time_s,
                 "wall_time_s": limits.wall_time_s, "cpu_time_s": limits.cpu_time_s,
                 "memory_mb": limits.memory_mb, "file_size_mb": limits.file_size_mb,
@@ -1469,8 +1660,13 @@ class Sandbox:
             for fd in (job_r, out_w, err_w, res_w, mon_w):
                 os.close(fd)
                 fds.remove(fd)
+            secret = payload.pop("secret", None)
+            header = json.dumps(payload).encode()
+            job = b"%d\n" % len(header) + header
+            if secret is not None:
+                job += json.dumps(secret).encode()
             try:
-                _write_all(job_w, json.dumps(payload).encode())
+                _write_all(job_w, job)
             except OSError:
                 pass   # the guest died before reading: reported below
             os.close(job_w)
@@ -1762,7 +1958,10 @@ class AssertCall:
             return f"comparison failed: {type(exc).__name__}: {exc}"
         if good:
             return None
-        return f"got {value!r}, expected {self.compare} {exp!r}"
+        try:
+            return f"got {value!r}, expected {self.compare} {exp!r}"
+        except ValueError:   # an int too long for repr (sys.get_int_max_str_digits)
+            return f"got a different value, expected {self.compare} a value too large to print"
 
 
 def extract_assert_calls(test_code: str, entry_point: str) -> list[AssertCall] | None:

@@ -66,8 +66,17 @@ class JudgeReport:
 
 def short(value: Any, limit: int = MAX_REPR) -> str:
     """``repr``-like text of a value (a string as it is for stdio), cut to ``limit``."""
-    text = value if isinstance(value, str) else repr(value)
+    text = value if isinstance(value, str) else safe_repr(value)
     return text if len(text) <= limit else text[: limit - 15] + f"... ({len(text)} chars)"
+
+
+def safe_repr(value: Any) -> str:
+    """``repr(value)``, or a description when Python refuses (an int past
+    ``sys.get_int_max_str_digits()`` digits, anywhere inside the value)."""
+    try:
+        return repr(value)
+    except ValueError:
+        return f"<a {type(value).__name__} too large to print>"
 
 
 # --- comparisons (all run on exact builtin values or plain strings) -------------------------
@@ -215,8 +224,8 @@ def _note(report: JudgeReport, run: RunResult) -> None:
 
 
 def _call_text(entry_point: str, test: Mapping[str, Any]) -> str:
-    args = [repr(a) for a in test.get("args", [])]
-    args += [f"{k}={v!r}" for k, v in (test.get("kwargs") or {}).items()]
+    args = [safe_repr(a) for a in test.get("args", [])]
+    args += [f"{k}={safe_repr(v)}" for k, v in (test.get("kwargs") or {}).items()]
     return short(f"{entry_point}({', '.join(args)})")
 
 
@@ -235,9 +244,9 @@ def _judge_function(task: Mapping[str, Any], source: str, sb: Sandbox, limits: S
     report.protocol_error = result.protocol_error
     out: list[TestResult] = []
     for test, outcome in zip(tests, result.outputs):
-        shown = TestResult(False, _call_text(entry, test), short(repr(test.get("expected"))))
+        shown = TestResult(False, _call_text(entry, test), short(safe_repr(test.get("expected"))))
         if outcome.ok:
-            shown.actual = short(repr(outcome.value))
+            shown.actual = short(safe_repr(outcome.value))
             try:
                 shown.passed = bool(checker(outcome.value, test.get("expected"), tolerance))
             except Exception as exc:  # noqa: BLE001 - a comparison error is a failed test
@@ -296,7 +305,10 @@ def _judge_check(task: Mapping[str, Any], source: str, sb: Sandbox, limits: Sand
     for name, code in groups:
         if not code:
             continue
-        result = sb.run_assert_tests(program, str(code), entry, limits=limits)
+        # The prompt's code (imports, helpers like HumanEval/32's poly) runs again in the test
+        # process, so a candidate that redefines a helper cannot change what check() uses.
+        result = sb.run_assert_tests(program, str(code), entry, limits=limits,
+                                     helpers=task.get("code_prefix") or None)
         _note(report, result)
         if name == "hidden":
             report.method = result.method

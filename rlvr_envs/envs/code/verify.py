@@ -40,8 +40,8 @@ def verify_code(task: Mapping[str, Any], response: str, *, sandbox: Sandbox | No
         "timed_out": report.timed_out, "memory_exceeded": report.memory_exceeded,
     }
     if report.method == "check":
-        details["weak_path"] = ("check(candidate) ran inside the candidate's process; see "
-                                "docs/envs/code.md")
+        details["weak_path"] = ("check(candidate) ran in a test process beside the "
+                                "candidate's (same uid); see docs/envs/code.md")
     if report.infra_error:
         return Verdict(False, 0.0, f"sandbox infrastructure error: {report.infra_error}",
                        {"tests_passed": 0.0}, details, infra_error=True), report

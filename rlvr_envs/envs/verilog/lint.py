@@ -76,13 +76,52 @@ def module_names(source: str) -> set[str]:
     return names
 
 
-def lint_candidate(source: str, forbidden_modules: Iterable[str] = ()) -> str | None:
-    """Why `source` may not be simulated, or None when it passes the screen."""
+def subroutine_names(source: str) -> set[str]:
+    """Names of the tasks and functions that `source` declares."""
+    toks = tokenize(source)
+    names = set()
+    for i, tok in enumerate(toks):
+        if tok.kind == "ident" and tok.text in ("task", "function"):
+            last = None
+            for nxt in toks[i + 1:i + 40]:
+                if nxt.text in ("(", ";"):
+                    break
+                if nxt.kind in ("ident", "escaped"):
+                    last = nxt.name
+            if last:
+                names.add(last)
+    return names
+
+
+def lint_candidate(source: str, forbidden_modules: Iterable[str] = (),
+                   forbidden_names: Iterable[str] = ()) -> str | None:
+    """Why `source` may not be simulated, or None when it passes the screen.
+
+    `forbidden_names` (the testbench's tasks and functions) may not appear at all: Verilog
+    resolves a simple task or function name upward through the instance hierarchy, so a
+    design could call the testbench's own tasks.
+    """
     if len(source) > MAX_SOURCE_CHARS:
         return f"the design has {len(source)} characters; the limit is {MAX_SOURCE_CHARS}"
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (f"the design contains a character that is not valid Unicode text "
+                f"(position {exc.start}); write plain ASCII Verilog")
     toks = tokenize(source)
+    reserved = set(forbidden_names)
     for i, tok in enumerate(toks):
         where = f"line {tok.line}"
+        # Icarus treats an escaped `\\$fdisplay ` as the system task and expands macros and
+        # directives inside escaped names: judge them by their text, not their escape.
+        if tok.kind == "escaped" and tok.name.startswith("$"):
+            tok = Token("system", tok.name, tok.line)
+        if tok.kind in ("escaped", "string") and "`" in tok.text:
+            return (f"{where}: a backquote inside an escaped name or a string is not allowed "
+                    "(compiler directives and macros are off limits)")
+        if tok.kind in ("ident", "escaped") and tok.name in reserved:
+            return (f"{where}: {tok.name!r} is a task or function of the testbench; a design "
+                    "may not call it (or reuse its name)")
         if tok.kind == "system" and tok.text not in ALLOWED_SYSTEM_CALLS:
             return (f"{where}: system task/function {tok.text!r} is not allowed in the design "
                     f"(allowed: {', '.join(sorted(ALLOWED_SYSTEM_CALLS))}); the testbench does "

@@ -19,7 +19,7 @@ from typing import Any
 
 from ...core.sandbox import Sandbox, SandboxLimits, default_sandbox
 from ...core.verdict import Verdict
-from .lint import extract_code, lint_candidate, module_names
+from .lint import extract_code, lint_candidate, module_names, subroutine_names
 from .testbench import RESULT_FILE, generated_testbench, verilogeval_testbench
 
 DUT_FILE = "TopModule.sv"
@@ -51,14 +51,15 @@ def simulate(task: Mapping[str, Any], design: str, *, compile_timeout: float = 1
     forbidden = module_names(task["reference"]) | {"RefModule", "tb"}
     if task.get("testbench"):
         forbidden |= module_names(task["testbench"])
-    problem = lint_candidate(design, forbidden)
-    if problem:
-        return SimResult("lint", problem)
     nonce = secrets.token_hex(16)
     if task.get("testbench"):
         bench, top = verilogeval_testbench(task, nonce), "tb"
     else:
         bench, top = generated_testbench(task, nonce), f"tb_{nonce}"
+    # the testbench's tasks are reachable from the design by upward name resolution
+    problem = lint_candidate(design, forbidden, subroutine_names(bench))
+    if problem:
+        return SimResult("lint", problem)
     t1 = time.perf_counter()
     result_file = RESULT_FILE.format(nonce=nonce)
     script = (

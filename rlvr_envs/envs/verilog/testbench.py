@@ -40,7 +40,20 @@ def _random_expr(width: int) -> str:
 
 
 def generated_testbench(task: Mapping[str, Any], nonce: str) -> str:
-    """A self-checking testbench for a generated task (see the module docstring)."""
+    """A self-checking testbench for a generated task (see the module docstring).
+
+    Its tasks are named `check_<nonce>`, `cycle_<nonce>`, ...: Verilog resolves a simple task
+    name upward through the instance hierarchy, so a design calling `randomize;` would run
+    the testbench's own task (and could re-draw the stimulus until it is one the design
+    handles). The design cannot know the nonce.
+    """
+    text = _generated_testbench(task, nonce)
+    for name in ("check", "cycle", "randomize", "run_all"):   # '@' cannot occur in a port name
+        text = text.replace(f"@{name}@", f"{name}_{nonce}")
+    return text
+
+
+def _generated_testbench(task: Mapping[str, Any], nonce: str) -> str:
     ports = task["ports"]
     clock = task.get("clock")
     reset = task.get("reset") or None
@@ -69,7 +82,7 @@ def generated_testbench(task: Mapping[str, Any], nonce: str) -> str:
     exp_args = ", ".join(f"ref_{p['name']}" for p in outs)
     got_args = ", ".join(f"dut_{p['name']}" for p in outs)
     lines += [
-        "  task check;",
+        "  task @check@;",
         "    begin",
         "      samples = samples + 1;",
         f"      if (({dut_vec} !== {ref_vec}) || ((^{ref_vec}) === 1'bx)) begin",
@@ -89,7 +102,7 @@ def generated_testbench(task: Mapping[str, Any], nonce: str) -> str:
         "  initial begin",
         f'    fd = $fopen("{RESULT_FILE.format(nonce=nonce)}", "w");',
         f"    samples = 0; errors = 0; sampling = 0; seed = {seed};",
-        "    run_all;",
+        "    @run_all@;",
         f'    $fdisplay(fd, "{nonce} DONE %0d %0d", samples, errors);',
         "    $fclose(fd);",
         "    $finish;",
@@ -109,22 +122,22 @@ def _assign_directed(data_ins: list[dict[str, Any]], vector: Mapping[str, int]) 
 
 def _combinational_body(data_ins: list[dict[str, Any]], stim: Mapping[str, Any]) -> list[str]:
     total = sum(p["width"] for p in data_ins)
-    body = ["  task run_all;", "    begin"]
+    body = ["  task @run_all@;", "    begin"]
     if total <= int(stim.get("exhaustive_bits", 12)):
         cat = "{" + ", ".join(p["name"] for p in data_ins) + "}"
         body += [f"      for (i = 0; i < {1 << total}; i = i + 1) begin",
-                 f"        {cat} = i; #1 check; #1;", "      end"]
+                 f"        {cat} = i; #1 @check@; #1;", "      end"]
     else:
         body.append("      " + " ".join(f"{p['name']} = 0;" for p in data_ins))
         for vector in stim.get("directed", []):
-            body.append(f"      {_assign_directed(data_ins, vector)} #1 check; #1;")
+            body.append(f"      {_assign_directed(data_ins, vector)} #1 @check@; #1;")
         for p in data_ins:  # edge values per input: all zeros, all ones, MSB only
             w = p["width"]
             for value in ("0", f"{{{w}{{1'b1}}}}", f"{w}'d1 << {w - 1}"):
-                body.append(f"      {p['name']} = {value}; #1 check; #1;")
+                body.append(f"      {p['name']} = {value}; #1 @check@; #1;")
         body += [f"      for (i = 0; i < {int(stim.get('random', 1000))}; i = i + 1) begin",
                  "        " + " ".join(f"{p['name']} = {_random_expr(p['width'])};"
-                                      for p in data_ins) + " #1 check; #1;", "      end"]
+                                      for p in data_ins) + " #1 @check@; #1;", "      end"]
     return body + ["    end", "  endtask"]
 
 
@@ -138,28 +151,28 @@ def _sequential_body(task: Mapping[str, Any], data_ins: list[dict[str, Any]],
             # before the rising edge (Mealy outputs) and after it (registered outputs); then
             # the data inputs change again while the clock is high, which a flip-flop ignores
             # and a latch does not
-            "  task cycle;", "    begin",
-            f"      #2 if (sampling) check; #{h - 2} {clock} = 1'b1;",
-            f"      #1 sampling = 1; check; #1 randomize; #1 check; #{h - 3} {clock} = 1'b0;",
+            "  task @cycle@;", "    begin",
+            f"      #2 if (sampling) @check@; #{h - 2} {clock} = 1'b1;",
+            f"      #1 sampling = 1; @check@; #1 @randomize@; #1 @check@; #{h - 3} {clock} = 1'b0;",
             "    end", "  endtask",
-            "  task randomize;", "    begin"]
+            "  task @randomize@;", "    begin"]
     for p in data_ins:
         expr = ("(($random(seed) & 7) == 0)" if p["name"] in rare and p["width"] == 1
                 else _random_expr(p["width"]))
         body.append(f"      {p['name']} = {expr};")
-    body += ["    end", "  endtask", "  task run_all;", "    begin"]
+    body += ["    end", "  endtask", "  task @run_all@;", "    begin"]
     rst = reset["name"] if reset else None
     if rst:
-        body.append(f"      {rst} = {on}; randomize; cycle; cycle; {rst} = {off};")
+        body.append(f"      {rst} = {on}; @randomize@; @cycle@; @cycle@; {rst} = {off};")
     else:
-        body.append("      randomize; cycle;")
+        body.append("      @randomize@; @cycle@;")
     for vector in stim.get("directed", []):
-        body.append(f"      {_assign_directed(data_ins, vector)} cycle;")
+        body.append(f"      {_assign_directed(data_ins, vector)} @cycle@;")
     n = int(stim.get("cycles", 300))
-    body += [f"      for (i = 0; i < {n}; i = i + 1) begin", "        randomize;"]
+    body += [f"      for (i = 0; i < {n}; i = i + 1) begin", "        @randomize@;"]
     if rst:
         body += [f"        {rst} = ((($random(seed) & 31) == 0) || i == {n // 2}) ? {on} : {off};"]
-    body += ["        cycle;", "      end", "    end", "  endtask"]
+    body += ["        @cycle@;", "      end", "    end", "  endtask"]
     return body
 
 
