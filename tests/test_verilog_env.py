@@ -66,10 +66,17 @@ def test_correct_on_second_attempt_and_breakdown() -> None:
     env.step("I think it is an adder.")
     _, reward, terminated, _, info = env.step(fenced(to_top_module(ADDER_TASK["reference"])))
     verdict = info["verdict"]
-    assert terminated and reward == 1.0
-    assert sum(verdict["reward_breakdown"].values()) == reward
+    assert terminated and reward == 0.5  # attempt_rewards default: 1, 0.5, ...
+    assert verdict["reward_breakdown"] == {"functional": 1.0, "attempt_penalty": -0.5}
     assert verdict["details"]["compiled"] and verdict["details"]["mismatches"] == 0
     assert verdict["details"]["samples"] == 256  # 8 input bits: exhaustive
+
+
+def test_attempt_rewards_configurable() -> None:
+    env = VerilogEnv(max_attempts=2, attempt_rewards=[1.0, 1.0])
+    env.reset(options={"task": ADDER_TASK})
+    env.step("no design yet")
+    assert env.step(fenced(to_top_module(ADDER_TASK["reference"])))[1] == 1.0
 
 
 def test_partial_reward() -> None:

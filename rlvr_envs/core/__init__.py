@@ -3,6 +3,7 @@
 from .curriculum import AdaptiveCurriculum
 from .env import MultiTurnTextEnv, Turn, render_transcript
 from .spaces import UnicodeText
+from .submission import SubmissionEnv
 from .tasks import (
     ProceduralSource,
     RecordSource,
@@ -22,5 +23,5 @@ __all__ = [
     "TaskSource", "Turn", "UnicodeText", "Verdict", "item_rng", "public_task_info",
     "read_records", "render_transcript", "ToolEnvMixin", "ToolRound", "run_tool_calls",
     "ParsedMessage", "ToolCallFormat", "get_tool_format", "register_tool_format", "Tool",
-    "ToolCall", "ToolError", "ToolRegistry", "ToolResult", "tool",
+    "ToolCall", "ToolError", "ToolRegistry", "ToolResult", "tool", "SubmissionEnv",
 ]

@@ -50,7 +50,7 @@ class Verdict:
     def scaled(self, factor: float, component: str = "attempt_penalty") -> Verdict:
         """This verdict with its reward multiplied by `factor`; the difference is booked
         as the negative component `component` so the breakdown still sums to the reward."""
-        if factor == 1.0:
+        if factor == 1.0 or self.reward == 0.0:
             return self
         new_reward = self.reward * factor
         breakdown = dict(self.reward_breakdown)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ...core import MultiTurnTextEnv, Task, TaskSource, Turn, Verdict
+from ...core import Task, TaskSource, Verdict
 from ...core.sandbox import Sandbox
+from ...core.submission import SubmissionEnv
 
 
-class CodeEnv(MultiTurnTextEnv):
+class CodeEnv(SubmissionEnv):
     """Programming tasks judged by running the agent's Python on hidden tests.
 
     ## Description
@@ -95,20 +96,13 @@ class CodeEnv(MultiTurnTextEnv):
         "give your complete solution in one ```python code block."
     )
 
-    def __init__(self, *, max_attempts: int = 1, attempt_rewards: Sequence[float] | None = None,
-                 partial: bool = False, families: Sequence[str] | None = None,
+    outcome_component = "tests_passed"
+    retry_instruction = "Send the complete corrected code in a ```python block."
+
+    def __init__(self, *, partial: bool = False, families: Sequence[str] | None = None,
                  family_weights: Mapping[str, float] | None = None, time_limit_s: float = 10.0,
                  test_time_limit_s: float = 4.0, memory_mb: int = 512,
                  sandbox: Sandbox | None = None, **kwargs: Any) -> None:
-        if max_attempts < 1:
-            raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
-        self.max_attempts = int(max_attempts)
-        if attempt_rewards is None:
-            attempt_rewards = [0.5**k for k in range(self.max_attempts)]
-        self.attempt_rewards = [float(r) for r in attempt_rewards]
-        if len(self.attempt_rewards) < self.max_attempts:
-            raise ValueError(f"attempt_rewards has {len(self.attempt_rewards)} entries; "
-                             f"need one per attempt ({self.max_attempts})")
         if not (time_limit_s > 0 and test_time_limit_s > 0 and memory_mb > 0):
             raise ValueError("time_limit_s, test_time_limit_s and memory_mb must be positive, "
                              f"got {time_limit_s}, {test_time_limit_s}, {memory_mb}")
@@ -119,7 +113,7 @@ class CodeEnv(MultiTurnTextEnv):
                               "test_time_limit_s": float(test_time_limit_s),
                               "memory_mb": int(memory_mb)}
         self.sandbox = sandbox
-        kwargs.setdefault("max_turns", self.max_attempts)
+        self._report: Any = None
         super().__init__(**kwargs)
 
     def make_task_source(self, seed: int) -> TaskSource:
@@ -133,26 +127,23 @@ class CodeEnv(MultiTurnTextEnv):
     def initial_observation(self, task: Task) -> str:
         return str(task["prompt"]).strip()
 
-    def respond(self, action: str) -> Turn:
-        from .verify import digest, verify_code
+    def verify(self, action: str) -> Verdict:
+        from .verify import verify_code
         assert self.task is not None
-        verdict, report = verify_code(self.task, action, sandbox=self.sandbox,
-                                      partial=self.partial, **self.judge_options)
-        attempt = self.turn  # 1-based
-        factor = self.attempt_rewards[attempt - 1]
-        if verdict.passed:
-            return Turn(f"Accepted: {verdict.reason}.", terminated=True,
-                        verdict=verdict.scaled(factor))
-        if verdict.infra_error or attempt >= self.max_attempts:
-            return Turn(f"Not accepted: {verdict.reason}. {digest(report)}", terminated=True,
-                        verdict=verdict.scaled(factor))
-        left = self.max_attempts - attempt
-        return Turn(f"{digest(report)}\n\nYou have {left} more attempt{'s' if left > 1 else ''}."
-                    " Send the complete corrected code in a ```python block.")
+        verdict, self._report = verify_code(self.task, action, sandbox=self.sandbox,
+                                            partial=self.partial, **self.judge_options)
+        return verdict
 
-    def on_turn_limit(self) -> Verdict:
-        return Verdict(False, 0.0, f"no accepted solution in {self.max_turns} turns",
-                       {"tests_passed": 0.0})
+    def accepted_message(self, verdict: Verdict) -> str:
+        return f"Accepted: {verdict.reason}."
+
+    def rejected_message(self, verdict: Verdict) -> str:
+        from .verify import digest
+        return f"Not accepted: {verdict.reason}. {digest(self._report)}"
+
+    def retry_feedback(self, verdict: Verdict) -> str:
+        from .verify import digest
+        return digest(self._report)
 
     def oracle_action(self) -> str:
         assert self.task is not None, "call reset() first"

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ...core import MultiTurnTextEnv, Task, TaskSource, Turn, Verdict
+from ...core import Task, TaskSource, Verdict
+from ...core.submission import SubmissionEnv
 
 ANSWER_INSTRUCTION = "Put your final answer in \\boxed{}."
 
 
-class MathEnv(MultiTurnTextEnv):
+class MathEnv(SubmissionEnv):
     """Math problems whose final answer is checked by a typed verifier.
 
     ## Description
@@ -80,23 +81,14 @@ class MathEnv(MultiTurnTextEnv):
         "answer in \\boxed{}."
     )
 
-    def __init__(self, *, max_attempts: int = 1, attempt_rewards: Sequence[float] | None = None,
-                 families: Sequence[str] | None = None,
+    retry_instruction = ANSWER_INSTRUCTION
+
+    def __init__(self, *, families: Sequence[str] | None = None,
                  family_weights: Mapping[str, float] | None = None,
                  verify_timeout: float = 3.0, **kwargs: Any) -> None:
-        if max_attempts < 1:
-            raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
-        self.max_attempts = int(max_attempts)
-        if attempt_rewards is None:
-            attempt_rewards = [0.5**k for k in range(self.max_attempts)]
-        self.attempt_rewards = [float(r) for r in attempt_rewards]
-        if len(self.attempt_rewards) < self.max_attempts:
-            raise ValueError(f"attempt_rewards has {len(self.attempt_rewards)} entries; "
-                             f"need one per attempt ({self.max_attempts})")
         self.families = list(families) if families is not None else None
         self.family_weights = dict(family_weights) if family_weights else None
         self.verify_timeout = float(verify_timeout)
-        kwargs.setdefault("max_turns", self.max_attempts)
         super().__init__(**kwargs)
 
     def make_task_source(self, seed: int) -> TaskSource:
@@ -115,23 +107,12 @@ class MathEnv(MultiTurnTextEnv):
             text += f"\n\n{options}\n\nAnswer with the letter of the correct option."
         return f"{text}\n\n{ANSWER_INSTRUCTION}"
 
-    def respond(self, action: str) -> Turn:
+    def verify(self, action: str) -> Verdict:
         from .verify import verify_math
-        verdict = verify_math(self.task, action, timeout=self.verify_timeout)
-        attempt = self.turn  # 1-based: the base class counted this message already
-        if verdict.passed:
-            return Turn("Correct.", terminated=True,
-                        verdict=_rename_outcome(verdict).scaled(self.attempt_rewards[attempt - 1]))
-        if attempt >= self.max_attempts:
-            return Turn(f"Incorrect: {verdict.reason}.", terminated=True,
-                        verdict=_rename_outcome(verdict))
-        left = self.max_attempts - attempt
-        return Turn(f"That is not correct ({_feedback(verdict)}). You have {left} more "
-                    f"attempt{'s' if left > 1 else ''}. {ANSWER_INSTRUCTION}")
+        return _rename_outcome(verify_math(self.task, action, timeout=self.verify_timeout))
 
-    def on_turn_limit(self) -> Verdict:
-        return Verdict(False, 0.0, f"no correct answer in {self.max_turns} turns",
-                       {"correct": 0.0})
+    def retry_feedback(self, verdict: Verdict) -> str:
+        return f"That is not correct ({_feedback(verdict)})."
 
     def oracle_action(self) -> str:
         assert self.task is not None, "call reset() first"

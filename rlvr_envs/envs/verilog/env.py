@@ -6,13 +6,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ...core import MultiTurnTextEnv, Task, TaskSource, Turn, Verdict
+from ...core import Task, TaskSource, Verdict
+from ...core.submission import SubmissionEnv
 
 ANSWER_INSTRUCTION = ("Answer with the complete design in one ```verilog block declaring "
                       "`module TopModule`. Do not use system tasks such as $display.")
 
 
-class VerilogEnv(MultiTurnTextEnv):
+class VerilogEnv(SubmissionEnv):
     """Write a Verilog module from a natural-language spec; a simulation decides.
 
     ## Description
@@ -39,7 +40,9 @@ class VerilogEnv(MultiTurnTextEnv):
     sample, else 0.0; with `partial=True`, `1 - mismatches / samples` for a design that
     compiled and ran to the end. `info["verdict"]["reward_breakdown"]` is
     `{"functional": reward}`; `details` has `compiled`, `samples`, `mismatches`,
-    `mismatch_rate`, `first_mismatch`, `stage` and the time split.
+    `mismatch_rate`, `first_mismatch`, `stage` and the time split. A design accepted on
+    attempt `k` earns `attempt_rewards[k-1]` times that (default 1, 0.5, 0.25), the
+    difference booked as the negative `attempt_penalty` component.
 
     ## Starting State
     `reset(seed=s)` draws a task; `options={"task_id": id}` replays one (ids look like
@@ -60,6 +63,7 @@ class VerilogEnv(MultiTurnTextEnv):
     | `difficulty` | int | None | fixed level 1-3 (None: any, or the curriculum's) |
     | `curriculum` | AdaptiveCurriculum / bool | None | adaptive difficulty |
     | `max_attempts` | int | 3 | designs allowed per episode |
+    | `attempt_rewards` | list[float] | 1, 0.5, 0.25 | reward factor for success on attempt k |
     | `partial` | bool | False | reward `1 - mismatch_rate` instead of pass/fail |
     | `sim_timeout` | float | 10.0 | wall-clock seconds for vvp (iverilog gets 10 s) |
     | `system_prompt` | str | see class | system message ("" for none) |
@@ -90,20 +94,20 @@ class VerilogEnv(MultiTurnTextEnv):
     default_system_prompt = ("You are an expert digital designer. Write synthesizable Verilog "
                              "that meets the spec exactly.")
 
-    def __init__(self, *, max_attempts: int = 3, partial: bool = False,
+    default_max_attempts = 3
+    outcome_component = "functional"
+    retry_instruction = ANSWER_INSTRUCTION
+
+    def __init__(self, *, partial: bool = False,
                  families: Sequence[str] | None = None,
                  family_weights: Mapping[str, float] | None = None,
                  sim_timeout: float = 10.0, **kwargs: Any) -> None:
         from .simulate import require_iverilog
         require_iverilog()
-        if max_attempts < 1:
-            raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
-        self.max_attempts = int(max_attempts)
         self.partial = bool(partial)
         self.families = list(families) if families is not None else None
         self.family_weights = dict(family_weights) if family_weights else None
         self.sim_timeout = float(sim_timeout)
-        kwargs.setdefault("max_turns", self.max_attempts)
         super().__init__(**kwargs)
 
     def make_task_source(self, seed: int) -> TaskSource:
@@ -117,23 +121,21 @@ class VerilogEnv(MultiTurnTextEnv):
     def initial_observation(self, task: Task) -> str:
         return f"{str(task['spec']).strip()}\n\n{ANSWER_INSTRUCTION}"
 
-    def respond(self, action: str) -> Turn:
+    def verify(self, action: str) -> Verdict:
         from .simulate import verify_verilog
-        verdict = verify_verilog(self.task, action, partial=self.partial,
-                                 sim_timeout=self.sim_timeout)
-        if verdict.passed or verdict.infra_error:
-            return Turn("Correct: every output matched the reference." if verdict.passed
-                        else f"Verification failed: {verdict.reason}", terminated=True,
-                        verdict=verdict)
-        if self.turn >= self.max_attempts:
-            return Turn(f"Incorrect: {verdict.reason}", terminated=True, verdict=verdict)
-        left = self.max_attempts - self.turn
-        return Turn(f"Your design is not correct yet.\n{verdict.reason}\n\nYou have {left} "
-                    f"more attempt{'s' if left > 1 else ''}. {ANSWER_INSTRUCTION}")
+        return verify_verilog(self.task, action, partial=self.partial,
+                              sim_timeout=self.sim_timeout)
 
-    def on_turn_limit(self) -> Verdict:
-        return Verdict(False, 0.0, f"no correct design in {self.max_turns} turns",
-                       {"functional": 0.0})
+    def accepted_message(self, verdict: Verdict) -> str:
+        return "Correct: every output matched the reference."
+
+    def rejected_message(self, verdict: Verdict) -> str:
+        if verdict.infra_error:
+            return f"Verification failed: {verdict.reason}"
+        return f"Incorrect: {verdict.reason}"
+
+    def retry_feedback(self, verdict: Verdict) -> str:
+        return f"Your design is not correct yet.\n{verdict.reason}"
 
     def oracle_action(self) -> str:
         assert self.task is not None, "call reset() first"
