@@ -101,6 +101,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(args)
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from agents.grpo.config import config_from_args
+    from agents.grpo.trainer import run_training
+    run_training(config_from_args(args))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rlvr", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -126,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmark an agent on every env: table, JSON, plot")
     add_bench_arguments(bench)
     bench.set_defaults(fn=cmd_bench)
+    from agents.grpo.config import add_config_arguments
+    train = sub.add_parser("train", help="train a policy with GRPO on envs (flags from "
+                           "GRPOConfig; --preset tiny: a CPU demo in minutes)")
+    add_config_arguments(train)
+    train.set_defaults(fn=cmd_train)
     return p
 
 

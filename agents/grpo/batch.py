@@ -1,0 +1,133 @@
+"""Episodes (the collector's transcript records) -> groups -> padded training tensors.
+
+Token ids come from generation and are never re-tokenized: each row is one `segment` of an
+episode (the whole episode when every turn's prompt extended the previous one; one row per
+segment when the chat template rewrote history, `prefix_mismatch`). Tensors are aligned to
+*targets*: position t of `loss_mask`, `sampler_logp` holds token t+1 of `input_ids`, the
+slot the logits at position t predict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor
+
+
+def group_records(records: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Group episodes by task: same env, task index and reset seed (hence the same task)."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault((r["env_id"], r["task_index"], r["seed"]), []).append(r)
+    return [sorted(g, key=lambda r: r["sample_index"]) for _, g in sorted(groups.items(),
+                                                                         key=lambda kv: kv[0])]
+
+
+def generated_tokens(record: dict[str, Any]) -> int:
+    """Tokens the policy generated in the episode (all turns)."""
+    return int(sum(t.get("completion_tokens") or 0 for t in record["turns"]))
+
+
+@dataclass
+class TrainBatch:
+    """Rows of token ids with target-aligned masks, log-probs and advantages.
+
+    input_ids, attention_mask: (R, T); loss_mask, sampler_logp, old_logp, ref_logp: (R, T-1);
+    advantages: (R,) (the episode's advantage on every row of it); episode: (R,) row -> episode.
+    """
+
+    input_ids: Tensor
+    attention_mask: Tensor
+    loss_mask: Tensor
+    sampler_logp: Tensor
+    advantages: Tensor
+    episode: Tensor
+    has_sampler_logp: bool = True
+    old_logp: Tensor | None = None
+    ref_logp: Tensor | None = None
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.input_ids.shape[0])
+
+    @property
+    def num_loss_tokens(self) -> int:
+        return int(self.loss_mask.sum())
+
+    def select(self, rows: slice | Tensor) -> TrainBatch:
+        """A micro-batch of these rows."""
+        def take(x: Tensor | None) -> Tensor | None:
+            return None if x is None else x[rows]
+        return TrainBatch(self.input_ids[rows], self.attention_mask[rows], self.loss_mask[rows],
+                          self.sampler_logp[rows], self.advantages[rows], self.episode[rows],
+                          self.has_sampler_logp, take(self.old_logp), take(self.ref_logp))
+
+    def micro_batches(self, size: int) -> Iterator[TrainBatch]:
+        for start in range(0, self.num_rows, size):
+            yield self.select(slice(start, start + size))
+
+
+def build_batch(records: Sequence[dict[str, Any]], advantages: Sequence[float], *,
+                pad_token_id: int, mask_truncated: bool = False,
+                on_prefix_mismatch: str = "split") -> TrainBatch:
+    """Rows for `records` (episode i gets `advantages[i]` on every generated token).
+
+    Loss mask is 1 only on generated tokens; episodes with an infra error, and truncated ones
+    when `mask_truncated`, keep their rows but with an all-zero mask.
+    """
+    rows: list[tuple[list[int], list[int], list[float] | None, float, int]] = []
+    for i, (rec, adv) in enumerate(zip(records, advantages, strict=True)):
+        if rec.get("prefix_mismatch") and on_prefix_mismatch == "error":
+            raise ValueError(
+                f"episode {rec['episode']}: the chat template rewrote earlier turns (at "
+                f"{rec['prefix_mismatch_at']}); its tokens no longer extend the previous "
+                "prompt. Use a prefix-preserving template, or on_prefix_mismatch='split' "
+                "to train on the segments")
+        segments = rec.get("segments") or []
+        if not segments and rec.get("infra_error") is None and rec.get("turns"):
+            raise ValueError(f"episode {rec['episode']} has no token ids: the policy "
+                             f"{rec.get('agent')!r} is not learning-capable (returns_token_ids)")
+        off = rec.get("infra_error") is not None or (mask_truncated and rec.get("truncated"))
+        for seg in segments:
+            mask = [0] * len(seg["loss_mask"]) if off else list(seg["loss_mask"])
+            rows.append((list(seg["token_ids"]), mask, seg["logprobs"], float(adv), i))
+    width = max((len(r[0]) for r in rows), default=1)
+    n = len(rows)
+    ids = torch.full((n, width), pad_token_id, dtype=torch.long)
+    attn = torch.zeros((n, width), dtype=torch.long)
+    loss_mask = torch.zeros((n, max(width - 1, 0)))
+    samp = torch.zeros((n, max(width - 1, 0)))
+    has_lp = True
+    for k, (tok, mask, lps, _, _) in enumerate(rows):
+        L = len(tok)
+        ids[k, :L] = torch.tensor(tok, dtype=torch.long)
+        attn[k, :L] = 1
+        loss_mask[k, :L - 1] = torch.tensor(mask[1:], dtype=torch.float32)
+        if lps is None:
+            has_lp = False
+        else:
+            samp[k, :L - 1] = torch.tensor(lps[1:], dtype=torch.float32)
+    return TrainBatch(ids, attn, loss_mask, samp,
+                      torch.tensor([r[3] for r in rows], dtype=torch.float32),
+                      torch.tensor([r[4] for r in rows], dtype=torch.long), has_lp)
+
+
+def token_logprobs(model: Any, input_ids: Tensor, attention_mask: Tensor,
+                   with_entropy: bool = False, temperature: float = 1.0
+                   ) -> tuple[Tensor, Tensor | None]:
+    """log pi(token t+1 | tokens <= t) for every position, shape (R, T-1), float32, at the
+    sampling `temperature` (logits / T, as the sampler drew them; TRL does the same); and
+    the per-position entropy of that distribution when asked (detached)."""
+    logits = model(input_ids=input_ids, attention_mask=attention_mask).logits[:, :-1].float()
+    if temperature > 0 and temperature != 1.0:
+        logits = logits / temperature
+    logp_all = torch.log_softmax(logits, dim=-1)
+    logp = logp_all.gather(-1, input_ids[:, 1:].unsqueeze(-1)).squeeze(-1)
+    entropy = None
+    if with_entropy:
+        with torch.no_grad():
+            entropy = -(logp_all.exp() * logp_all).sum(-1)
+    return logp, entropy

@@ -1,0 +1,224 @@
+"""`GRPOConfig`: every knob of the learner as a documented dataclass field.
+
+The `rlvr train` CLI is generated from these fields (`add_config_arguments`), and
+docs/training.md's table from `config_table()`, so code, CLI and docs never disagree.
+Each field's help text lives in its `metadata["help"]`.
+
+Presets (`PRESETS`, `apply_preset`) set the paper settings with one flag:
+
+* `grpo`    DeepSeekMath (arXiv 2402.03300): std-scaled group advantages, per-sequence
+            mean of token means, eps 0.2, KL k3 with beta 0.04.
+* `dr_grpo` Dr. GRPO (arXiv 2503.20783): no std scaling, sum over tokens / (B * L_max), beta 0.
+* `dapo`    DAPO (arXiv 2503.14476): clip-higher 0.2/0.28, global token mean, dynamic sampling
+            (zero-variance groups filtered, batch refilled), overlong filtering and soft penalty.
+* `gspo`    GSPO (arXiv 2507.18071): sequence-level ratios, eps 3e-4/4e-4, beta 0.
+* `tiny`    the CPU demo: tiny local model, SFT warm start, GRPO on the digit env.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from .loss import LossSettings
+
+
+def _f(default: Any, help: str, **kw: Any) -> Any:
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda d=default: json.loads(json.dumps(d)),
+                     metadata={"help": help, **kw})
+    return field(default=default, metadata={"help": help, **kw})
+
+
+@dataclass
+class GRPOConfig:
+    """Configuration of a GRPO run (model, envs, sampling, advantages, loss, loop, logging)."""
+
+    # ---- model ----
+    model: str = _f("tiny", "'tiny' (build the local tiny model) or a checkpoint directory")
+    tiny_hidden_size: int = _f(32, "hidden size of the tiny model")
+    tiny_layers: int = _f(2, "layers of the tiny model")
+    dtype: str = _f("float32", "training dtype: float32 (CPU) or bfloat16 (GPU)")
+    device: str = _f("cpu", "cpu or cuda")
+    backend: str = _f("hf", "generation backend: hf (shares the trainer's model) or vllm (GPU)")
+    lora_rank: int = _f(0, "LoRA rank via peft (0: full fine-tuning)")
+    gradient_checkpointing: bool = _f(False, "recompute activations in backward (GPU memory)")
+    # ---- envs and tasks ----
+    envs: list[str] = _f(["rlvr-grpo/Digit-v0"], "env ids to train on (registered gym ids)")
+    env_weights: list[float] = _f([], "sampling weight per env (empty: uniform)")
+    env_kwargs: dict[str, Any] = _f({}, "kwargs for gym.make of every env (JSON)")
+    difficulty: int = _f(-1, "reset difficulty (-1: the env's default)")
+    curriculum: bool = _f(False, "adaptive difficulty (core AdaptiveCurriculum) per env")
+    curriculum_levels: list[int] = _f([1, 2, 3], "difficulty levels of the curriculum")
+    # ---- sampling / episodes ----
+    group_size: int = _f(8, "G: episodes per task, all from the same reset seed")
+    tasks_per_step: int = _f(4, "tasks per step (batch = tasks_per_step * group_size episodes)")
+    temperature: float = _f(1.0, "sampling temperature")
+    max_new_tokens: int = _f(16, "token cap of one assistant message")
+    max_turns: int = _f(3, "assistant turns per episode (on top of the env's limit)")
+    max_episode_tokens: int = _f(512, "token budget of a whole episode (prompt + all turns)")
+    concurrency: int = _f(64, "episodes live at once in the collector")
+    # ---- advantages ----
+    scale_rewards: str = _f("group", "std scaling of advantages: group | batch | none",
+                            choices=("group", "batch", "none"))
+    leave_one_out: bool = _f(False, "RLOO baseline: mean of the other G-1 rewards")
+    dynamic_sampling: bool = _f(False, "DAPO: drop zero-variance groups, refill the batch")
+    max_refill_rounds: int = _f(3, "collection rounds allowed to refill a dynamic-sampling batch")
+    mask_truncated: bool = _f(False, "no loss on episodes that hit a turn/token limit")
+    overlong_penalty: bool = _f(False, "DAPO soft overlong penalty added to the reward")
+    overlong_cache_tokens: int = _f(4, "DAPO L_cache: penalty ramps over these last tokens")
+    overlong_max_tokens: int = _f(48, "DAPO L_max: generated tokens per episode at penalty -1")
+    overlong_factor: float = _f(1.0, "scale of the overlong penalty")
+    on_prefix_mismatch: str = _f("split", "template rewrote history: split (train segments) "
+                                 "or error", choices=("split", "error"))
+    # ---- loss ----
+    epsilon_low: float = _f(0.2, "lower clip: ratio >= 1 - epsilon_low")
+    epsilon_high: float = _f(0.2, "upper clip: ratio <= 1 + epsilon_high (DAPO 0.28)")
+    importance_sampling_level: str = _f("token", "token ratios or sequence ratios (GSPO)",
+                                        choices=("token", "sequence"))
+    aggregation: str = _f("token_mean", "token_mean | seq_mean_token_mean (GRPO) | "
+                          "seq_sum_over_constant (Dr. GRPO)",
+                          choices=("token_mean", "seq_mean_token_mean", "seq_sum_over_constant"))
+    max_tokens_constant: int = _f(0, "Dr. GRPO constant L_max (0: max_new_tokens * max_turns)")
+    beta: float = _f(0.0, "KL coefficient to the reference (0: no reference model is loaded)")
+    kl_estimator: str = _f("k3", "KL estimator k1 | k2 | k3", choices=("k1", "k2", "k3"))
+    is_correction: str = _f("token_truncate", "IS correction vs sampler log-probs: none | "
+                            "token_truncate | sequence_truncate (TIS)",
+                            choices=("none", "token_truncate", "sequence_truncate"))
+    is_cap: float = _f(2.0, "cap C of the truncated importance weight")
+    # ---- optimisation ----
+    learning_rate: float = _f(1e-3, "AdamW learning rate")
+    weight_decay: float = _f(0.0, "AdamW weight decay")
+    adam_betas: list[float] = _f([0.9, 0.99], "AdamW betas")
+    max_grad_norm: float = _f(1.0, "gradient clipping (0: off)")
+    micro_batch_size: int = _f(8, "sequences per forward/backward (gradient accumulation)")
+    num_iterations: int = _f(1, "mu: optimizer steps per collected batch (stored old log-probs)")
+    steps: int = _f(30, "GRPO steps (collect + update)")
+    seed: int = _f(0, "seed of model init, sampling, tasks and data order")
+    # ---- warm start (SFT on oracle transcripts) ----
+    sft_episodes: int = _f(0, "oracle episodes for a supervised warm start (0: none)")
+    sft_steps: int = _f(0, "optimizer steps of the warm start")
+    sft_learning_rate: float = _f(3e-3, "warm-start learning rate")
+    # ---- logging, checkpoints, evaluation ----
+    output_dir: str = _f("runs/grpo", "metrics.jsonl, checkpoints, plot")
+    logprob_gap_tol: float = _f(1e-3, "max mean |sampler - trainer| log-prob gap after a sync "
+                                "before a warning (stale weights)")
+    checkpoint_every: int = _f(0, "save a checkpoint every N steps (0: only at the end)")
+    resume: bool = _f(False, "resume from output_dir/checkpoint.pt when it exists")
+    eval_tasks: int = _f(0, "held-out tasks evaluated (greedy) before and after training")
+    eval_seed: int = _f(10_000_000, "reset seed of the first held-out task")
+    report_to: str = _f("jsonl", "jsonl | tensorboard | wandb (JSONL is always written)",
+                        choices=("jsonl", "tensorboard", "wandb"))
+    plot: bool = _f(True, "write reward_over_steps.png at the end")
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            choices = f.metadata.get("choices")
+            if choices and getattr(self, f.name) not in choices:
+                raise ValueError(f"{f.name}={getattr(self, f.name)!r}; choose one of {choices}")
+        if self.group_size < 2:
+            raise ValueError(f"group_size must be >= 2 for a group baseline, got "
+                             f"{self.group_size}")
+        if self.micro_batch_size < 1 or self.num_iterations < 1:
+            raise ValueError("micro_batch_size and num_iterations must be >= 1")
+
+    def loss_settings(self) -> LossSettings:
+        """The loss-module knobs of this config."""
+        return LossSettings(
+            epsilon_low=self.epsilon_low, epsilon_high=self.epsilon_high,
+            importance_sampling_level=self.importance_sampling_level,  # type: ignore[arg-type]
+            aggregation=self.aggregation,  # type: ignore[arg-type]
+            max_tokens=self.max_tokens_constant or self.max_new_tokens * self.max_turns,
+            beta=self.beta, kl_estimator=self.kl_estimator,  # type: ignore[arg-type]
+            is_correction=self.is_correction, is_cap=self.is_cap)  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "grpo": {"scale_rewards": "group", "aggregation": "seq_mean_token_mean", "epsilon_low": 0.2,
+             "epsilon_high": 0.2, "beta": 0.04, "kl_estimator": "k3"},
+    "dr_grpo": {"scale_rewards": "none", "aggregation": "seq_sum_over_constant", "beta": 0.0},
+    "dapo": {"epsilon_low": 0.2, "epsilon_high": 0.28, "aggregation": "token_mean",
+             "dynamic_sampling": True, "mask_truncated": True, "overlong_penalty": True,
+             "beta": 0.0},
+    "gspo": {"importance_sampling_level": "sequence", "aggregation": "seq_mean_token_mean",
+             "epsilon_low": 3e-4, "epsilon_high": 4e-4, "beta": 0.0},
+    "tiny": {"model": "tiny", "envs": ["rlvr-grpo/Digit-v0"], "difficulty": 1,
+             "group_size": 8, "tasks_per_step": 8, "max_new_tokens": 4, "max_turns": 2,
+             "steps": 100,
+             "learning_rate": 3e-3, "micro_batch_size": 64, "sft_episodes": 64, "sft_steps": 60,
+             "sft_learning_rate": 1e-2, "eval_tasks": 200, "output_dir": "runs/grpo-tiny"},
+}
+
+
+def apply_preset(name: str, **overrides: Any) -> GRPOConfig:
+    """A config from a named preset, then `overrides` (field=value)."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; presets: {', '.join(PRESETS)}")
+    return GRPOConfig(**{**PRESETS[name], **overrides})
+
+
+# ---- CLI and docs generated from the fields ------------------------------------------------
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"expected JSON, got {text!r}: {e}") from None
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """One `--flag` per field (default None: unset flags keep the preset's value)."""
+    parser.add_argument("--preset", default=None, choices=list(PRESETS),
+                        help="start from a named preset; flags override it")
+    for f in fields(GRPOConfig):
+        flag = "--" + f.name.replace("_", "-")
+        help_ = f"{f.metadata['help']} (default: {_default(f)!r})"
+        if f.type in ("bool", bool):
+            parser.add_argument(flag, dest=f.name, default=None,
+                                action=argparse.BooleanOptionalAction, help=help_)
+        elif f.type in ("int", "float", "str", int, float, str):
+            typ = {"int": int, "float": float, "str": str}.get(f.type, f.type)  # type: ignore
+            parser.add_argument(flag, dest=f.name, default=None, type=typ,
+                                choices=f.metadata.get("choices"), help=help_)
+        else:  # lists and dicts: JSON, or a comma list for list[str]
+            parser.add_argument(flag, dest=f.name, default=None, type=_parse_json
+                                if "dict" in str(f.type) or "float" in str(f.type)
+                                or "int" in str(f.type) else _comma_list, help=help_)
+
+
+def _comma_list(text: str) -> list[str]:
+    return [x for x in text.split(",") if x]
+
+
+def config_from_args(args: argparse.Namespace) -> GRPOConfig:
+    """The config of parsed CLI args: the preset (if any), then every flag given."""
+    given = {f.name: getattr(args, f.name) for f in fields(GRPOConfig)
+             if getattr(args, f.name, None) is not None}
+    if args.preset:
+        return apply_preset(args.preset, **given)
+    return GRPOConfig(**given)
+
+
+def _default(f: dataclasses.Field) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    return f.default_factory()  # type: ignore[misc]
+
+
+def config_table() -> str:
+    """A Markdown table of every field: flag, type, default, meaning."""
+    rows = ["| flag | type | default | meaning |", "|---|---|---|---|"]
+    for f in fields(GRPOConfig):
+        rows.append(f"| `--{f.name.replace('_', '-')}` | {f.type} | `{_default(f)!r}` | "
+                    f"{f.metadata['help']} |")
+    return "\n".join(rows)
+
+
+__all__ = ["GRPOConfig", "PRESETS", "apply_preset", "add_config_arguments",
+           "config_from_args", "config_table"]

@@ -1,0 +1,532 @@
+"""The GRPO loop: collect -> advantages -> update -> sync, with metrics and checkpoints.
+
+    from agents.grpo import GRPOConfig, GRPOTrainer
+    trainer = GRPOTrainer(GRPOConfig(envs=["rlvr/Math-v0"], steps=10))
+    history = trainer.train()          # list of per-step metric dicts, also in metrics.jsonl
+
+The math lives in `loss.py`; this module is plumbing. Every random choice is derived from
+(`config.seed`, step), so a run resumed from a checkpoint repeats the uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from ..collector import EpisodeCollector, EpisodeSpec
+from ..hf_policy import HFPolicy
+from ..policy import Conversation, Generation, Policy, SamplingParams
+from .batch import TrainBatch, build_batch, generated_tokens, group_records, token_logprobs
+from .config import GRPOConfig
+from .loss import group_advantages, overlong_penalty, policy_loss
+from .sync import IdentitySync
+
+
+class OracleTokenPolicy(Policy):
+    """The env's gold solver as token ids (prompt rendered by `tokenizer`'s chat template,
+    completion = the oracle text + EOS): transcripts for the supervised warm start."""
+
+    returns_token_ids = True
+    name = "oracle-tokens"
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tok = tokenizer
+
+    def generate(self, conversations: Sequence[Conversation],
+                 sampling: SamplingParams) -> list[Generation]:
+        out = []
+        for conv in conversations:
+            text = conv.env.unwrapped.oracle_action()
+            prompt = self.tok(self.tok.apply_chat_template(
+                conv.messages, tools=conv.tools or None, tokenize=False,
+                add_generation_prompt=True), add_special_tokens=False)["input_ids"]
+            completion = self.tok(text, add_special_tokens=False)["input_ids"]
+            completion.append(self.tok.eos_token_id)
+            out.append(Generation(text, "stop", prompt, completion, [0.0] * len(completion)))
+        return out
+
+
+class LockstepCollector(EpisodeCollector):
+    """The episode collector with turn-lockstep batching: every live episode generates its
+    next turn in one batch, in spec order, then all envs step (on the thread pool).
+
+    The stock collector batches whatever is ready (continuous batching), so which episodes
+    share a `generate` call, and hence the sampled tokens, depends on thread timing. Here the
+    batches depend only on the specs, so a seeded run (and a resumed one) repeats exactly.
+    Records are the same transcript records (`EpisodeCollector._record`).
+    """
+
+    def run(self, specs: Sequence[EpisodeSpec]) -> list[dict[str, Any]]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ..collector import _Episode
+        unknown = {s.env_id for s in specs} - set(self.factories)
+        if unknown:
+            raise ValueError(f"episodes name envs {sorted(unknown)} that the collector was "
+                             f"not given (it has {sorted(self.factories)})")
+        eps = [_Episode(s) for s in specs]
+        with ThreadPoolExecutor(self.env_workers, thread_name_prefix="rlvr-env") as pool:
+            alive = [ep for ep, ok in zip(eps, pool.map(self._reset, eps)) if ok]
+            while alive:
+                stepping = [(ep, gen) for ep, gen in self._generate(alive)
+                            if self._after_generation(ep, gen)]
+                oks = list(pool.map(lambda eg: self._step(eg[0], eg[1].text), stepping))
+                alive = [ep for (ep, _), ok in zip(stepping, oks) if ok]
+        records = []
+        for ep in eps:
+            if ep.env is not None:
+                self._free[ep.spec.env_id].append(ep.env)
+            records.append(self._record(ep))
+            if self.on_episode is not None:
+                self.on_episode(records[-1])
+        return records
+
+
+class _TimedPolicy(HFPolicy):
+    """HFPolicy that adds up the seconds spent in `generate` (the generation share of time)."""
+
+    generate_s = 0.0
+
+    def generate(self, conversations: Sequence[Conversation],
+                 sampling: SamplingParams) -> list[Generation]:
+        t = time.perf_counter()
+        try:
+            return super().generate(conversations, sampling)
+        finally:
+            self.generate_s += time.perf_counter() - t
+
+
+def env_factories(cfg: GRPOConfig) -> dict[str, Callable[[], gym.Env]]:
+    """`gym.make` factories for the config's env ids (the digit toy env registered too)."""
+    import rlvr_envs  # noqa: F401  (registers the rlvr envs)
+
+    from .toy_env import register_digit_env
+    register_digit_env()
+    out = {}
+    for env_id in cfg.envs:
+        if env_id not in gym.registry:
+            raise ValueError(f"unknown env {env_id!r}; run `rlvr list` for the registered ones")
+        out[env_id] = (lambda e=env_id: gym.make(e, **cfg.env_kwargs))
+    return out
+
+
+class GRPOTrainer:
+    """Trains `model` (built from `config.model` when None) with GRPO on `config.envs`."""
+
+    def __init__(self, config: GRPOConfig, model: Any = None, tokenizer: Any = None,
+                 envs: dict[str, Callable[[], gym.Env]] | None = None) -> None:
+        self.cfg = cfg = config
+        torch.manual_seed(cfg.seed)
+        if cfg.backend == "vllm":
+            from .vllm_engine import require_gpu
+            require_gpu()
+        if model is None:
+            model, tokenizer = self._load_model()
+        self.model, self.tok = model, tokenizer
+        # the sampler must draw from the distribution the trainer scores: no suppressed tokens
+        if getattr(model, "generation_config", None) is not None:
+            model.generation_config.suppress_tokens = None
+        self.model.eval()  # no dropout: sampler and trainer see the same function
+        self.ref_model = None
+        if cfg.beta != 0.0:  # TRL's rule: no reference model unless the KL term is on
+            self.ref_model = copy.deepcopy(model).eval().requires_grad_(False)
+        self.optimizer = torch.optim.AdamW(
+            [p for p in model.parameters() if p.requires_grad], lr=cfg.learning_rate,
+            betas=tuple(cfg.adam_betas), weight_decay=cfg.weight_decay)
+        self.factories = envs if envs is not None else env_factories(cfg)
+        self.settings = cfg.loss_settings()
+        self.sync = IdentitySync()
+        self.step = 0
+        self.history: list[dict[str, Any]] = []
+        self.out = Path(cfg.output_dir)
+        self.curricula: dict[str, Any] = {}
+        if cfg.curriculum:
+            from rlvr_envs.core.curriculum import AdaptiveCurriculum
+            self.curricula = {e: AdaptiveCurriculum(cfg.curriculum_levels) for e in self.factories}
+        self.collector = LockstepCollector(self.factories, self._policy(),
+                                           concurrency=cfg.concurrency, max_turns=cfg.max_turns,
+                                           max_episode_tokens=cfg.max_episode_tokens)
+
+    def _load_model(self) -> tuple[Any, Any]:
+        cfg = self.cfg
+        if cfg.model == "tiny":
+            from ..tiny import build_tiny_model_and_tokenizer
+            return build_tiny_model_and_tokenizer(cfg.seed, hidden_size=cfg.tiny_hidden_size,
+                                                  num_layers=cfg.tiny_layers)
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        model = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=getattr(torch, cfg.dtype))
+        model.to(cfg.device)
+        if cfg.gradient_checkpointing:
+            model.gradient_checkpointing_enable()
+        if cfg.lora_rank:
+            from peft import LoraConfig, get_peft_model
+            model = get_peft_model(model, LoraConfig(r=cfg.lora_rank, lora_alpha=2 * cfg.lora_rank,
+                                                     target_modules="all-linear"))
+        return model, AutoTokenizer.from_pretrained(cfg.model)
+
+    def _policy(self) -> _TimedPolicy:
+        return _TimedPolicy(self.model, self.tok, batch_size=self.cfg.concurrency, name="grpo")
+
+    # ---- collection --------------------------------------------------------------------
+
+    def _specs(self, step: int, round_: int, n_tasks: int) -> list[EpisodeSpec]:
+        cfg = self.cfg
+        rng = np.random.default_rng([cfg.seed, step, round_])
+        ids = list(self.factories)
+        w = np.array(cfg.env_weights or [1.0] * len(ids), dtype=float)
+        if len(w) != len(ids):
+            raise ValueError(f"env_weights has {len(w)} entries for {len(ids)} envs")
+        specs = []
+        for i in range(n_tasks):
+            env_id = ids[int(rng.choice(len(ids), p=w / w.sum()))]
+            diff = (self.curricula[env_id].sample(rng) if env_id in self.curricula
+                    else (cfg.difficulty if cfg.difficulty >= 0 else None))
+            seed = cfg.seed * 1_000_003 + (step * (cfg.max_refill_rounds + 1) + round_) * 4096 + i
+            opts = {"difficulty": diff} if diff is not None else None
+            specs += [EpisodeSpec(env_id, i, k, seed, opts) for k in range(cfg.group_size)]
+        return specs
+
+    def collect(self, step: int, round_: int = 0, n_tasks: int | None = None
+                ) -> tuple[list[dict[str, Any]], float]:
+        """Play one batch of groups with the current weights; returns (records, generate_s)."""
+        cfg = self.cfg
+        policy = self._policy()
+        self.collector.policy = policy
+        self.collector.sampling = SamplingParams(
+            temperature=cfg.temperature, max_new_tokens=cfg.max_new_tokens,
+            seed=cfg.seed * 7919 + step * 31 + round_)
+        records = self.collector.run(self._specs(step, round_, n_tasks or cfg.tasks_per_step))
+        return records, policy.generate_s
+
+    def rewards_and_advantages(self, records: list[dict[str, Any]]
+                               ) -> tuple[list[list[dict[str, Any]]], torch.Tensor,
+                                          torch.Tensor, dict[str, float]]:
+        """Groups, shaped rewards (groups, G), advantages (groups, G) and advantage stats."""
+        cfg = self.cfg
+        groups = group_records(records)
+        G = max(len(g) for g in groups)
+        r = torch.zeros((len(groups), G), dtype=torch.float64)
+        valid = torch.zeros((len(groups), G), dtype=torch.bool)
+        for gi, g in enumerate(groups):
+            for k, rec in enumerate(g):
+                reward = float(rec["reward"])
+                if cfg.overlong_penalty:
+                    reward += float(overlong_penalty(
+                        torch.tensor([generated_tokens(rec)]), cfg.overlong_max_tokens,
+                        cfg.overlong_cache_tokens, cfg.overlong_factor)[0])
+                r[gi, k] = reward
+                valid[gi, k] = rec.get("infra_error") is None
+        adv, stats = group_advantages(r, valid, scale=cfg.scale_rewards,  # type: ignore[arg-type]
+                                      leave_one_out=cfg.leave_one_out)
+        return groups, r, adv, stats
+
+    # ---- update ------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def score(self, batch: TrainBatch) -> None:
+        """Fill `old_logp` (and `ref_logp`) for the batch with the current weights."""
+        olds, refs = [], []
+        for mb in batch.micro_batches(self.cfg.micro_batch_size):
+            olds.append(token_logprobs(self.model, mb.input_ids, mb.attention_mask,
+                                       temperature=self.cfg.temperature)[0])
+            if self.ref_model is not None:
+                refs.append(token_logprobs(self.ref_model, mb.input_ids, mb.attention_mask,
+                                           temperature=self.cfg.temperature)[0])
+        batch.old_logp = torch.cat(olds)
+        batch.ref_logp = torch.cat(refs) if refs else None
+
+    def accumulate_gradients(self, batch: TrainBatch, micro_batch_size: int
+                             ) -> dict[str, float]:
+        """Backward the step loss over micro-batches (gradients accumulate in `.grad`);
+        the normalisers count the whole batch, so any split gives the same gradient."""
+        total_tokens = float(batch.loss_mask.sum())
+        total_seqs = float((batch.loss_mask.sum(1) > 0).sum())
+        sums = {"loss": 0.0, "tokens": 0.0, "clip_low_sum": 0.0, "clip_high_sum": 0.0,
+                "kl_sum": 0.0, "entropy_sum": 0.0}
+        for mb in batch.micro_batches(micro_batch_size):
+            if float(mb.loss_mask.sum()) == 0 and self.settings.aggregation == "token_mean":
+                continue  # contributes exactly nothing
+            logp, ent = token_logprobs(self.model, mb.input_ids, mb.attention_mask,
+                                       with_entropy=True, temperature=self.cfg.temperature)
+            loss, st = policy_loss(
+                logp, mb.old_logp, mb.advantages, mb.loss_mask, self.settings,
+                total_tokens=total_tokens, total_sequences=total_seqs,
+                sampler_logp=mb.sampler_logp if mb.has_sampler_logp else None,
+                ref_logp=mb.ref_logp)
+            loss.backward()
+            sums["loss"] += float(loss.detach())
+            for k in ("tokens", "clip_low_sum", "clip_high_sum", "kl_sum"):
+                sums[k] += float(st[k])
+            sums["entropy_sum"] += float((ent * mb.loss_mask).sum())
+        return sums
+
+    def update(self, batch: TrainBatch) -> dict[str, float]:
+        """`num_iterations` optimizer steps on the batch (old log-probs stored before)."""
+        cfg = self.cfg
+        has_signal = bool(((batch.advantages != 0) & (batch.loss_mask.sum(1) > 0)).any())
+        if cfg.beta != 0.0:
+            has_signal = batch.num_loss_tokens > 0
+        out: dict[str, float] = {"skipped_update": float(not has_signal)}
+        if not has_signal:  # an empty learning signal leaves the weights bit-identical
+            return out
+        for _ in range(cfg.num_iterations):
+            self.optimizer.zero_grad(set_to_none=True)
+            sums = self.accumulate_gradients(batch, cfg.micro_batch_size)
+            params = [p for p in self.model.parameters() if p.grad is not None]
+            norm = torch.nn.utils.clip_grad_norm_(
+                params, cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf)
+            self.optimizer.step()
+        n = max(sums["tokens"], 1.0)
+        out.update(loss=sums["loss"], grad_norm=float(norm), clip_frac_low=sums["clip_low_sum"] / n,
+                   clip_frac_high=sums["clip_high_sum"] / n, kl=sums["kl_sum"] / n,
+                   entropy=sums["entropy_sum"] / n)
+        return out
+
+    # ---- one step ----------------------------------------------------------------------
+
+    def train_step(self) -> dict[str, Any]:
+        """Collect, compute advantages, update, sync; returns this step's metrics."""
+        cfg = self.cfg
+        t0 = time.perf_counter()
+        records, gen_s = self.collect(self.step)
+        rounds = 0
+        if cfg.dynamic_sampling:  # DAPO: keep groups with signal, refill from fresh tasks
+            keep = self._groups_with_signal(records)
+            while len(keep) < cfg.tasks_per_step and rounds < cfg.max_refill_rounds:
+                rounds += 1
+                more, g = self.collect(self.step, rounds)
+                gen_s += g
+                keep += [r for grp in self._groups_with_signal(more) for r in grp]
+            records_for_loss = [r for grp in group_records(keep)[:cfg.tasks_per_step]
+                                for r in grp] or records
+        else:
+            records_for_loss = records
+        t_collect = time.perf_counter() - t0
+        groups, rewards, adv, adv_stats = self.rewards_and_advantages(records_for_loss)
+        flat = [rec for g in groups for rec in g]
+        flat_adv = [float(adv[gi, k]) for gi, g in enumerate(groups) for k in range(len(g))]
+        batch = build_batch(flat, flat_adv, pad_token_id=self.tok.pad_token_id,
+                            mask_truncated=cfg.mask_truncated,
+                            on_prefix_mismatch=cfg.on_prefix_mismatch)
+        t1 = time.perf_counter()
+        self.score(batch)
+        gap = self._logprob_gap(batch)
+        t2 = time.perf_counter()
+        upd = self.update(batch)
+        t3 = time.perf_counter()
+        version = self.sync.sync(self.model)
+        t4 = time.perf_counter()
+        self.step += 1
+        for rec in records:
+            if rec["env_id"] in self.curricula and rec["options"]:
+                self.curricula[rec["env_id"]].report(rec["options"]["difficulty"],
+                                                     float(rec["passed"]))
+        ok = [r for r in records if r.get("infra_error") is None]
+        gen_tokens = sum(generated_tokens(r) for r in records)
+        m: dict[str, Any] = {
+            "step": self.step, "version": version,
+            "reward_mean": float(np.mean([r["reward"] for r in ok])) if ok else float("nan"),
+            "reward_std": adv_stats["reward_std"],
+            "pass_rate": float(np.mean([r["passed"] for r in ok])) if ok else float("nan"),
+            "frac_reward_zero_std": adv_stats["frac_reward_zero_std"],
+            "episodes": len(records), "refill_rounds": rounds,
+            "infra_error_rate": 1 - len(ok) / max(len(records), 1),
+            "truncation_rate": float(np.mean([bool(r["truncated"]) for r in records])),
+            "turns_mean": float(np.mean([r["num_turns"] for r in records])),
+            "generated_tokens": gen_tokens, "loss_tokens": batch.num_loss_tokens,
+            "prefix_mismatch_episodes": sum(bool(r.get("prefix_mismatch")) for r in records),
+            **gap, **upd,
+            "time_generate_s": gen_s, "time_env_s": max(t_collect - gen_s, 0.0),
+            "time_logprob_s": t2 - t1, "time_update_s": t3 - t2, "time_sync_s": t4 - t3,
+            "time_step_s": t4 - t0, "tokens_per_s": gen_tokens / max(t_collect, 1e-9),
+        }
+        if gap.get("logprob_gap_mean", 0.0) > cfg.logprob_gap_tol:
+            m["warning"] = (f"sampler/trainer log-prob gap {gap['logprob_gap_mean']:.2e} > "
+                            f"{cfg.logprob_gap_tol}: stale weights or a sampling mismatch")
+        return m
+
+    def _groups_with_signal(self, records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        return [g for g in group_records(records)
+                if len({float(r["reward"]) for r in g if r.get("infra_error") is None}) > 1]
+
+    @staticmethod
+    def _logprob_gap(batch: TrainBatch) -> dict[str, float]:
+        if not batch.has_sampler_logp or batch.old_logp is None or batch.num_loss_tokens == 0:
+            return {}
+        diff = (batch.sampler_logp - batch.old_logp).abs() * batch.loss_mask
+        return {"logprob_gap_mean": float(diff.sum() / batch.loss_mask.sum()),
+                "logprob_gap_max": float(diff.max())}
+
+    # ---- the run -----------------------------------------------------------------------
+
+    def train(self, steps: int | None = None) -> list[dict[str, Any]]:
+        """Run until `steps` (default `config.steps`) steps are done; logs metrics.jsonl."""
+        cfg = self.cfg
+        self.out.mkdir(parents=True, exist_ok=True)
+        ckpt = self.out / "checkpoint.pt"
+        if cfg.resume and ckpt.exists():
+            self.load_checkpoint(ckpt)
+        writer = _make_writer(cfg, self.out)
+        target = steps if steps is not None else cfg.steps
+        with open(self.out / "metrics.jsonl", "a") as log:
+            while self.step < target:
+                m = self.train_step()
+                self.history.append(m)
+                log.write(json.dumps(m) + "\n")
+                log.flush()
+                if writer is not None:
+                    writer(m)
+                if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
+                    self.save_checkpoint(ckpt)
+        self.save_checkpoint(ckpt)
+        return self.history
+
+    def save_checkpoint(self, path: str | Path) -> None:
+        """Model, optimizer, step, version and curricula: enough for an exact resume."""
+        torch.save({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                    "step": self.step, "version": self.sync.version,
+                    "curricula": {k: c.state_dict() for k, c in self.curricula.items()},
+                    "config": self.cfg.to_dict()}, path)
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        state = torch.load(path, weights_only=False)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.step, self.sync.version = int(state["step"]), int(state["version"])
+        for k, c in state["curricula"].items():
+            self.curricula[k].load_state_dict(c)
+
+    # ---- warm start and evaluation -------------------------------------------------------
+
+    def warm_start(self, episodes: int, steps: int, lr: float) -> list[float]:
+        """Supervised pass on oracle transcripts (loss on the assistant tokens only)."""
+        collector = LockstepCollector(self.factories, OracleTokenPolicy(self.tok),
+                                     concurrency=self.cfg.concurrency, max_turns=self.cfg.max_turns)
+        n_tasks = max(1, episodes)
+        specs = [EpisodeSpec(s.env_id, s.task_index, 0, s.seed, s.options)
+                 for s in self._specs(10**6, 0, n_tasks)[::self.cfg.group_size]]
+        records = collector.run(specs)
+        collector.close()
+        batch = build_batch(records, [1.0] * len(records), pad_token_id=self.tok.pad_token_id)
+        opt = torch.optim.AdamW(self.model.parameters(), lr=lr, weight_decay=0.0)
+        losses = []
+        for _ in range(steps):
+            opt.zero_grad(set_to_none=True)
+            logp, _ = token_logprobs(self.model, batch.input_ids, batch.attention_mask)
+            loss = -(logp * batch.loss_mask).sum() / batch.loss_mask.sum().clamp(min=1)
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+        self.sync.sync(self.model)
+        return losses
+
+    def evaluate(self, n_tasks: int, seed: int | None = None) -> float:
+        """Mean reward over `n_tasks` held-out tasks (greedy, one episode each)."""
+        cfg = self.cfg
+        base = cfg.eval_seed if seed is None else seed
+        ids = list(self.factories)
+        diff = cfg.difficulty if cfg.difficulty >= 0 else None
+        specs = [EpisodeSpec(ids[i % len(ids)], i, 0, base + i,
+                             {"difficulty": diff} if diff is not None else None)
+                 for i in range(n_tasks)]
+        collector = LockstepCollector(self.factories, self._policy(),
+                                     sampling=SamplingParams(temperature=0.0,
+                                                             max_new_tokens=cfg.max_new_tokens),
+                                     concurrency=cfg.concurrency, max_turns=cfg.max_turns,
+                                     max_episode_tokens=cfg.max_episode_tokens)
+        records = collector.run(specs)
+        collector.close()
+        return float(np.mean([r["reward"] for r in records]))
+
+    def close(self) -> None:
+        self.collector.close()
+
+
+def _make_writer(cfg: GRPOConfig, out: Path) -> Callable[[dict[str, Any]], None] | None:
+    if cfg.report_to == "tensorboard":
+        from torch.utils.tensorboard import SummaryWriter
+        tb = SummaryWriter(str(out / "tb"))
+        return lambda m: [tb.add_scalar(k, v, m["step"]) for k, v in m.items()
+                          if isinstance(v, (int, float))] and None
+    if cfg.report_to == "wandb":
+        import wandb
+        wandb.init(project="rlvr-envs", config=cfg.to_dict(), dir=str(out))
+        return lambda m: wandb.log(m, step=m["step"])
+    return None
+
+
+def plot_rewards(history: list[dict[str, Any]], path: str | Path) -> bool:
+    """reward_mean over steps as a PNG; False when matplotlib is not installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        return False
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot([m["step"] for m in history], [m["reward_mean"] for m in history], marker=".")
+    ax.set_xlabel("step")
+    ax.set_ylabel("mean reward")
+    ax.set_title("GRPO reward over steps")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def run_training(cfg: GRPOConfig, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """The `rlvr train` run: optional SFT warm start, held-out eval, GRPO, eval, plot.
+
+    Writes metrics.jsonl, checkpoint.pt, summary.json and reward_over_steps.png (when
+    matplotlib is installed) under `cfg.output_dir`; returns the summary.
+    """
+    out = Path(cfg.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+    seed_everything(cfg.seed)
+    trainer = GRPOTrainer(cfg)
+    summary: dict[str, Any] = {"config": cfg.to_dict()}
+    t0 = time.perf_counter()
+    resuming = cfg.resume and (out / "checkpoint.pt").exists()
+    if cfg.sft_episodes and cfg.sft_steps and not resuming:
+        losses = trainer.warm_start(cfg.sft_episodes, cfg.sft_steps, cfg.sft_learning_rate)
+        summary["sft_loss"] = [losses[0], losses[-1]]
+        log(f"warm start: {cfg.sft_steps} SFT steps on {cfg.sft_episodes} oracle episodes, "
+            f"loss {losses[0]:.3f} -> {losses[-1]:.3f}")
+    if cfg.eval_tasks and not resuming:
+        summary["eval_before"] = trainer.evaluate(cfg.eval_tasks)
+        log(f"held-out reward before GRPO: {summary['eval_before']:.3f}")
+    history = trainer.train() if not cfg.steps <= 0 else []
+    for m in history[-min(len(history), 5):]:
+        log(f"step {m['step']:4d}  reward {m['reward_mean']:.3f}  pass {m['pass_rate']:.2f}  "
+            f"zero-std {m['frac_reward_zero_std']:.2f}  gap {m.get('logprob_gap_mean', 0):.1e}"
+            f"  {m['time_step_s']:.2f}s")
+    if cfg.eval_tasks:
+        summary["eval_after"] = trainer.evaluate(cfg.eval_tasks)
+        log(f"held-out reward after GRPO: {summary['eval_after']:.3f}")
+    summary["reward_curve"] = [m["reward_mean"] for m in history]
+    summary["seconds"] = time.perf_counter() - t0
+    if cfg.plot and history:
+        summary["plot"] = (str(out / "reward_over_steps.png")
+                           if plot_rewards(history, out / "reward_over_steps.png") else None)
+        if summary["plot"] is None:
+            log("matplotlib is not installed: no plot (pip install matplotlib)")
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    trainer.close()
+    return summary

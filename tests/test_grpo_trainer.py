@@ -1,0 +1,171 @@
+"""The GRPO learner end to end on CPU: tiny model, toy envs, a few steps each."""
+
+import gymnasium as gym
+import pytest
+import torch
+
+from agents.collector import EpisodeCollector, EpisodeSpec
+from agents.grpo import GRPOConfig, GRPOTrainer
+from agents.grpo.batch import build_batch
+from agents.grpo.toy_env import DigitEnv
+from agents.tiny import build_tiny_model_and_tokenizer
+from rlvr_envs.core import Turn, Verdict
+from tests.test_agents_toy_envs import ScriptedTokenPolicy, ToyGuessEnv
+
+
+class NeverRightEnv(DigitEnv):
+    """Every reply is wrong: every group's rewards are equal (0)."""
+
+    def respond(self, action: str) -> Turn:
+        return Turn("No.")
+
+
+class EvenLengthEnv(DigitEnv):
+    """Reward 1 when the reply has an even number of characters: a random model gets
+    varied rewards in every group, so there is a learning signal from step 0."""
+
+    def respond(self, action: str) -> Turn:
+        if len(action) % 2 == 0:
+            return Turn("Yes.", terminated=True, verdict=Verdict.success())
+        return Turn("No.")
+
+
+def _cfg(tmp_path, **kw) -> GRPOConfig:
+    base = dict(group_size=4, tasks_per_step=2, max_new_tokens=3, max_turns=2, steps=2,
+                concurrency=8, micro_batch_size=8, learning_rate=1e-2, seed=0,
+                output_dir=str(tmp_path / "run"), plot=False)
+    return GRPOConfig(**{**base, **kw})
+
+
+def _trainer(tmp_path, env=EvenLengthEnv, **kw) -> GRPOTrainer:
+    model, tok = build_tiny_model_and_tokenizer(0)
+    return GRPOTrainer(_cfg(tmp_path, **kw), model, tok,
+                       envs={"rlvr-grpo/Digit-v0": lambda: env()})
+
+
+def _params(model):
+    return {n: p.detach().clone() for n, p in model.named_parameters()}
+
+
+def test_scripted_three_turn_episode_token_and_mask_layout():
+    _, tok = build_tiny_model_and_tokenizer(0)
+    coll = EpisodeCollector({"guess": lambda: ToyGuessEnv(max_turns=3)},
+                            ScriptedTokenPolicy(tok, ["\\boxed{0}"]))
+    rec = coll.run([EpisodeSpec("guess", 0, 0, seed=1)])[0]
+    assert rec["num_turns"] == 3 and not rec["prefix_mismatch"]
+    t = rec["turns"]
+    expected, mask = list(t[0]["prompt_token_ids"]), [0] * len(t[0]["prompt_token_ids"])
+    for k in range(3):
+        if k:
+            prev = expected
+            assert t[k]["prompt_token_ids"][:len(prev)] == prev  # prefix extension
+            delta = t[k]["prompt_token_ids"][len(prev):]
+            expected, mask = expected + delta, mask + [0] * len(delta)
+        a = t[k]["completion_token_ids"]
+        assert a == tok("\\boxed{0}", add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+        expected, mask = expected + a, mask + [1] * len(a)
+    batch = build_batch([rec], [1.0], pad_token_id=tok.pad_token_id)
+    assert batch.input_ids[0].tolist() == expected
+    assert batch.loss_mask[0].tolist() == mask[1:]  # target-aligned
+    assert batch.num_loss_tokens == 3 * 10
+
+
+def test_tokens_under_mask_zero_do_not_change_gradients(tmp_path):
+    tr = _trainer(tmp_path)
+    records, _ = tr.collect(0)
+    groups, _, adv, _ = tr.rewards_and_advantages(records)
+    flat = [r for g in groups for r in g]
+    batch = build_batch(flat, [1.0 - 0.3 * i for i in range(len(flat))],
+                        pad_token_id=tr.tok.pad_token_id)
+    tr.score(batch)
+
+    def grads(b):
+        tr.model.zero_grad(set_to_none=True)
+        tr.accumulate_gradients(b, 8)
+        return [p.grad.clone() for p in tr.model.parameters()]
+
+    g0 = grads(batch)
+    off = batch.loss_mask == 0
+    batch.old_logp = torch.where(off, torch.full_like(batch.old_logp, 123.0), batch.old_logp)
+    batch.sampler_logp = torch.where(off, torch.full_like(batch.sampler_logp, -7.0),
+                                     batch.sampler_logp)
+    # tokens after each row's last generated token (trailing env text, padding)
+    T = batch.input_ids.shape[1]
+    last = (batch.loss_mask * torch.arange(1, T)).amax(1)  # input position of last gen token
+    tail = torch.arange(T).unsqueeze(0) > last.unsqueeze(1)
+    assert tail.sum() > 0
+    batch.input_ids = torch.where(tail, torch.full_like(batch.input_ids, 50), batch.input_ids)
+    g1 = grads(batch)
+    assert all(torch.equal(a, b) for a, b in zip(g0, g1))
+
+
+@pytest.mark.parametrize("splits", [2, 4])
+def test_micro_batch_split_gives_same_gradient(tmp_path, splits):
+    tr = _trainer(tmp_path, aggregation="token_mean")
+    records, _ = tr.collect(0)
+    groups, _, _, _ = tr.rewards_and_advantages(records)
+    flat = [r for g in groups for r in g]
+    batch = build_batch(flat, [((i % 3) - 1.0) for i in range(len(flat))],
+                        pad_token_id=tr.tok.pad_token_id)
+    tr.score(batch)
+    out = []
+    for size in (batch.num_rows, batch.num_rows // splits):
+        tr.model.zero_grad(set_to_none=True)
+        tr.accumulate_gradients(batch, size)
+        out.append([p.grad.clone() for p in tr.model.parameters()])
+    assert all(torch.allclose(a, b, atol=1e-6, rtol=1e-5) for a, b in zip(*out))
+
+
+def test_every_parameter_changes_and_metrics_logged(tmp_path):
+    tr = _trainer(tmp_path, steps=3, learning_rate=5e-2, beta=0.04)
+    before = _params(tr.model)
+    hist = tr.train()
+    after = _params(tr.model)
+    assert [n for n in before if torch.equal(before[n], after[n])] == []
+    for key in ("reward_mean", "frac_reward_zero_std", "clip_frac_low", "entropy", "kl",
+                "logprob_gap_mean", "grad_norm", "tokens_per_s", "time_generate_s"):
+        assert key in hist[-1]
+    assert hist[0]["logprob_gap_mean"] < 1e-4  # sampler == trainer right after a sync
+    assert (tmp_path / "run" / "metrics.jsonl").read_text().count("\n") == 3
+
+
+def test_all_equal_rewards_or_all_masked_leave_parameters_bit_identical(tmp_path):
+    tr = _trainer(tmp_path, env=NeverRightEnv)
+    before = _params(tr.model)
+    hist = tr.train()
+    assert all(m["frac_reward_zero_std"] == 1.0 and m["skipped_update"] == 1 for m in hist)
+    assert all(torch.equal(before[n], p) for n, p in tr.model.named_parameters())
+    tr = _trainer(tmp_path / "b", env=NeverRightEnv, mask_truncated=True, beta=0.04)
+    before = _params(tr.model)
+    hist = tr.train()
+    assert all(m["loss_tokens"] == 0 for m in hist)
+    assert all(torch.equal(before[n], p) for n, p in tr.model.named_parameters())
+
+
+def test_same_seed_same_parameters_and_exact_resume(tmp_path):
+    a = _trainer(tmp_path / "a", steps=3)
+    a.train()
+    b = _trainer(tmp_path / "b", steps=3)
+    b.train(steps=2)
+    c = _trainer(tmp_path / "b", steps=3, resume=True)
+    c.train()
+    pa, pc = _params(a.model), _params(c.model)
+    assert all(torch.equal(pa[n], pc[n]) for n in pa)
+
+
+def test_prefix_mismatch_error_mode_is_loud():
+    rec = {"episode": "e#0.0", "prefix_mismatch": True,
+           "prefix_mismatch_at": {"turn": 1, "position": 7}, "segments": []}
+    with pytest.raises(ValueError, match="rewrote earlier turns"):
+        build_batch([rec], [0.0], pad_token_id=0, on_prefix_mismatch="error")
+
+
+def test_unknown_env_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="unknown env"):
+        GRPOTrainer(_cfg(tmp_path, envs=["rlvr/Nope-v0"]), *build_tiny_model_and_tokenizer(0))
+
+
+def test_gym_registry_has_digit_env():
+    from agents.grpo.trainer import env_factories
+    env_factories(GRPOConfig())
+    assert "rlvr-grpo/Digit-v0" in gym.registry
