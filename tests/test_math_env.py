@@ -128,10 +128,13 @@ def test_make_vec_sync():
     envs.close()
 
 
-def test_cli_list_and_audit_json():
-    out = subprocess.run([sys.executable, "-m", "rlvr_envs.cli", "list"], capture_output=True,
-                         text=True, timeout=120)
-    assert "rlvr/Math-v0" in out.stdout
+def test_cli_audit_json_reports_rates_by_class():
+    out = subprocess.run([sys.executable, "-m", "rlvr_envs.cli", "audit", "rlvr/Math-v0",
+                          "--json"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["false_positive_rate"] == 0.0 and report["false_negative_rate"] <= 0.01
+    assert {"hedge", "hack", "interval"} <= set(report["by_class"])
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
