@@ -33,7 +33,7 @@ def main() -> None:
     common = dict(seed=args.seed, steps=args.steps, max_turns=1, output_dir=tempfile.mkdtemp(),
                   plot=False, tasks_per_step=8, group_size=8, eval_tasks=200,
                   difficulty=1)
-    ours = GRPOTrainer(apply_preset("tiny", **common))
+    ours = GRPOTrainer(apply_preset("tiny_digit", **common))
     ours.warm_start(ours.cfg.sft_episodes, ours.cfg.sft_steps, ours.cfg.sft_learning_rate)
     start_state = copy.deepcopy(ours.model.state_dict())
     before = ours.evaluate(200)

@@ -169,3 +169,26 @@ def test_gym_registry_has_digit_env():
     from agents.grpo.trainer import env_factories
     env_factories(GRPOConfig())
     assert "rlvr-grpo/Digit-v0" in gym.registry
+
+
+def test_tiny_preset_warm_starts_on_bare_answers_of_a_real_env(tmp_path):
+    """The tiny preset trains on rlvr/Math-v0; its warm-start transcripts are the bare
+    answers (`sft_oracle_template`), which the env's own verifier accepts (reward 1)."""
+    from agents.grpo import apply_preset
+    from agents.grpo.trainer import LockstepCollector, OracleTokenPolicy, env_factories
+
+    cfg = apply_preset("tiny", output_dir=str(tmp_path / "run"))
+    assert cfg.envs == ["rlvr/Math-v0"] and cfg.sft_oracle_template == "{answer}"
+    _, tok = build_tiny_model_and_tokenizer(0)
+    coll = LockstepCollector(env_factories(cfg), OracleTokenPolicy(tok, cfg.sft_oracle_template),
+                             max_turns=cfg.max_turns)
+    recs = coll.run([EpisodeSpec("rlvr/Math-v0", i, 0, seed=i) for i in range(4)])
+    coll.close()
+    for rec in recs:
+        completion = rec["turns"][0]["completion_token_ids"]
+        assert completion[-1] == tok.eos_token_id
+        text = tok.decode(completion[:-1])
+        assert text.isdigit() and rec["reward"] == 1.0
+    # the preset dict is not shared with the configs made from it
+    cfg.env_kwargs["tasks"].clear()
+    assert apply_preset("tiny").env_kwargs["tasks"]

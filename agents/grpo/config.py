@@ -12,12 +12,15 @@ Presets (`PRESETS`, `apply_preset`) set the paper settings with one flag:
 * `dapo`    DAPO (arXiv 2503.14476): clip-higher 0.2/0.28, global token mean, dynamic sampling
             (zero-variance groups filtered, batch refilled), overlong filtering and soft penalty.
 * `gspo`    GSPO (arXiv 2507.18071): sequence-level ratios, eps 3e-4/4e-4, beta 0.
-* `tiny`    the CPU demo: tiny local model, SFT warm start, GRPO on the digit env.
+* `tiny`    the CPU demo: tiny local model, SFT warm start, GRPO on an easy setting of
+            `rlvr/Math-v0` ("What is a+1?", a bare-answer warm start).
+* `tiny_digit` the earlier CPU demo on the toy `rlvr-grpo/Digit-v0` (benchmarks/vs_trl.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import json
 from dataclasses import dataclass, field, fields
@@ -102,6 +105,9 @@ class GRPOConfig:
     sft_episodes: int = _f(0, "oracle episodes for a supervised warm start (0: none)")
     sft_steps: int = _f(0, "optimizer steps of the warm start")
     sft_learning_rate: float = _f(3e-3, "warm-start learning rate")
+    sft_oracle_template: str = _f("", "warm-start completion: '' for the env's oracle_action(), "
+                                  "else a str.format template over the task's fields, "
+                                  "e.g. '{answer}'")
     # ---- logging, checkpoints, evaluation ----
     output_dir: str = _f("runs/grpo", "metrics.jsonl, checkpoints, plot")
     logprob_gap_tol: float = _f(1e-3, "max mean |sampler - trainer| log-prob gap after a sync "
@@ -139,6 +145,12 @@ class GRPOConfig:
         return dataclasses.asdict(self)
 
 
+# The tiny preset's easy setting of a real env: `rlvr/Math-v0` on these records ("What is 3+1?",
+# answer "4"), no system prompt. The verifier accepts a bare answer ("4"), which a char-level
+# model can learn to emit; the warm start teaches that format (`sft_oracle_template`).
+TINY_MATH_TASKS: list[dict[str, str]] = [
+    {"question": f"What is {a}+1?", "answer": str(a + 1)} for a in range(9)]
+
 PRESETS: dict[str, dict[str, Any]] = {
     "grpo": {"scale_rewards": "group", "aggregation": "seq_mean_token_mean", "epsilon_low": 0.2,
              "epsilon_high": 0.2, "beta": 0.04, "kl_estimator": "k3"},
@@ -148,11 +160,19 @@ PRESETS: dict[str, dict[str, Any]] = {
              "beta": 0.0},
     "gspo": {"importance_sampling_level": "sequence", "aggregation": "seq_mean_token_mean",
              "epsilon_low": 3e-4, "epsilon_high": 4e-4, "beta": 0.0},
-    "tiny": {"model": "tiny", "envs": ["rlvr-grpo/Digit-v0"], "difficulty": 1,
-             "group_size": 8, "tasks_per_step": 8, "max_new_tokens": 4, "max_turns": 2,
-             "steps": 100,
-             "learning_rate": 3e-3, "micro_batch_size": 64, "sft_episodes": 64, "sft_steps": 60,
-             "sft_learning_rate": 1e-2, "eval_tasks": 200, "output_dir": "runs/grpo-tiny"},
+    "tiny": {"model": "tiny", "envs": ["rlvr/Math-v0"],
+             "env_kwargs": {"tasks": TINY_MATH_TASKS, "system_prompt": ""}, "difficulty": -1,
+             "group_size": 8, "tasks_per_step": 16, "concurrency": 128, "max_new_tokens": 4,
+             "max_turns": 1, "steps": 200, "learning_rate": 3e-3, "epsilon_high": 0.28,
+             "num_iterations": 2, "micro_batch_size": 64, "sft_episodes": 64, "sft_steps": 50,
+             "sft_learning_rate": 1e-2, "sft_oracle_template": "{answer}", "eval_tasks": 200,
+             "output_dir": "runs/grpo-tiny"},
+    # the previous tiny demo (toy 2-turn digit env); benchmarks/vs_trl.py's task
+    "tiny_digit": {"model": "tiny", "envs": ["rlvr-grpo/Digit-v0"], "difficulty": 1,
+                   "group_size": 8, "tasks_per_step": 8, "max_new_tokens": 4, "max_turns": 2,
+                   "steps": 100, "learning_rate": 3e-3, "micro_batch_size": 64,
+                   "sft_episodes": 64, "sft_steps": 60, "sft_learning_rate": 1e-2,
+                   "eval_tasks": 200, "output_dir": "runs/grpo-tiny-digit"},
 }
 
 
@@ -160,7 +180,7 @@ def apply_preset(name: str, **overrides: Any) -> GRPOConfig:
     """A config from a named preset, then `overrides` (field=value)."""
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; presets: {', '.join(PRESETS)}")
-    return GRPOConfig(**{**PRESETS[name], **overrides})
+    return GRPOConfig(**{**copy.deepcopy(PRESETS[name]), **overrides})
 
 
 # ---- CLI and docs generated from the fields ------------------------------------------------

@@ -34,19 +34,26 @@ from .sync import IdentitySync
 
 class OracleTokenPolicy(Policy):
     """The env's gold solver as token ids (prompt rendered by `tokenizer`'s chat template,
-    completion = the oracle text + EOS): transcripts for the supervised warm start."""
+    completion = the oracle text + EOS): transcripts for the supervised warm start.
+
+    With `template` (e.g. "{answer}"), the completion is that template filled from the
+    env's current task instead of the env's `oracle_action()` (a bare answer, say, that a
+    tiny model can learn to emit)."""
 
     returns_token_ids = True
     name = "oracle-tokens"
 
-    def __init__(self, tokenizer: Any) -> None:
+    def __init__(self, tokenizer: Any, template: str = "") -> None:
         self.tok = tokenizer
+        self.template = template
 
     def generate(self, conversations: Sequence[Conversation],
                  sampling: SamplingParams) -> list[Generation]:
         out = []
         for conv in conversations:
-            text = conv.env.unwrapped.oracle_action()
+            env = conv.env.unwrapped
+            text = (self.template.format(**env.task) if self.template
+                    else env.oracle_action())
             prompt = self.tok(self.tok.apply_chat_template(
                 conv.messages, tools=conv.tools or None, tokenize=False,
                 add_generation_prompt=True), add_special_tokens=False)["input_ids"]
@@ -410,8 +417,9 @@ class GRPOTrainer:
 
     def warm_start(self, episodes: int, steps: int, lr: float) -> list[float]:
         """Supervised pass on oracle transcripts (loss on the assistant tokens only)."""
-        collector = LockstepCollector(self.factories, OracleTokenPolicy(self.tok),
-                                     concurrency=self.cfg.concurrency, max_turns=self.cfg.max_turns)
+        collector = LockstepCollector(self.factories,
+                                      OracleTokenPolicy(self.tok, self.cfg.sft_oracle_template),
+                                      concurrency=self.cfg.concurrency, max_turns=self.cfg.max_turns)
         n_tasks = max(1, episodes)
         specs = [EpisodeSpec(s.env_id, s.task_index, 0, s.seed, s.options)
                  for s in self._specs(10**6, 0, n_tasks)[::self.cfg.group_size]]
