@@ -183,3 +183,23 @@ class CrashyEnv(GuessEnv):
 def test_checker_catches_broken_envs(env_cls, message):
     with pytest.raises(ContractError, match=message):
         check_rlvr_env(env_cls(), actions=("5",), gym_check=False)
+
+
+class Doubles(Secret):
+    name = "doubles"
+
+
+class PerFamilyGuessEnv(GuessEnv):
+    curriculum_per_family = True
+
+    def make_task_source(self, seed):
+        return ProceduralSource([Secret(), Doubles()], seed=seed, domain=self.domain)
+
+
+def test_curriculum_per_family_keeps_one_frontier_per_family():
+    cur = AdaptiveCurriculum([1, 2, 3], window=2)
+    env = PerFamilyGuessEnv(curriculum=cur)
+    for seed in range(12):
+        env.reset(seed=seed)
+        env.step(env.oracle_action() if env.task["family"] == "secret" else "0")
+    assert cur.frontier("secret") == 3 and cur.frontier("doubles") == 1

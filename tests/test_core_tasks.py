@@ -98,3 +98,18 @@ def test_public_task_info_never_carries_the_answer():
     info = public_task_info({"id": "x", "domain": "d", "difficulty": 1, "source": "s",
                              "answer": "42", "solution": "...", "question": "?"})
     assert info == {"id": "x", "domain": "d", "difficulty": 1, "source": "s"}
+
+
+def test_sample_a_given_family_and_override_item_generation():
+    src = ProceduralSource([Squares(), Cubes()], seed=0, domain="toy")
+    rng = np.random.default_rng(3)
+    assert {src.sample(rng, family="cubes")["family"] for _ in range(10)} == {"cubes"}
+    assert src.sample_family(np.random.default_rng(3)) in {"squares", "cubes"}
+
+    class Tagged(ProceduralSource):
+        def generate_item(self, fam, rng, level, seed):
+            return {**fam.generate(rng, level), "world_seed": seed}
+
+    tagged = Tagged([Squares()], seed=9, domain="toy")
+    task = tagged.sample(np.random.default_rng(0))
+    assert task["world_seed"] == 9 and tagged.get(task["id"]) == task

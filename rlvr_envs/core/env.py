@@ -58,6 +58,9 @@ class MultiTurnTextEnv(gym.Env[str, str]):
     default_system_prompt: ClassVar[str | None] = None
     default_max_turns: ClassVar[int] = 1
     max_observation_chars: ClassVar[int] = 4_000_000  # a 128k-token context fits
+    # With a curriculum: one frontier per task family (the family is drawn first, then its
+    # level), instead of one per `curriculum_key()`.
+    curriculum_per_family: ClassVar[bool] = False
 
     def __init__(self, *, tasks: Any = None, tasks_split: str = "train", task_seed: int = 0,
                  difficulty: int | None = None,
@@ -152,9 +155,14 @@ class MultiTurnTextEnv(gym.Env[str, str]):
             task = self.task_source.get(str(options["task_id"]))
         else:
             difficulty = options.get("difficulty", self.difficulty)
+            family = None
             if difficulty is None and self.curriculum is not None:
-                difficulty = self.curriculum.sample(self.np_random, self.curriculum_key())
-            task = self.task_source.sample(self.np_random, difficulty)
+                if self.curriculum_per_family and hasattr(self.task_source, "sample_family"):
+                    family = self.task_source.sample_family(self.np_random)
+                key = family or self.curriculum_key()
+                difficulty = self.curriculum.sample(self.np_random, key)
+            task = (self.task_source.sample(self.np_random, difficulty) if family is None
+                    else self.task_source.sample(self.np_random, difficulty, family=family))
         self.task = task
         self._turn = 0
         self._done = False
@@ -208,8 +216,9 @@ class MultiTurnTextEnv(gym.Env[str, str]):
             self._last_verdict = verdict
             info["verdict"] = verdict.to_dict()
             if self.curriculum is not None:
-                self.curriculum.report(int(self.task["difficulty"]), verdict.passed,
-                                       self.curriculum_key())
+                key = ((self.curriculum_per_family and self.task.get("family"))
+                       or self.curriculum_key())
+                self.curriculum.report(int(self.task["difficulty"]), verdict.passed, key)
         if self.render_mode == "human":
             self.render()
         return observation, reward, terminated, truncated, info

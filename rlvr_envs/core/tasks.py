@@ -99,14 +99,26 @@ class ProceduralSource:
         fam = self.families[family]
         levels = list(fam.difficulties)
         level = min(max(int(difficulty), levels[0]), levels[-1])
-        seed = self.seed if seed is None else seed
-        task = dict(fam.generate(item_rng(seed, family, level, index), level))
+        seed = self.seed if seed is None else int(seed)
+        task = dict(self.generate_item(fam, item_rng(seed, family, level, index), level, seed))
         task.update(id=f"{family}/d{level}/{seed}/{index}", domain=self.domain,
                     difficulty=level, source="procedural", family=family)
         return task
 
-    def sample(self, rng: np.random.Generator, difficulty: int | None = None) -> Task:
-        family = self._names[int(rng.choice(len(self._names), p=self._p))]
+    def generate_item(self, fam: TaskFamily, rng: random.Random, level: int, seed: int) -> Task:
+        """One item's content; sources whose items depend on more than the family's rng (for
+        example a world built from `seed`) override this, not `build`."""
+        return fam.generate(rng, level)
+
+    def sample_family(self, rng: np.random.Generator) -> str:
+        """A family name drawn by `family_weights`."""
+        return self._names[int(rng.choice(len(self._names), p=self._p))]
+
+    def sample(self, rng: np.random.Generator, difficulty: int | None = None,
+               family: str | None = None) -> Task:
+        """A random item: of `family` (default: drawn by weight) at `difficulty` (default: any
+        of the family's levels)."""
+        family = self.sample_family(rng) if family is None else family
         levels = list(self.families[family].difficulties)
         level = levels[int(rng.integers(len(levels)))] if difficulty is None else difficulty
         index = int(rng.integers(0, 2**31 - 1))

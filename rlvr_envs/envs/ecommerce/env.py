@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from ...core import MultiTurnTextEnv, ProceduralSource, Task, ToolEnvMixin, Turn, Verdict
 from ...core.tools import ToolCall, ToolRegistry
 from .customer import SimulatedCustomer
@@ -26,21 +24,6 @@ SYSTEM_PROMPT = (
     "seen in a tool result or from the customer. A message without tool calls goes to the "
     "customer."
 )
-
-
-class TypedSource(ProceduralSource):
-    """A `ProceduralSource` whose next family can be fixed in advance (by the curriculum
-    key), so the task type is chosen before its difficulty."""
-
-    next_type: str | None = None
-
-    def sample(self, rng: np.random.Generator, difficulty: int | None = None) -> Task:
-        if self.next_type is None:
-            return super().sample(rng, difficulty)
-        family, self.next_type = self.next_type, None
-        levels = list(self.families[family].difficulties)
-        level = levels[int(rng.integers(len(levels)))] if difficulty is None else difficulty
-        return self.build(family, level, int(rng.integers(0, 2**31 - 1)))
 
 
 class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
@@ -126,6 +109,7 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
     """
 
     domain = "ecommerce"
+    curriculum_per_family = True  # one frontier per task type
     default_system_prompt = SYSTEM_PROMPT
     default_max_turns = 40
 
@@ -140,13 +124,12 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
         self.type_weights = dict(type_weights) if type_weights else None
         self.paraphrase = paraphrase
         self._fixed_max_turns = kwargs.get("max_turns")
-        self._choosing_task = False
         super().__init__(**kwargs)
 
     # ---- tasks -------------------------------------------------------------------------
 
-    def make_task_source(self, seed: int) -> TypedSource:
-        return TypedSource([EcomFamily(t, self.store_seed) for t in self.task_types],
+    def make_task_source(self, seed: int) -> ProceduralSource:
+        return ProceduralSource([EcomFamily(t, self.store_seed) for t in self.task_types],
                            seed=seed, domain=self.domain, family_weights=self.type_weights)
 
     def normalize_record(self, record: Mapping[str, Any]) -> Task:
@@ -155,23 +138,6 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
             if key not in task:
                 raise ValueError(f"an ecommerce task needs {key!r} (save one from env.task)")
         return task
-
-    def reset(self, *, seed: int | None = None,
-              options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
-        self._choosing_task = True
-        try:
-            return super().reset(seed=seed, options=options)
-        finally:
-            self._choosing_task = False
-
-    def curriculum_key(self) -> str:
-        """The task type: drawn here (before the level) when a new task is being chosen."""
-        if self._choosing_task and isinstance(self.task_source, TypedSource):
-            names, p = self.task_source._names, self.task_source._p
-            kind = names[int(self.np_random.choice(len(names), p=p))]
-            self.task_source.next_type = kind
-            return kind
-        return str((self.task or {}).get("type", "default"))
 
     def start_episode(self, task: Task) -> None:
         self.store = get_store(int(task.get("store_seed", self.store_seed)))

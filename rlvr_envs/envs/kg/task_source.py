@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ...core import ProceduralSource, Task, item_rng
+from ...core import ProceduralSource, Task
 from .context import block_tokens, make_token_counter, select_documents
 from .levels import LEVELS, KGOptions
 from .questions import TEMPLATES, Question, make_question
@@ -125,13 +125,7 @@ class KGTaskSource(ProceduralSource):
         return self.fixed_world if self.fixed_world is not None else cached_world(
             int(seed), self.world_size)
 
-    def build(self, family: str, difficulty: int, index: int, seed: int | None = None) -> Task:
-        fam = self.families[family]
-        levels = list(fam.difficulties)
-        level = min(max(int(difficulty), levels[0]), levels[-1])
-        seed = self.seed if seed is None else int(seed)
-        task = fam.generate_in(self.world_for(seed), item_rng(seed, family, level, index),
-                               level)
-        task.update(id=f"{family}/d{level}/{seed}/{index}", domain=self.domain,
-                    difficulty=level, source="procedural", family=family, world_seed=seed)
+    def generate_item(self, fam: Any, rng: random.Random, level: int, seed: int) -> Task:
+        task = fam.generate_in(self.world_for(seed), rng, level)
+        task["world_seed"] = seed
         return task
