@@ -275,22 +275,3 @@ def test_bounded_executor_kills_and_recovers():
             ex.call(_sleep, 10.0, timeout=0.3)
         assert time.monotonic() - t0 < 2.0
         assert ex.call(_sleep, 0.01, timeout=30) == 0.01
-
-
-def test_audit_corpus_if_present():
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "tasks/audit/math.jsonl"
-    if not path.exists():
-        pytest.skip("audit corpus not present")
-    cases = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
-    wrong = []
-    for c in cases:
-        task = {"answer": c["gold"], "answer_type": c.get("answer_type"),
-                "choices": c.get("choices")}
-        if verify_math(task, c["response"]).passed != c["equivalent"]:
-            wrong.append(c["id"])
-    fp = [c["id"] for c in cases if c["id"] in wrong and not c["equivalent"]]
-    assert not fp, f"false positives: {fp}"
-    assert len(wrong) <= len(cases) // 100, f"false negatives: {wrong}"

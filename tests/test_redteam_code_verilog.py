@@ -4,7 +4,7 @@ finishes in bounded time. The first five were real holes, fixed in the code they
 
 from __future__ import annotations
 
-import shutil
+import os
 import time
 
 import pytest
@@ -143,6 +143,7 @@ def test_sysv_ipc_does_not_outlive_a_run() -> None:
     look = "import ctypes\nlibc = ctypes.CDLL(None)\nprint(libc.shmget(0x7e57, 0, 0o666))\n"
     with Sandbox(workers=1, uid_base=UID_BASE) as sb:
         if not sb.filesystem_isolated:
+            assert os.geteuid() != 0, "running as root but the sandbox got no namespaces"
             pytest.skip("needs namespaces (root)")
         first = sb.run_python(make)
         assert first.ok and int(first.stdout) >= 0
@@ -190,8 +191,6 @@ def test_code_attack_earns_nothing(name: str, task: dict, source: str) -> None:
 
 # --- verilog ---------------------------------------------------------------------------------
 
-needs_iverilog = pytest.mark.skipif(shutil.which("iverilog") is None,
-                                    reason="Icarus Verilog (package iverilog) not installed")
 ADDER = {
     "id": "rt/adder4", "spec": "A 4-bit adder: s = a + b.",
     "ports": [{"name": "a", "dir": "input", "width": 4}, {"name": "b", "dir": "input", "width": 4},
@@ -212,7 +211,6 @@ def vverify(task: dict, design: str, limit_s: float = 40.0):
     return verdict
 
 
-@needs_iverilog
 def test_verilog_cannot_call_testbench_tasks() -> None:
     # Was 1.0: Verilog resolves a simple task name upward, so a constant-0 counter called the
     # testbench's `randomize` until en and load were 0 (the reference never counted either).
@@ -242,7 +240,6 @@ ESCAPED_FORGE = r"""module TopModule(input [3:0] a, input [3:0] b, output [3:0] 
 endmodule"""
 
 
-@needs_iverilog
 def test_verilog_escaped_system_tasks_are_rejected() -> None:
     # Was 1.0 for every generated task: Icarus runs `\$fdisplay ` as $fdisplay, the lint saw
     # an escaped identifier. The design read the nonce from %m (the testbench module's name),
@@ -255,7 +252,6 @@ def test_verilog_escaped_system_tasks_are_rejected() -> None:
         assert v.details["stage"] == "lint", body
 
 
-@needs_iverilog
 def test_verilog_lint_rejects_testbench_task_names() -> None:
     from rlvr_envs.envs.verilog.lint import lint_candidate, subroutine_names
     tb = "module tb();\n task wait_for_end_of_timestep;\n begin end\n endtask\n" \
@@ -267,7 +263,6 @@ def test_verilog_lint_rejects_testbench_task_names() -> None:
     assert lint_candidate(ADDER_HDR + "  assign s = a + b;\nendmodule", (), names) is None
 
 
-@needs_iverilog
 def test_verilog_surrogate_is_a_lint_failure_not_infra() -> None:
     # Was infra_error=True (UnicodeEncodeError writing the file): a policy could dodge hard
     # tasks by emitting a lone surrogate, since infra errors are dropped from the mean.
@@ -275,7 +270,6 @@ def test_verilog_surrogate_is_a_lint_failure_not_infra() -> None:
     assert not v.passed and not v.infra_error and v.details["stage"] == "lint"
 
 
-@needs_iverilog
 @pytest.mark.parametrize("name,body", [
     ("unnamed_ref_instance", "  RefModule (.a(a), .b(b), .s(s));\n"),
     ("drive_inputs", "  assign a = 0; assign b = 0; assign s = 0;\n"),
@@ -295,7 +289,6 @@ def test_verilog_attack_earns_nothing(name: str, body: str) -> None:
     assert not v.passed and v.reward == 0.0 and not v.infra_error, (name, v.reason)
 
 
-@needs_iverilog
 def test_verilog_huge_generate_loop_is_bounded() -> None:
     body = ("  genvar g;\n  wire [0:0] w [0:99999999];\n  generate for (g = 0; g < 100000000;"
             " g = g + 1) begin : blk\n    assign w[g] = a[0];\n  end endgenerate\n"

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
 import rlvr_envs  # noqa: F401 - registers the envs
 from rlvr_envs.core.audit import run_audit
 from rlvr_envs.core.data import task_file
-
-pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None,
-                                reason="Icarus Verilog (Debian package iverilog) not installed")
 
 
 def test_audit_has_no_false_positives_or_negatives() -> None:

@@ -11,9 +11,6 @@ import rlvr_envs  # noqa: F401 - registers the envs
 from rlvr_envs.core.checker import check_rlvr_env
 from rlvr_envs.envs.verilog.env import VerilogEnv, to_top_module
 
-pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None,
-                                reason="Icarus Verilog (Debian package iverilog) not installed")
-
 ADDER_TASK = {
     "id": "user/adder4",
     "spec": "A 4-bit adder: s = a + b (4 bits, the carry is dropped).",

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from rlvr_envs.envs.verilog.env import to_top_module
 from rlvr_envs.envs.verilog.families import FAMILIES, make_verilog_source
 from rlvr_envs.envs.verilog.simulate import verify_verilog
-
-pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None,
-                                reason="Icarus Verilog (Debian package iverilog) not installed")
 
 SOURCE = make_verilog_source(seed=0)
 CASES = [(name, level, index) for name, fam in sorted(FAMILIES.items())
