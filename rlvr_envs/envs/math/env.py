@@ -109,7 +109,7 @@ class MathEnv(SubmissionEnv):
 
     def verify(self, action: str) -> Verdict:
         from .verify import verify_math
-        return _rename_outcome(verify_math(self.task, action, timeout=self.verify_timeout))
+        return verify_math(self.task, action, timeout=self.verify_timeout)
 
     def retry_feedback(self, verdict: Verdict) -> str:
         return f"That is not correct ({_feedback(verdict)})."
@@ -131,14 +131,6 @@ def _as_math(choice: object) -> str:
     """An option as it should read: LaTeX wrapped in `$...$`, plain words as they are."""
     text = str(choice)
     return f"${text}$" if any(c in text for c in "\\^_{") and "$" not in text else text
-
-
-def _rename_outcome(verdict: Verdict) -> Verdict:
-    """The verifier's breakdown, guaranteed to name its component `correct`."""
-    if set(verdict.reward_breakdown) == {"correct"}:
-        return verdict
-    return Verdict(verdict.passed, verdict.reward, verdict.reason,
-                   {"correct": verdict.reward}, verdict.details, verdict.infra_error)
 
 
 def _feedback(verdict: Verdict) -> str:
