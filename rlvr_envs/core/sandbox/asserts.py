@@ -1,0 +1,205 @@
+"""Turning HumanEval/MBPP-style ``assert candidate(...) == literal`` tests into plain calls
+whose results the judge compares (the safer path of :meth:`Sandbox.run_assert_tests`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .codec import UnserializableValue, encode_value
+from .results import CallOutcome
+
+if TYPE_CHECKING:
+    import ast
+
+
+# --------------------------------------------------------------------------------------------
+# HumanEval/MBPP assert conversion (the strong path for assert-style tests)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssertCall:
+    """One ``assert`` turned into a call and a comparison made in the judge process.
+
+    ``compare`` is one of ``"eq"``, ``"ne"``, ``"truthy"``, ``"falsy"``, ``"is"``
+    (``expected`` is ``True``/``False``/``None``) or ``"abs_lt"`` / ``"abs_le"``
+    (``abs(value - expected) < tolerance``).
+    """
+
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    compare: str
+    expected: Any = None
+    tolerance: float | None = None
+
+    def failure(self, outcome: CallOutcome) -> str | None:
+        """Why ``outcome`` does not satisfy this assert, or ``None`` when it does."""
+        if not outcome.ok:
+            return f"raised {outcome.error_type}: {outcome.error_message}"
+        value, exp = outcome.value, self.expected
+        try:
+            if self.compare == "eq":
+                good = value == exp
+            elif self.compare == "ne":
+                good = value != exp
+            elif self.compare == "truthy":
+                good = bool(value)
+            elif self.compare == "falsy":
+                good = not value
+            elif self.compare == "is":
+                good = value is exp
+            else:
+                diff = abs(value - exp)
+                good = diff < self.tolerance if self.compare == "abs_lt" else \
+                    diff <= self.tolerance
+        except Exception as exc:  # noqa: BLE001 - e.g. a str minus a float: the assert fails
+            return f"comparison failed: {type(exc).__name__}: {exc}"
+        if good:
+            return None
+        try:
+            return f"got {value!r}, expected {self.compare} {exp!r}"
+        except ValueError:   # an int too long for repr (sys.get_int_max_str_digits)
+            return f"got a different value, expected {self.compare} a value too large to print"
+
+
+def extract_assert_calls(test_code: str, entry_point: str) -> list[AssertCall] | None:
+    """Turn assert-based tests into :class:`AssertCall` s, or return ``None`` if any part
+    of ``test_code`` is not a plain literal assert.
+
+    Understood: a ``def check(candidate):`` whose body holds only asserts (plus docstrings,
+    ``assert True`` and literal assignments at module level such as HumanEval's
+    ``METADATA``), or module-level asserts calling ``entry_point`` (MBPP style). Each assert
+    must be ``f(<literals>) == <literal>`` (either side), ``!=``, ``f(...)``,
+    ``not f(...)``, ``f(...) is True/False/None``, or ``abs(f(...) - <literal>) < <literal>``.
+    It is all or nothing: one unsupported statement returns ``None`` (use ``run_check``).
+    """
+    import ast
+    try:
+        tree = ast.parse(test_code)
+    except SyntaxError:
+        return None
+    asserts: list[ast.Assert] = []
+    names: set[str] = {entry_point}
+    found_check = False
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "check":
+            if found_check or len(node.args.args) != 1 or node.decorator_list:
+                return None
+            found_check = True
+            names.add(node.args.args[0].arg)
+            for stmt in node.body:
+                if _is_docstring(stmt):
+                    continue
+                if not isinstance(stmt, ast.Assert):
+                    return None
+                asserts.append(stmt)
+        elif isinstance(node, ast.Assert):
+            asserts.append(node)
+        elif _is_docstring(node) or _is_literal_assignment(node):
+            continue
+        else:
+            return None
+    out: list[AssertCall] = []
+    for stmt in asserts:
+        if _is_true_constant(stmt.test):
+            continue
+        spec = _convert_assert(stmt.test, names)
+        if spec is None:
+            return None
+        out.append(spec)
+    return out or None
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    import ast
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+
+
+def _is_true_constant(node: ast.expr) -> bool:
+    import ast
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _is_literal_assignment(node: ast.stmt) -> bool:
+    import ast
+    if not isinstance(node, ast.Assign):
+        return False
+    try:
+        ast.literal_eval(node.value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _literal(node: ast.expr) -> tuple[bool, Any]:
+    import ast
+    try:
+        return True, ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False, None
+
+
+def _as_call(node: ast.expr, names: set[str]) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+    import ast
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in names):
+        return None
+    args = []
+    for arg in node.args:
+        ok, value = _literal(arg)
+        if not ok or isinstance(arg, ast.Starred):
+            return None
+        args.append(value)
+    kwargs = {}
+    for kw in node.keywords:
+        ok, value = _literal(kw.value)
+        if not ok or kw.arg is None:
+            return None
+        kwargs[kw.arg] = value
+    try:
+        encode_value([args, kwargs])
+    except UnserializableValue:
+        return None
+    return tuple(args), kwargs
+
+
+def _convert_assert(test: ast.expr, names: set[str]) -> AssertCall | None:
+    import ast
+    call = _as_call(test, names)
+    if call is not None:
+        return AssertCall(call[0], call[1], "truthy")
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        call = _as_call(test.operand, names)
+        return AssertCall(call[0], call[1], "falsy") if call else None
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(op, (ast.Eq, ast.NotEq, ast.Is)):
+        call, other = _as_call(left, names), right
+        if call is None:
+            call, other = _as_call(right, names), left
+        ok, expected = _literal(other)
+        if call is None or not ok:
+            return None
+        if isinstance(op, ast.Is):
+            if expected not in (True, False, None) or type(expected) not in (bool, type(None)):
+                return None
+            return AssertCall(call[0], call[1], "is", expected)
+        return AssertCall(call[0], call[1], "eq" if isinstance(op, ast.Eq) else "ne", expected)
+    if isinstance(op, (ast.Lt, ast.LtE)):
+        ok, tol = _literal(right)
+        if not (ok and type(tol) in (int, float) and isinstance(left, ast.Call)
+                and isinstance(left.func, ast.Name) and left.func.id == "abs"
+                and len(left.args) == 1 and not left.keywords
+                and isinstance(left.args[0], ast.BinOp)
+                and isinstance(left.args[0].op, ast.Sub)):
+            return None
+        inner = left.args[0]
+        call = _as_call(inner.left, names)
+        ok, expected = _literal(inner.right)
+        if call is None or not ok or type(expected) not in (int, float):
+            return None
+        return AssertCall(call[0], call[1], "abs_lt" if isinstance(op, ast.Lt) else "abs_le",
+                          expected, float(tol))
+    return None

@@ -1,0 +1,692 @@
+"""The judge side: :class:`Sandbox`, the client of one zygote process, and the reading of a
+run's pipes into results."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import select
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .asserts import extract_assert_calls
+from .codec import decode_value, encode_value
+from .kernel import _write_all
+from .results import CallOutcome, CallResult, CheckResult, RunResult, SandboxLimits
+from .zygote import _BOOT, DEFAULT_PRELOAD
+
+if TYPE_CHECKING:
+    import threading
+
+
+# --------------------------------------------------------------------------------------------
+# The judge side
+# --------------------------------------------------------------------------------------------
+
+
+class _InfraError(Exception):
+    pass
+
+
+def _clean_env(python: str = sys.executable) -> dict[str, str]:
+    bin_dir = os.path.dirname(os.path.abspath(python))
+    return {
+        "PATH": f"{bin_dir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0",
+        "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    }
+
+
+class _Zygote:
+    """Client of one zygote process: sends fork requests, receives replies on a thread."""
+
+    def __init__(self, python: str, options: dict[str, Any]) -> None:
+        import subprocess
+        import threading
+        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._sock = parent_sock
+        self._send_lock = threading.Lock()
+        self._pending: dict[int, tuple[threading.Event, list[Any]]] = {}
+        self._pending_lock = threading.Lock()
+        self.dead: str | None = None
+        try:
+            self.proc = subprocess.Popen(
+                [python, "-I", "-c", _BOOT, os.path.dirname(os.path.abspath(__file__)),
+                 str(child_sock.fileno()), json.dumps(options)],
+                pass_fds=[child_sock.fileno()], env=_clean_env(python), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, start_new_session=True, cwd="/")
+        except OSError as exc:
+            parent_sock.close()
+            raise _InfraError(
+                f"could not start the sandbox interpreter {python!r}: {exc}") from exc
+        finally:
+            child_sock.close()
+        parent_sock.settimeout(60)
+        try:
+            hello = json.loads(parent_sock.recv(1 << 16) or b"null")
+        except (OSError, ValueError) as exc:
+            hello = None
+            reason = str(exc)
+        else:
+            reason = "it exited during start-up"
+        if not isinstance(hello, dict) or hello.get("op") != "hello":
+            self._kill_proc()
+            parent_sock.close()
+            raise _InfraError(f"the sandbox zygote ({python!r}) did not start: {reason}")
+        parent_sock.settimeout(None)
+        self.caps: dict[str, bool] = hello["caps"]
+        self._reader = threading.Thread(target=self._read_loop, name="sandbox-zygote-reader",
+                                        daemon=True)
+        self._reader.start()
+
+    def _read_loop(self) -> None:
+        while True:
+            try:
+                data = self._sock.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            reply = json.loads(data)
+            with self._pending_lock:
+                waiter = self._pending.pop(reply.get("id"), None)
+            if waiter is not None:
+                waiter[1].append(reply)
+                waiter[0].set()
+        self.dead = "the sandbox zygote exited"
+        with self._pending_lock:
+            waiters, self._pending = list(self._pending.values()), {}
+        for event, _ in waiters:
+            event.set()
+
+    def spawn(self, run_id: int, config: dict[str, Any], fds: list[int]) -> None:
+        """Ask for a run; do not wait. The zygote answers only a failure (``spawn_error``):
+        then it closes ``fds``, so the judge sees EOF on every pipe of the run. If the zygote
+        dies, the fds (in flight or held by it) close too, and the guest dies with it."""
+        import threading
+        event = threading.Event()
+        with self._pending_lock:
+            if self.dead:
+                raise _InfraError(self.dead)
+            self._pending[run_id] = (event, [])
+        message = json.dumps({"op": "spawn", "id": run_id, "config": config}).encode()
+        try:
+            with self._send_lock:
+                socket.send_fds(self._sock, [message], fds)
+        except OSError as exc:
+            with self._pending_lock:
+                self._pending.pop(run_id, None)
+            raise _InfraError(f"could not reach the sandbox zygote: {exc}") from exc
+
+    def spawn_error(self, run_id: int, wait_s: float) -> str | None:
+        """Forget ``run_id``; return the zygote's failure message for it, if any (waiting up
+        to ``wait_s`` for one: use it only when the run produced nothing at all)."""
+        with self._pending_lock:
+            waiter = self._pending.get(run_id)
+        if waiter is not None and wait_s > 0:
+            waiter[0].wait(wait_s)
+        with self._pending_lock:
+            self._pending.pop(run_id, None)
+        if waiter is not None and waiter[1]:
+            return str(waiter[1][0].get("msg", "spawn failed"))
+        return self.dead if wait_s > 0 else None
+
+    def kill(self, run_id: int) -> None:
+        try:
+            with self._send_lock:
+                self._sock.send(json.dumps({"op": "kill", "id": run_id}).encode())
+        except OSError:
+            pass
+
+    def _kill_proc(self) -> None:
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
+        self.proc.wait()
+
+    def close(self) -> None:
+        import subprocess
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._kill_proc()
+        self._reader.join(timeout=5)
+
+
+@dataclass
+class _RawRun:
+    result: RunResult
+    frames: list[dict[str, Any]]
+    frame_error: str | None
+    ready: bool
+
+
+class Sandbox:
+    """A pool of sandboxed executions backed by one warm fork server.
+
+    Args:
+        workers: how many runs may execute at once (default: the number of CPU cores).
+            Further callers block until a slot frees; the API is thread-safe.
+        limits: default :class:`SandboxLimits` (each method also takes ``limits=``).
+        network: allow network access (default ``False``: a new, empty network namespace).
+        python: interpreter that runs candidates (default: the current one). A path that
+            does not exist makes every run return ``infra_error`` (nothing raises).
+        preload: modules the warm zygote imports once, shared by every run.
+        namespaces: use PID/network/mount namespaces when the kernel allows it.
+        drop_privileges: when root, run each candidate under a per-slot uid
+            ``uid_base + slot`` (no passwd entry needed).
+        uid_base: first uid of the per-slot range.
+
+    The isolation actually obtained is reported by :attr:`network_isolated`,
+    :attr:`pid_isolated`, :attr:`filesystem_isolated` and :attr:`privileges_dropped`.
+    """
+
+    def __init__(self, workers: int | None = None, limits: SandboxLimits | None = None,
+                 network: bool = False, *, python: str | None = None,
+                 preload: Sequence[str] = DEFAULT_PRELOAD, namespaces: bool = True,
+                 drop_privileges: bool = True, uid_base: int = 61000) -> None:
+        import queue
+        import tempfile
+        import threading
+        self.workers = int(workers or os.cpu_count() or 1)
+        if self.workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.limits = limits or SandboxLimits()
+        self.limits.validate()
+        self.network = network
+        self.python = python or sys.executable
+        self._options = {"preload": list(preload), "namespaces": namespaces,
+                         "drop_privileges": drop_privileges, "uid_base": uid_base}
+        self._uid_base = uid_base
+        self._slots: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for slot in range(self.workers):
+            self._slots.put(slot)
+        self._lock = threading.Lock()
+        self._zygote: _Zygote | None = None
+        self._start_error: str | None = None
+        self._run_ids = iter(range(1, 1 << 62))
+        self._closed = False
+        self._base_dir = tempfile.mkdtemp(prefix="rlvr-sandbox-")
+        os.chmod(self._base_dir, 0o711)
+        self._base_real = os.path.realpath(self._base_dir)
+        # In mount-namespace mode every run's /tmp is its own fresh tmpfs, so all runs can
+        # use the same scratch path; the zygote sets HOME and TMPDIR to it once.
+        self._fixed_scratch = os.path.join(self._base_real, "run")
+        self._options["scratch"] = self._fixed_scratch
+        try:
+            self._ensure_zygote()
+        except _InfraError:
+            pass   # reported by every run; retried on the next one
+
+    # -- isolation actually in force -------------------------------------------------------
+    def _caps(self) -> dict[str, bool]:
+        try:
+            return self._ensure_zygote().caps
+        except _InfraError:
+            return {}
+
+    @property
+    def network_isolated(self) -> bool:
+        """True when runs have no network (a fresh network namespace per run)."""
+        return not self.network and bool(self._caps().get("netns"))
+
+    @property
+    def pid_isolated(self) -> bool:
+        """True when each run has its own PID namespace (nothing it starts can outlive it)."""
+        return bool(self._caps().get("pidns"))
+
+    @property
+    def filesystem_isolated(self) -> bool:
+        """True when /tmp, /var/tmp and /dev/shm are private tmpfs mounts per run."""
+        return bool(self._caps().get("mountns"))
+
+    @property
+    def privileges_dropped(self) -> bool:
+        """True when candidates run under an unprivileged per-slot uid (judge is root)."""
+        return bool(self._caps().get("setuid"))
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def _ensure_zygote(self) -> _Zygote:
+        with self._lock:
+            if self._closed:
+                raise _InfraError("the sandbox is closed")
+            if self._zygote is not None and self._zygote.dead is None:
+                return self._zygote
+            if self._zygote is not None:
+                self._zygote.close()
+                self._zygote = None
+            try:
+                self._zygote = _Zygote(self.python, self._options)
+            except _InfraError as exc:
+                self._start_error = str(exc)
+                raise
+            return self._zygote
+
+    def close(self) -> None:
+        """Stop the zygote and remove the scratch root. Idempotent; runs in flight fail."""
+        import shutil
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            zygote, self._zygote = self._zygote, None
+        if zygote is not None:
+            zygote.close()
+        shutil.rmtree(self._base_dir, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- public runs --------------------------------------------------------------------------
+    def run_python(self, source: str, *, stdin: str | None = None,
+                   files: dict[str, str | bytes] | None = None,
+                   limits: SandboxLimits | None = None) -> RunResult:
+        """Run ``source`` as a script (``__main__``) and capture stdout, stderr, exit code.
+
+        ``stdin`` is fed as the standard input (``None``: ``/dev/null``); ``files`` are written
+        into the scratch dir (the working directory, also on ``sys.path``) before it starts.
+        """
+        raw = self._execute("python", {"source": source, "stdin": stdin,
+                                       "files": _encode_files(files)}, limits)
+        return raw.result
+
+    def run_command(self, argv: Sequence[str], *, stdin: str | None = None,
+                    files: dict[str, str | bytes] | None = None,
+                    limits: SandboxLimits | None = None) -> RunResult:
+        """Execute ``argv`` (looked up on ``PATH``) with the same isolation as Python runs.
+
+        A command that cannot be executed (not installed) is an ``infra_error``.
+        """
+        if not argv or not all(isinstance(a, str) for a in argv):
+            raise ValueError(f"argv must be a non-empty list of str, got {argv!r}")
+        raw = self._execute("command", {"argv": list(argv), "stdin": stdin,
+                                        "files": _encode_files(files)}, limits)
+        return raw.result
+
+    def call_functions(self, source: str, entry_point: str,
+                       calls: Sequence[tuple[Sequence[Any], dict[str, Any]]], *,
+                       limits: SandboxLimits | None = None) -> CallResult:
+        """Import ``source`` as module ``solution`` and call ``entry_point`` on each argument set.
+
+        ``calls`` is a list of ``(args, kwargs)`` made of plain builtin values (see
+        :func:`encode_value`). Each call gets fresh copies of its arguments and, if
+        ``limits.call_time_s`` is set, its own timeout. Returns one :class:`CallOutcome` per
+        call, in order, with decoded plain values: compare them with the expected outputs in
+        the caller's process. Expected values are never passed here, so they never enter the
+        child.
+        """
+        encoded = [encode_value([list(args), dict(kwargs)]) for args, kwargs in calls]
+        payload = {"source": source, "entry_point": entry_point, "calls": encoded}
+        raw = self._execute("calls", payload, limits)
+        return _collect_calls(raw, len(encoded))
+
+    def run_check(self, source: str, test_code: str, entry_point: str, *,
+                  helpers: str | None = None,
+                  limits: SandboxLimits | None = None) -> CheckResult:
+        """Run HumanEval-style ``check(candidate)`` from ``test_code`` in the sandbox.
+
+        Two processes share the run: the candidate's, which imports ``source`` and answers
+        calls, and the test process, which runs ``check`` and never executes candidate code.
+        The test code never enters the candidate's process; arguments and return values cross
+        as plain values (:func:`encode_value`). ``helpers`` (e.g. a HumanEval prompt, with
+        helpers like ``poly``) run in the test process, so the candidate cannot redefine
+        them; names the test needs that neither the test nor ``helpers`` define are taken
+        from the candidate's module (functions become remote calls). Weaker than
+        :meth:`call_functions` only in that the test process shares the candidate's uid (see
+        ``docs/sandbox.md``). Prefer :meth:`run_assert_tests`.
+        """
+        payload = {"source": source, "entry_point": entry_point,
+                   "secret": {"test_code": test_code, "helpers": helpers or ""}}
+        raw = self._execute("check", payload, limits)
+        return _collect_check(raw)
+
+    def run_assert_tests(self, source: str, test_code: str, entry_point: str, *,
+                         helpers: str | None = None,
+                         limits: SandboxLimits | None = None) -> CheckResult:
+        """Judge HumanEval/MBPP-style assert tests, the strong way when possible.
+
+        If every statement of ``test_code`` is an assert of the forms understood by
+        :func:`extract_assert_calls`, the calls run through :meth:`call_functions` and the
+        comparisons happen here, in the judge process (``method="calls"``). Otherwise it
+        falls back to :meth:`run_check` (``method="check"``).
+        """
+        asserts = extract_assert_calls(test_code, entry_point)
+        if asserts is None:
+            return self.run_check(source, test_code, entry_point, helpers=helpers,
+                                  limits=limits)
+        calls = [(a.args, a.kwargs) for a in asserts]
+        result = self.call_functions(source, entry_point, calls, limits=limits)
+        check = CheckResult(**{f: getattr(result, f) for f in RunResult.__dataclass_fields__},
+                            method="calls", protocol_error=result.protocol_error)
+        if result.infra_error:
+            return check
+        for index, (spec, outcome) in enumerate(zip(asserts, result.outputs)):
+            reason = spec.failure(outcome)
+            if reason:
+                check.failures.append(f"assert {index + 1}: {reason}")
+        check.passed = bool(asserts) and not check.failures and result.protocol_error is None
+        return check
+
+    # -- the run itself -----------------------------------------------------------------------
+    def _execute(self, mode: str, payload: dict[str, Any],
+                 limits: SandboxLimits | None) -> _RawRun:
+        import secrets
+        import tempfile
+        limits = limits or self.limits
+        limits.validate()
+        started = time.monotonic()
+        try:
+            zygote = self._ensure_zygote()
+        except _InfraError as exc:
+            return _RawRun(RunResult(infra_error=str(exc)), [], None, False)
+        slot = self._slots.get()
+        scratch = None
+        fds: list[int] = []
+        try:
+            caps = zygote.caps
+            uid = self._uid_base + slot if caps.get("setuid") else None
+            run_id = next(self._run_ids)
+            if caps.get("mountns") and self._base_real.startswith("/tmp/"):
+                # The guest's /tmp is a fresh private tmpfs (or the run fails): it makes its
+                # scratch dir there, and the dir vanishes with the run. Nothing on the host.
+                run_dir = self._fixed_scratch
+            else:
+                scratch = run_dir = tempfile.mkdtemp(prefix="run-", dir=self._base_dir)
+                if uid is not None:
+                    os.chown(scratch, uid, uid)
+            nonce = secrets.token_hex(16)
+            config = {
+                "mode": mode, "nonce": nonce, "scratch": run_dir, "uid": uid, "slot": slot,
+                "netns": bool(caps.get("netns")) and not self.network,
+                "mountns": bool(caps.get("mountns")), "pidns": bool(caps.get("pidns")),
+                "ipcns": bool(caps.get("ipcns")),
+                "call_time_s": limits.call_time_s,
+                "wall_time_s": limits.wall_time_s, "cpu_time_s": limits.cpu_time_s,
+                "memory_mb": limits.memory_mb, "file_size_mb": limits.file_size_mb,
+                "disk_mb": limits.disk_mb, "open_files": limits.open_files,
+                "processes": limits.processes,
+            }
+            pipes = [os.pipe2(os.O_CLOEXEC) for _ in range(5)]  # job, out, err, res, mon
+            fds = [fd for pair in pipes for fd in pair]
+            (job_r, job_w), (out_r, out_w), (err_r, err_w), (res_r, res_w), (mon_r, mon_w) = pipes
+            try:
+                zygote.spawn(run_id, config, [job_r, out_w, err_w, res_w, mon_w])
+            except _InfraError as exc:
+                return _RawRun(RunResult(infra_error=str(exc)), [], None, False)
+            for fd in (job_r, out_w, err_w, res_w, mon_w):
+                os.close(fd)   # the message in flight holds its own references
+                fds.remove(fd)
+            secret = payload.pop("secret", None)
+            header = json.dumps(payload).encode()
+            job = len(header).to_bytes(8, "big") + header
+            if secret is not None:
+                job += json.dumps(secret).encode()
+            try:
+                _write_all(job_w, job)
+            except OSError:
+                pass   # the guest died (or was never forked) before reading: reported below
+            os.close(job_w)
+            fds.remove(job_w)
+            try:
+                raw = self._pump(zygote, run_id, limits, nonce, out_r, err_r, res_r, mon_r)
+            except BaseException:
+                zygote.spawn_error(run_id, 0.0)
+                raise
+            # A run that produced nothing at all may not have been forked: use the zygote's
+            # reason when it sent one.
+            silent = raw.result.infra_error is not None and not raw.ready and not raw.frames
+            spawn_failed = zygote.spawn_error(run_id, 0.5 if silent else 0.0)
+            if silent and spawn_failed:
+                raw.result.infra_error = spawn_failed
+            raw.result.duration_s = max(raw.result.duration_s, 0.0) or time.monotonic() - started
+            return raw
+        finally:
+            for fd in fds:
+                os.close(fd)
+            if scratch is not None:
+                _remove_tree(scratch)
+            self._slots.put(slot)
+
+    def _pump(self, zygote: _Zygote, run_id: int, limits: SandboxLimits, nonce: str,
+              out_r: int, err_r: int, res_r: int, mon_r: int) -> _RawRun:
+        keep = limits.output_bytes
+        flood_cap = limits.output_bytes * limits.output_kill_factor
+        buffers = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray(), mon_r: bytearray()}
+        totals = {out_r: 0, err_r: 0, res_r: 0, mon_r: 0}
+        result = RunResult()
+        frame_error: str | None = None
+        killed_by_judge = False
+        deadline = time.monotonic() + limits.wall_time_s + 5.0
+        hard_deadline = deadline + 10.0
+        poller = select.poll()   # no epoll fd to create and close per run
+        for fd in buffers:
+            poller.register(fd, select.POLLIN)
+        open_fds = set(buffers)
+        monitor_done_at: float | None = None
+
+        def kill(reason: str) -> None:
+            nonlocal killed_by_judge
+            if not killed_by_judge:
+                killed_by_judge = True
+                zygote.kill(run_id)
+
+        while open_fds:
+            now = time.monotonic()
+            if now > deadline:
+                kill("deadline")
+            if now > hard_deadline:
+                result.infra_error = "the sandboxed process did not terminate after SIGKILL"
+                break
+            if monitor_done_at is not None and now - monitor_done_at > 1.0:
+                break   # output pipes held open by something outside our tree
+            timeout = min(deadline, hard_deadline) - now
+            if monitor_done_at is not None:
+                timeout = min(timeout, 0.1)
+            # blocks until a pipe has data or EOF: no polling interval adds latency
+            for fd, _ in poller.poll(max(10, int(timeout * 1000) + 1)):
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    poller.unregister(fd)
+                    open_fds.discard(fd)
+                    if fd == mon_r:
+                        monitor_done_at = time.monotonic()
+                    continue
+                totals[fd] += len(chunk)
+                if fd in (out_r, err_r):
+                    room = keep - len(buffers[fd])
+                    if room > 0:
+                        buffers[fd] += chunk[:room]
+                    if totals[out_r] + totals[err_r] > flood_cap:
+                        result.output_exceeded = True
+                        kill("output")
+                elif fd == res_r:
+                    if totals[fd] > limits.result_bytes:
+                        frame_error = "results exceed result_bytes"
+                        kill("results")
+                    else:
+                        buffers[fd] += chunk
+                else:
+                    buffers[fd] += chunk
+        result.stdout = bytes(buffers[out_r]).decode("utf-8", "replace")
+        result.stderr = bytes(buffers[err_r]).decode("utf-8", "replace")
+        result.stdout_truncated = totals[out_r] > keep
+        result.stderr_truncated = totals[err_r] > keep
+        frames, parse_error = _parse_frames(bytes(buffers[res_r]), nonce)
+        frame_error = frame_error or parse_error
+        ready = any(f.get("t") == "ready" for f in frames[:1])
+        report: dict[str, Any] | None
+        try:
+            report = json.loads(bytes(buffers[mon_r])) if buffers[mon_r] else None
+        except ValueError:
+            report = None
+        setup_error = next((f.get("msg") for f in frames if f.get("t") == "setup_error"), None)
+        exec_error = next((f.get("msg") for f in frames if f.get("t") == "exec_error"), None)
+        if report is None:
+            if result.infra_error is None and not ready:
+                result.infra_error = setup_error or "the sandbox worker died before the run"
+            result.timed_out = killed_by_judge and not result.output_exceeded
+            result.signal = signal.SIGKILL
+        else:
+            status = int(report["status"])
+            if os.WIFSIGNALED(status):
+                result.signal = os.WTERMSIG(status)
+            elif os.WIFEXITED(status):
+                result.exit_code = os.WEXITSTATUS(status)
+            result.duration_s = float(report["duration"])
+            result.cpu_time_s = float(report["cpu"])
+            result.max_rss_mb = float(report["maxrss_kb"]) / 1024.0
+            cpu_cap = max(1, math.ceil(limits.cpu_time_s))   # RLIMIT_CPU counts whole seconds
+            result.cpu_exceeded = result.signal in (signal.SIGXCPU, signal.SIGKILL) and (
+                result.cpu_time_s >= cpu_cap - 0.05)
+            result.timed_out = bool(report["timed_out"]) or result.cpu_exceeded or (
+                bool(report["killed"]) and not result.output_exceeded and frame_error is None)
+            if not ready and result.infra_error is None:
+                result.infra_error = (setup_error or
+                                      "the sandbox worker exited before running the candidate")
+        if exec_error:
+            result.infra_error = f"could not execute command: {exec_error}"
+        result.memory_exceeded = any(f.get("t") == "memory_error" for f in frames) or (
+            result.stderr.rstrip().endswith("MemoryError"))
+        if ready:
+            frames = frames[1:]
+        return _RawRun(result, frames, frame_error, ready)
+
+
+def _parse_frames(data: bytes, nonce: str) -> tuple[list[dict[str, Any]], str | None]:
+    frames: list[dict[str, Any]] = []
+    lines = data.split(b"\n")
+    # The last piece is empty when every frame was complete; a partial tail (a process killed
+    # mid-write) is dropped, which can only lose results, never add them.
+    for line in lines[:-1]:
+        try:
+            frame = json.loads(line)
+        except (ValueError, RecursionError):
+            return frames, "corrupt frame on the result channel"
+        if type(frame) is not dict or frame.get("n") != nonce:
+            return frames, "frame with a wrong nonce on the result channel"
+        frames.append(frame)
+    return frames, None
+
+
+def _collect_calls(raw: _RawRun, n_calls: int) -> CallResult:
+    result = CallResult(**vars(raw.result))
+    if result.infra_error:
+        result.outputs = [CallOutcome(False, error_type="InfraError",
+                                      error_message=result.infra_error)] * n_calls
+        return result
+    outcomes: list[CallOutcome] = []
+    protocol_error = raw.frame_error
+    for frame in raw.frames:
+        kind = frame.get("t")
+        if kind in ("memory_error",):
+            continue
+        if kind == "load_error" and not outcomes and result.load_error is None:
+            result.load_error = f"{frame.get('et')}: {frame.get('em')}"
+            continue
+        if kind == "done" and len(outcomes) == n_calls:
+            continue
+        if kind != "call" or frame.get("i") != len(outcomes) or len(outcomes) >= n_calls \
+                or result.load_error is not None:
+            protocol_error = protocol_error or f"unexpected frame {kind!r} on the result channel"
+            break
+        try:
+            if frame.get("ok") is True:
+                outcome = CallOutcome(True, decode_value(frame.get("v")))
+            else:
+                outcome = CallOutcome(False, error_type=str(frame.get("et")),
+                                      error_message=str(frame.get("em")))
+            outcome.duration_s = float(frame.get("d", 0.0))
+        except (ValueError, TypeError, RecursionError):
+            protocol_error = protocol_error or "malformed value on the result channel"
+            break
+        if outcome.error_type == "MemoryError":
+            result.memory_exceeded = True
+        outcomes.append(outcome)
+    if protocol_error:
+        result.protocol_error = protocol_error
+        outcomes = [CallOutcome(False, error_type="ProtocolError", error_message=protocol_error)
+                    ] * n_calls
+    elif result.load_error:
+        outcomes = [CallOutcome(False, error_type="LoadError", error_message=result.load_error)
+                    ] * n_calls
+    else:
+        if len(outcomes) < n_calls:
+            if result.timed_out:
+                why, message = "Timeout", "the run exceeded its time limit"
+            elif result.memory_exceeded:
+                why, message = "MemoryError", "the run exceeded its memory limit"
+            else:
+                why = "NoResult"
+                message = (f"the program ended (exit code {result.exit_code}, signal "
+                           f"{result.signal}) before this call returned")
+            outcomes += [CallOutcome(False, error_type=why, error_message=message)
+                         ] * (n_calls - len(outcomes))
+    result.outputs = outcomes
+    return result
+
+
+def _collect_check(raw: _RawRun) -> CheckResult:
+    result = CheckResult(**vars(raw.result), method="check")
+    if result.infra_error:
+        return result
+    frames = [f for f in raw.frames if f.get("t") != "memory_error"]
+    if raw.frame_error or len(frames) > 1 or any(
+            f.get("t") not in ("check", "load_error") for f in frames):
+        result.protocol_error = raw.frame_error or "unexpected frames on the result channel"
+        result.failures.append(result.protocol_error)
+        return result
+    if not frames:
+        result.failures.append(
+            "the run timed out" if result.timed_out else
+            f"the program ended (exit code {result.exit_code}, signal {result.signal}) "
+            "before check() returned")
+        return result
+    frame = frames[0]
+    if frame.get("t") == "load_error":
+        result.failures.append(f"could not load the program: {frame.get('et')}: {frame.get('em')}")
+    elif frame.get("passed") is True and result.exit_code == 0 and not result.timed_out:
+        result.passed = True
+    else:
+        result.failures.append(f"{frame.get('et')}: {frame.get('em')}")
+    return result
+
+
+def _encode_files(files: dict[str, str | bytes] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, content in (files or {}).items():
+        parts = name.replace("\\", "/").split("/")
+        if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise ValueError(f"file names must be relative paths inside the scratch dir without "
+                             f"'..', got {name!r}")
+        data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        out[name] = base64.b64encode(data).decode("ascii")
+    return out
+
+
+def _remove_tree(path: str) -> None:
+    import shutil
+    def make_writable(func: Callable[..., Any], target: str, _exc: Any) -> None:
+        try:
+            os.chmod(os.path.dirname(target), 0o700)
+            os.chmod(target, 0o700)
+            func(target)
+        except OSError:
+            pass
+    shutil.rmtree(path, onerror=make_writable)
