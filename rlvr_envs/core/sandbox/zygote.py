@@ -153,10 +153,13 @@ class _ZygoteLoop:
         self.ctrl = ctrl
         self.direct = bool(caps.get("pidns_reuse"))
         self.pidns_fd = os.open("/proc/self/ns/pid", os.O_RDONLY) if self.direct else -1
-        self.wake_r, self.wake_w = os.pipe()
-        os.set_blocking(self.wake_w, False)
-        signal.set_wakeup_fd(self.wake_w)
-        signal.signal(signal.SIGCHLD, lambda *_: None)
+        # A run's end is seen on its pidfd (readable when the process exits): no SIGCHLD
+        # handler, so nothing runs Python code on a signal and the forks need not undo it.
+        # Kernels without pidfd_open (< 5.3): poll every 5 ms while runs are active.
+        self.pidfds: dict[int, int] = {}   # pidfd -> pid
+        self.use_pidfd = _pidfd_available()
+        self.poller = select.poll()
+        self.poller.register(self.ctrl.fileno(), select.POLLIN)
         self.runs: dict[int, dict[str, Any]] = {}   # pid -> run state
         self.by_run: dict[int, int] = {}              # run id -> pid
         # One empty network namespace per worker slot, made once and entered with setns():
@@ -192,21 +195,16 @@ class _ZygoteLoop:
         return self.slot_nets[slot]
 
     def serve(self) -> None:
-        poller = select.poll()
-        poller.register(self.ctrl.fileno(), select.POLLIN)
-        poller.register(self.wake_r, select.POLLIN)
+        ctrl = self.ctrl.fileno()
         while True:
             deadlines = [r["deadline"] for r in self.runs.values() if r.get("deadline")]
             timeout = None
             if deadlines:
                 timeout = max(0, int((min(deadlines) - time.monotonic()) * 1000) + 1)
-            for fd, _ in poller.poll(timeout):
-                if fd == self.wake_r:
-                    try:
-                        os.read(self.wake_r, 4096)
-                    except BlockingIOError:
-                        pass
-                else:
+            if self.runs and not self.use_pidfd:
+                timeout = 5 if timeout is None else min(timeout, 5)
+            for fd, _ in self.poller.poll(timeout):
+                if fd == ctrl:
                     self.handle_request()
             self.reap()
             self.enforce_deadlines()
@@ -253,9 +251,7 @@ class _ZygoteLoop:
             return
         if pid == 0:
             try:
-                signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                for fd in (self.ctrl.fileno(), self.wake_r, self.wake_w, self.pidns_fd):
+                for fd in (self.ctrl.fileno(), self.pidns_fd, *self.pidfds):
                     if fd >= 0:
                         os.close(fd)
                 if direct:
@@ -274,6 +270,14 @@ class _ZygoteLoop:
             fds = fds[:4]
         for fd in fds:
             os.close(fd)
+        if self.use_pidfd:
+            try:
+                run["pidfd"] = os.pidfd_open(pid)
+            except OSError:   # e.g. out of fds: fall back to polling for this zygote
+                self.use_pidfd = False
+            else:
+                self.pidfds[run["pidfd"]] = pid
+                self.poller.register(run["pidfd"], select.POLLIN)
         self.runs[pid] = run
         self.by_run[request["id"]] = pid
         # No reply on success: the judge learns everything from the pipes it passed (their
@@ -291,6 +295,10 @@ class _ZygoteLoop:
             if run is None:
                 continue
             self.by_run.pop(run["id"], None)
+            if "pidfd" in run:
+                self.poller.unregister(run["pidfd"])
+                del self.pidfds[run["pidfd"]]
+                os.close(run["pidfd"])
             if run["direct"]:
                 report = {"status": status, "duration": time.monotonic() - run["started"],
                           "pidns": True, "cpu": usage.ru_utime + usage.ru_stime,
@@ -308,6 +316,14 @@ class _ZygoteLoop:
             if run.get("deadline") and now >= run["deadline"] and not run["timed_out"]:
                 run["timed_out"] = True
                 self.signal_run(pid, run)
+
+
+def _pidfd_available() -> bool:
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError):
+        return False
+    return True
 
 
 def _mount_template(expose: bool) -> int:
