@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import fcntl
 import json
+import marshal
 import math
 import os
 import signal
@@ -42,7 +43,7 @@ from .kernel import (
 
 
 def _frame(fd: int, obj: dict[str, Any]) -> None:
-    _write_all(fd, (json.dumps(obj, separators=(",", ":")) + "\n").encode())
+    _write_all(fd, (json.dumps(obj) + "\n").encode())   # the default encoder: made once
 
 
 _HARNESS_MODULES = ("_rlvr_sandbox", "_rlvr_sandbox.zygote", "_rlvr_sandbox.guest",
@@ -339,7 +340,7 @@ _MAX_MESSAGE = 64 << 20
 
 
 def _send_msg(fd: int, obj: Any) -> None:
-    data = json.dumps(obj, separators=(",", ":")).encode()
+    data = json.dumps(obj).encode()
     _write_all(fd, len(data).to_bytes(8, "big") + data)
 
 
@@ -380,7 +381,7 @@ def _guest_check(payload: dict[str, Any], nonce: str) -> None:
     os.close(req_r)
     os.close(resp_w)
     try:
-        secret = json.loads(_read_all(_SECRET_FD))   # read first: the judge may be blocked
+        secret = marshal.loads(_read_all(_SECRET_FD))   # read first: the judge may be blocked
         os.close(_SECRET_FD)
         scratch = os.getcwd()
         # the candidate can write files into the scratch dir: never import from there

@@ -4,7 +4,7 @@ through ctypes), fd helpers, and exposing the interpreter to the sandbox uids.""
 from __future__ import annotations
 
 import ctypes
-import json
+import marshal
 import os
 import sys
 from typing import Any
@@ -78,9 +78,10 @@ def _read_exact(fd: int, n: int) -> bytes:
 
 
 def _read_header(fd: int) -> Any:
-    """The job's public part: an 8-byte big-endian length, then that much JSON. Whatever
-    follows stays in the pipe (the check mode's secret part, read only by the test process)."""
-    return json.loads(_read_exact(fd, int.from_bytes(_read_exact(fd, 8), "big")))
+    """The job's public part: an 8-byte big-endian length, then that much marshal data (from
+    the judge, trusted). Whatever follows stays in the pipe (the check mode's secret part,
+    read only by the test process)."""
+    return marshal.loads(_read_exact(fd, int.from_bytes(_read_exact(fd, 8), "big")))
 
 
 def _read_all(fd: int) -> bytes:

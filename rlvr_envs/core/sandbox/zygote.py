@@ -6,6 +6,7 @@ from __future__ import annotations
 import _socket
 import array
 import json
+import marshal
 import os
 import select
 import signal
@@ -218,7 +219,7 @@ class _ZygoteLoop:
             for pid, run in self.runs.items():
                 self.signal_run(pid, run)
             os._exit(0)
-        request = json.loads(msg)
+        request = marshal.loads(msg)
         if request["op"] == "spawn":
             self.spawn(request, fds)
         elif request["op"] == "kill":
