@@ -192,3 +192,19 @@ def test_tiny_preset_warm_starts_on_bare_answers_of_a_real_env(tmp_path):
     # the preset dict is not shared with the configs made from it
     cfg.env_kwargs["tasks"].clear()
     assert apply_preset("tiny").env_kwargs["tasks"]
+
+
+def test_dynamic_sampling_trains_only_on_groups_with_signal(tmp_path):
+    """DAPO dynamic sampling: zero-variance groups are dropped and the batch is refilled, so
+    the loss sees only groups whose rewards differ; an all-zero-variance env keeps nothing
+    and skips the update instead of crashing."""
+    tr = _trainer(tmp_path, steps=3, dynamic_sampling=True, max_refill_rounds=3)
+    hist = tr.train()
+    for m in hist:   # either a batch of groups with signal, or nothing found after the refills
+        assert (m["frac_reward_zero_std"] == 0.0 and m["skipped_update"] == 0) or \
+            (m["refill_rounds"] == 3 and m["skipped_update"] == 1)
+    assert sum(m["skipped_update"] == 0 for m in hist) >= 2
+    tr = _trainer(tmp_path / "b", env=NeverRightEnv, steps=1, dynamic_sampling=True,
+                  max_refill_rounds=2)
+    (m,) = tr.train()
+    assert m["refill_rounds"] == 2 and m["skipped_update"] == 1

@@ -65,6 +65,15 @@ class TrainBatch:
                           self.sampler_logp[rows], self.advantages[rows], self.episode[rows],
                           self.has_sampler_logp, take(self.old_logp), take(self.ref_logp))
 
+    def to(self, device: torch.device | str) -> TrainBatch:
+        """These rows on `device` (tensors already there are reused, not copied)."""
+        def move(x: Tensor | None) -> Tensor | None:
+            return None if x is None else x.to(device)
+        return TrainBatch(self.input_ids.to(device), self.attention_mask.to(device),
+                          self.loss_mask.to(device), self.sampler_logp.to(device),
+                          self.advantages.to(device), self.episode.to(device),
+                          self.has_sampler_logp, move(self.old_logp), move(self.ref_logp))
+
     def micro_batches(self, size: int) -> Iterator[TrainBatch]:
         for start in range(0, self.num_rows, size):
             yield self.select(slice(start, start + size))
@@ -121,7 +130,9 @@ def token_logprobs(model: Any, input_ids: Tensor, attention_mask: Tensor,
     """log pi(token t+1 | tokens <= t) for every position, shape (R, T-1), float32, at the
     sampling `temperature` (logits / T, as the sampler drew them; TRL does the same); and
     the per-position entropy of that distribution when asked (detached)."""
-    logits = model(input_ids=input_ids, attention_mask=attention_mask).logits[:, :-1].float()
+    # no KV cache: nothing is generated here (and gradient checkpointing would refuse one)
+    logits = model(input_ids=input_ids, attention_mask=attention_mask,
+                   use_cache=False).logits[:, :-1].float()
     if temperature > 0 and temperature != 1.0:
         logits = logits / temperature
     logp_all = torch.log_softmax(logits, dim=-1)

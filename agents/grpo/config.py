@@ -44,10 +44,17 @@ class GRPOConfig:
     model: str = _f("tiny", "'tiny' (build the local tiny model) or a checkpoint directory")
     tiny_hidden_size: int = _f(32, "hidden size of the tiny model")
     tiny_layers: int = _f(2, "layers of the tiny model")
-    dtype: str = _f("float32", "training dtype: float32 (CPU) or bfloat16 (GPU)")
+    dtype: str = _f("float32", "dtype of the weights, gradients and Adam state: float32 or "
+                    "bfloat16 (pure bf16; LoRA adapters stay float32)",
+                    choices=("float32", "bfloat16"))
     device: str = _f("cpu", "cpu or cuda")
-    backend: str = _f("hf", "generation backend: hf (shares the trainer's model) or vllm (GPU)")
-    lora_rank: int = _f(0, "LoRA rank via peft (0: full fine-tuning)")
+    backend: str = _f("hf", "generation backend: hf (shares the trainer's model) or vllm "
+                      "(colocated engine, weights pushed after every update; CUDA GPU only)",
+                      choices=("hf", "vllm"))
+    vllm_gpu_memory_utilization: float = _f(0.3, "share of GPU memory for the colocated vLLM "
+                                            "engine (backend vllm)")
+    lora_rank: int = _f(0, "LoRA rank via peft, alpha = 2 * rank, all linear layers (0: full "
+                        "fine-tuning); merged weights are pushed to the generator")
     gradient_checkpointing: bool = _f(False, "recompute activations in backward (GPU memory)")
     # ---- envs and tasks ----
     envs: list[str] = _f(["rlvr-grpo/Digit-v0"], "env ids to train on (registered gym ids)")
@@ -110,8 +117,12 @@ class GRPOConfig:
                                   "e.g. '{answer}'")
     # ---- logging, checkpoints, evaluation ----
     output_dir: str = _f("runs/grpo", "metrics.jsonl, checkpoints, plot")
-    logprob_gap_tol: float = _f(1e-3, "max mean |sampler - trainer| log-prob gap after a sync "
-                                "before a warning (stale weights)")
+    logprob_gap_tol: float = _f(0.0, "max mean |sampler - trainer| log-prob gap after a sync "
+                                "(0: 1e-3 for backend hf, whose fp32 gap is ~1e-7; 5e-2 for "
+                                "vllm, whose bf16 kernels differ from the trainer's)")
+    on_logprob_gap: str = _f("error", "gap above logprob_gap_tol: error (stop: the generator's "
+                             "weights are stale) or warn (log a warning and go on)",
+                             choices=("error", "warn"))
     checkpoint_every: int = _f(0, "save a checkpoint every N steps (0: only at the end)")
     resume: bool = _f(False, "resume from output_dir/checkpoint.pt when it exists")
     eval_tasks: int = _f(0, "held-out tasks evaluated (greedy) before and after training")
@@ -121,6 +132,8 @@ class GRPOConfig:
     plot: bool = _f(True, "write reward_over_steps.png at the end")
 
     def __post_init__(self) -> None:
+        if self.logprob_gap_tol <= 0:
+            self.logprob_gap_tol = 5e-2 if self.backend == "vllm" else 1e-3
         for f in fields(self):
             choices = f.metadata.get("choices")
             if choices and getattr(self, f.name) not in choices:

@@ -6,16 +6,19 @@
 
 The math lives in `loss.py`; this module is plumbing. Every random choice is derived from
 (`config.seed`, step), so a run resumed from a checkpoint repeats the uninterrupted run.
+Who samples the episodes (the trainer's own model, a copy, a vLLM engine) and how it gets the
+new weights after each update is the generator's business (`generator.py`, `sync.py`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +27,12 @@ import numpy as np
 import torch
 
 from ..collector import EpisodeCollector, EpisodeSpec
-from ..hf_policy import HFPolicy
 from ..policy import Conversation, Generation, Policy, SamplingParams
 from .batch import TrainBatch, build_batch, generated_tokens, group_records, token_logprobs
 from .config import GRPOConfig
+from .generator import Generator, TimedPolicy, build_generator
 from .loss import group_advantages, overlong_penalty, policy_loss
-from .sync import IdentitySync
+from .sync import is_peft_model
 
 
 class OracleTokenPolicy(Policy):
@@ -99,18 +102,46 @@ class LockstepCollector(EpisodeCollector):
         return records
 
 
-class _TimedPolicy(HFPolicy):
-    """HFPolicy that adds up the seconds spent in `generate` (the generation share of time)."""
+def prepare_model(model: Any, cfg: GRPOConfig) -> Any:
+    """`model` cast to `cfg.dtype` and moved to `cfg.device`, with gradient checkpointing
+    and LoRA (peft) as configured; returns the model to train (the peft wrapper with LoRA,
+    unless `model` already is a peft model)."""
+    model.to(cfg.device)
+    dtype = getattr(torch, cfg.dtype)
+    for p in model.parameters():  # parameters only: buffers (RoPE inv_freq) stay float32,
+        if p.is_floating_point() and p.dtype != dtype:  # as from_pretrained leaves them
+            p.data = p.data.to(dtype)
+    if cfg.gradient_checkpointing:
+        # non-reentrant checkpointing: correct gradients when the inputs of a checkpointed
+        # layer do not require grad (frozen LoRA base); it is torch's recommended mode
+        kwargs = {"use_reentrant": False}
+        if hasattr(model, "activation_checkpointing_enable"):  # transformers >= 5.x name
+            model.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+        else:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+    if cfg.lora_rank and not is_peft_model(model):
+        from peft import LoraConfig, get_peft_model
+        model = get_peft_model(model, LoraConfig(
+            r=cfg.lora_rank, lora_alpha=2 * cfg.lora_rank, target_modules="all-linear",
+            task_type="CAUSAL_LM"))
+    return model
 
-    generate_s = 0.0
 
-    def generate(self, conversations: Sequence[Conversation],
-                 sampling: SamplingParams) -> list[Generation]:
-        t = time.perf_counter()
-        try:
-            return super().generate(conversations, sampling)
-        finally:
-            self.generate_s += time.perf_counter() - t
+@contextlib.contextmanager
+def checkpointing_active(model: Any) -> Iterator[None]:
+    """transformers recomputes a layer in backward only while that layer is in training mode,
+    and the trainer keeps the model in eval mode (no dropout: the trained function is the
+    sampled one). So for a gradient pass, switch on the training flag of the checkpointed
+    layers alone, not of their children (dropout stays off); no-op without checkpointing."""
+    layers = [m for m in model.modules()
+              if getattr(m, "gradient_checkpointing", False) is True and not m.training]
+    for m in layers:
+        m.training = True
+    try:
+        yield
+    finally:
+        for m in layers:
+            m.training = False
 
 
 def env_factories(cfg: GRPOConfig) -> dict[str, Callable[[], gym.Env]]:
@@ -128,21 +159,31 @@ def env_factories(cfg: GRPOConfig) -> dict[str, Callable[[], gym.Env]]:
 
 
 class GRPOTrainer:
-    """Trains `model` (built from `config.model` when None) with GRPO on `config.envs`."""
+    """Trains `model` (built from `config.model` when None) with GRPO on `config.envs`.
+
+    `model` is prepared as configured either way (`prepare_model`: dtype, device, gradient
+    checkpointing, LoRA). Episodes are sampled by `generator` when given, else by the
+    generator of `config.backend` (`build_generator`). `generator` is a `Generator` that
+    already holds the model's weights, or a factory `(prepared model, tokenizer) -> Generator`
+    such as `copy_generator` (then the copy has the prepared dtype and LoRA merged). After every
+    optimizer update the trainer calls `generator.sync.sync(model)`; the log-prob gap on the
+    next batch checks that it worked.
+    """
 
     def __init__(self, config: GRPOConfig, model: Any = None, tokenizer: Any = None,
-                 envs: dict[str, Callable[[], gym.Env]] | None = None) -> None:
+                 envs: dict[str, Callable[[], gym.Env]] | None = None,
+                 generator: Generator | Callable[[Any, Any], Generator] | None = None
+                 ) -> None:
         self.cfg = cfg = config
         torch.manual_seed(cfg.seed)
-        if cfg.backend == "vllm":
+        if cfg.backend == "vllm" and generator is None:
             from .vllm_engine import require_gpu
-            require_gpu()
+            require_gpu()  # before any model is loaded
         if model is None:
             model, tokenizer = self._load_model()
+        model = prepare_model(model, cfg)
         self.model, self.tok = model, tokenizer
-        # the sampler must draw from the distribution the trainer scores: no suppressed tokens
-        if getattr(model, "generation_config", None) is not None:
-            model.generation_config.suppress_tokens = None
+        self.device = torch.device(cfg.device)
         self.model.eval()  # no dropout: sampler and trainer see the same function
         self.ref_model = None
         if cfg.beta != 0.0:  # TRL's rule: no reference model unless the KL term is on
@@ -152,7 +193,12 @@ class GRPOTrainer:
             betas=tuple(cfg.adam_betas), weight_decay=cfg.weight_decay)
         self.factories = envs if envs is not None else env_factories(cfg)
         self.settings = cfg.loss_settings()
-        self.sync = IdentitySync()
+        if generator is None:
+            generator = build_generator(cfg, model, tokenizer)
+        elif not isinstance(generator, Generator):
+            generator = generator(model, tokenizer)
+        self.generator = generator
+        self.sync = self.generator.sync
         self.step = 0
         self.history: list[dict[str, Any]] = []
         self.out = Path(cfg.output_dir)
@@ -172,17 +218,10 @@ class GRPOTrainer:
                                                   num_layers=cfg.tiny_layers)
         from transformers import AutoModelForCausalLM, AutoTokenizer
         model = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=getattr(torch, cfg.dtype))
-        model.to(cfg.device)
-        if cfg.gradient_checkpointing:
-            model.gradient_checkpointing_enable()
-        if cfg.lora_rank:
-            from peft import LoraConfig, get_peft_model
-            model = get_peft_model(model, LoraConfig(r=cfg.lora_rank, lora_alpha=2 * cfg.lora_rank,
-                                                     target_modules="all-linear"))
         return model, AutoTokenizer.from_pretrained(cfg.model)
 
-    def _policy(self) -> _TimedPolicy:
-        return _TimedPolicy(self.model, self.tok, batch_size=self.cfg.concurrency, name="grpo")
+    def _policy(self) -> TimedPolicy:
+        return TimedPolicy(self.generator.round_policy())
 
     # ---- collection --------------------------------------------------------------------
 
@@ -243,7 +282,7 @@ class GRPOTrainer:
     def score(self, batch: TrainBatch) -> None:
         """Fill `old_logp` (and `ref_logp`) for the batch with the current weights."""
         olds, refs = [], []
-        for mb in batch.micro_batches(self.cfg.micro_batch_size):
+        for mb in batch.to(self.device).micro_batches(self.cfg.micro_batch_size):
             olds.append(token_logprobs(self.model, mb.input_ids, mb.attention_mask,
                                        temperature=self.cfg.temperature)[0])
             if self.ref_model is not None:
@@ -260,11 +299,12 @@ class GRPOTrainer:
         total_seqs = float((batch.loss_mask.sum(1) > 0).sum())
         sums = {"loss": 0.0, "tokens": 0.0, "clip_low_sum": 0.0, "clip_high_sum": 0.0,
                 "kl_sum": 0.0, "entropy_sum": 0.0}
-        for mb in batch.micro_batches(micro_batch_size):
+        for mb in batch.to(self.device).micro_batches(micro_batch_size):
             if float(mb.loss_mask.sum()) == 0 and self.settings.aggregation == "token_mean":
                 continue  # contributes exactly nothing
-            logp, ent = token_logprobs(self.model, mb.input_ids, mb.attention_mask,
-                                       with_entropy=True, temperature=self.cfg.temperature)
+            with checkpointing_active(self.model):
+                logp, ent = token_logprobs(self.model, mb.input_ids, mb.attention_mask,
+                                           with_entropy=True, temperature=self.cfg.temperature)
             loss, st = policy_loss(
                 logp, mb.old_logp, mb.advantages, mb.loss_mask, self.settings,
                 total_tokens=total_tokens, total_sequences=total_seqs,
@@ -313,9 +353,8 @@ class GRPOTrainer:
                 rounds += 1
                 more, g = self.collect(self.step, rounds)
                 gen_s += g
-                keep += [r for grp in self._groups_with_signal(more) for r in grp]
-            records_for_loss = [r for grp in group_records(keep)[:cfg.tasks_per_step]
-                                for r in grp] or records
+                keep += self._groups_with_signal(more)
+            records_for_loss = [r for grp in keep[:cfg.tasks_per_step] for r in grp] or records
         else:
             records_for_loss = records
         t_collect = time.perf_counter() - t0
@@ -324,10 +363,12 @@ class GRPOTrainer:
         flat_adv = [float(adv[gi, k]) for gi, g in enumerate(groups) for k in range(len(g))]
         batch = build_batch(flat, flat_adv, pad_token_id=self.tok.pad_token_id,
                             mask_truncated=cfg.mask_truncated,
-                            on_prefix_mismatch=cfg.on_prefix_mismatch)
+                            on_prefix_mismatch=cfg.on_prefix_mismatch).to(self.device)
         t1 = time.perf_counter()
         self.score(batch)
+        # the first batch sampled after the last sync: does the generator have our weights?
         gap = self._logprob_gap(batch)
+        warning = self._check_logprob_gap(gap)
         t2 = time.perf_counter()
         upd = self.update(batch)
         t3 = time.perf_counter()
@@ -357,10 +398,26 @@ class GRPOTrainer:
             "time_logprob_s": t2 - t1, "time_update_s": t3 - t2, "time_sync_s": t4 - t3,
             "time_step_s": t4 - t0, "tokens_per_s": gen_tokens / max(t_collect, 1e-9),
         }
-        if gap.get("logprob_gap_mean", 0.0) > cfg.logprob_gap_tol:
-            m["warning"] = (f"sampler/trainer log-prob gap {gap['logprob_gap_mean']:.2e} > "
-                            f"{cfg.logprob_gap_tol}: stale weights or a sampling mismatch")
+        if warning:
+            m["warning"] = warning
         return m
+
+    def _check_logprob_gap(self, gap: dict[str, float]) -> str | None:
+        """None when the gap is within `logprob_gap_tol`; else the warning to log
+        (`on_logprob_gap="warn"`) or a RuntimeError (`"error"`, the default)."""
+        cfg = self.cfg
+        if gap.get("logprob_gap_mean", 0.0) <= cfg.logprob_gap_tol:
+            return None
+        msg = (f"step {self.step}: sampler/trainer log-prob gap {gap['logprob_gap_mean']:.2e} "
+               f"(max {gap['logprob_gap_max']:.2e}) > logprob_gap_tol={cfg.logprob_gap_tol} "
+               f"right after weight sync version {self.sync.version}: the generator's weights "
+               "are stale (its sync did not copy the trainer's weights) or it samples from "
+               "another distribution (temperature, suppressed tokens, chat template)")
+        if cfg.on_logprob_gap == "warn":
+            return msg
+        raise RuntimeError(msg + ". If this is the expected numeric mismatch of a bf16 or "
+                           "vLLM generator, raise --logprob-gap-tol (~1e-2 is normal there) or "
+                           "set --on-logprob-gap warn")
 
     def _groups_with_signal(self, records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         return [g for g in group_records(records)
@@ -406,9 +463,10 @@ class GRPOTrainer:
                     "config": self.cfg.to_dict()}, path)
 
     def load_checkpoint(self, path: str | Path) -> None:
-        state = torch.load(path, weights_only=False)
+        state = torch.load(path, weights_only=False, map_location=self.device)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
+        self.sync.push(self.model)  # a separate generator still holds the pre-resume weights
         self.step, self.sync.version = int(state["step"]), int(state["version"])
         for k, c in state["curricula"].items():
             self.curricula[k].load_state_dict(c)
@@ -425,12 +483,14 @@ class GRPOTrainer:
                  for s in self._specs(10**6, 0, n_tasks)[::self.cfg.group_size]]
         records = collector.run(specs)
         collector.close()
-        batch = build_batch(records, [1.0] * len(records), pad_token_id=self.tok.pad_token_id)
+        batch = build_batch(records, [1.0] * len(records),
+                            pad_token_id=self.tok.pad_token_id).to(self.device)
         opt = torch.optim.AdamW(self.model.parameters(), lr=lr, weight_decay=0.0)
         losses = []
         for _ in range(steps):
             opt.zero_grad(set_to_none=True)
-            logp, _ = token_logprobs(self.model, batch.input_ids, batch.attention_mask)
+            with checkpointing_active(self.model):
+                logp, _ = token_logprobs(self.model, batch.input_ids, batch.attention_mask)
             loss = -(logp * batch.loss_mask).sum() / batch.loss_mask.sum().clamp(min=1)
             loss.backward()
             opt.step()
@@ -458,6 +518,7 @@ class GRPOTrainer:
 
     def close(self) -> None:
         self.collector.close()
+        self.generator.close()
 
 
 def _make_writer(cfg: GRPOConfig, out: Path) -> Callable[[dict[str, Any]], None] | None:
