@@ -52,6 +52,15 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int,
     return 0 if rc == 0 else ctypes.get_errno()
 
 
+_MNT_DETACH = 2
+
+
+def _umount_detach(target: str) -> int:
+    """``umount2(target, MNT_DETACH)``: 0 or the errno (nothing mounted there: EINVAL)."""
+    rc = _libc().umount2(target.encode(), _MNT_DETACH)
+    return 0 if rc == 0 else ctypes.get_errno()
+
+
 def _prctl(option: int, arg: int) -> int:
     if not sys.platform.startswith("linux"):
         return 38

@@ -38,6 +38,7 @@ from .kernel import (
     _prctl,
     _read_all,
     _setns,
+    _umount_detach,
     _unshare,
     _write_all,
 )
@@ -345,6 +346,9 @@ def _mount_template(expose: bool) -> int:
                                                       _MS_REC | _MS_PRIVATE) == 0:
                 if expose:
                     _expose_interpreter(read_only=True)
+                # Guests need no cgroup hierarchy (and should not see it); every mount left
+                # out of the template is one less for each run to copy and tear down.
+                _umount_detach("/sys/fs/cgroup")
                 ok = True
         except BaseException:  # noqa: BLE001 - report "unavailable"
             ok = False
