@@ -198,7 +198,6 @@ class GRPOTrainer:
         elif not isinstance(generator, Generator):
             generator = generator(model, tokenizer)
         self.generator = generator
-        self.sync = self.generator.sync
         self.step = 0
         self.history: list[dict[str, Any]] = []
         self.out = Path(cfg.output_dir)
@@ -209,6 +208,11 @@ class GRPOTrainer:
         self.collector = LockstepCollector(self.factories, self._policy(),
                                            concurrency=cfg.concurrency, max_turns=cfg.max_turns,
                                            max_episode_tokens=cfg.max_episode_tokens)
+
+    @property
+    def sync(self) -> Any:
+        """The generator's weight sync (its `version` is the weights' version)."""
+        return self.generator.sync
 
     def _load_model(self) -> tuple[Any, Any]:
         cfg = self.cfg

@@ -23,26 +23,22 @@ from .sync import WeightSync, weights_for_sync
 
 
 def require_gpu() -> None:
-    """Raise a clear error unless CUDA and vLLM are both available."""
-    try:
-        import torch
-    except ImportError as e:  # pragma: no cover
-        raise RuntimeError("the vLLM backend needs torch with CUDA") from e
+    """Raise a clear error unless a CUDA GPU is visible and vLLM is installed (the GPU is
+    checked first: without one, installing vLLM would not help)."""
+    import torch
+
     if not torch.cuda.is_available():
         raise RuntimeError("backend='vllm' needs a CUDA GPU and none is visible "
                            "(torch.cuda.is_available() is False); use backend='hf' "
                            "(CPU or GPU) instead")
-    try:
-        import vllm  # noqa: F401
-    except ImportError as e:
-        raise RuntimeError("backend='vllm' needs `pip install vllm` on a GPU machine") from e
+    from ..vllm_policy import require_vllm
+    require_vllm()
 
 
 class VLLMSync(WeightSync):
     """Pushes trainer weights into a colocated (in-process) vLLM engine."""
 
-    def __init__(self, llm: Any) -> None:
-        require_gpu()
+    def __init__(self, llm: Any) -> None:   # an engine exists: the GPU was checked
         super().__init__()
         self.llm = llm
 
