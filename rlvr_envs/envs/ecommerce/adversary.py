@@ -230,7 +230,7 @@ def request_reading_strategies() -> dict[str, Strategy]:
             "identify_track_all_then_majority_status": identify_then(most_seen_status)}
 
 
-def test_task_ids(n: int, seed: int = 0, offset: int = 100_000) -> list[str]:
+def eval_task_ids(n: int, seed: int = 0, offset: int = 100_000) -> list[str]:
     """`n` task ids spread evenly over task types and levels (indices disjoint from the
     prior's training tasks, which use another task seed)."""
     grid = [(t, d) for d in LEVELS for t in TASK_TYPES]
@@ -240,7 +240,8 @@ def test_task_ids(n: int, seed: int = 0, offset: int = 100_000) -> list[str]:
 
 def gold_answer(task: dict[str, Any]) -> tuple[Any, ...]:
     """What a constant response would have to match in a task: per intent, the status, the
-    policy number, the category of a pick, the returnable items by position, the kind."""
+    policy number, the category of a pick, the returnable items by position, the wanted
+    cart, the bundle's categories, or just the kind (a cancellation)."""
     out: list[Any] = []
     for it in task["intents"]:
         if it["kind"] == "status":
@@ -251,6 +252,10 @@ def gold_answer(task: dict[str, Any]) -> tuple[Any, ...]:
             out.append(("pick", it["constraints"]["category"]))
         elif it["kind"] == "return":
             out.append(("return", tuple(p in it["eligible"] for p in it["requested"])))
+        elif it["kind"] == "cart":
+            out.append(("cart", tuple(sorted(it["items"].items()))))
+        elif it["kind"] == "bundle":
+            out.append(("bundle", tuple(sorted(p["category"] for p in it["parts"]))))
         else:
             out.append((it["kind"],))
     return tuple(out)
@@ -314,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="also measure the gold answer spread over N tasks per cell")
     parser.add_argument("--json-out", help="write the results as JSON here")
     args = parser.parse_args(argv)
-    ids = test_task_ids(args.tasks, args.seed)
+    ids = eval_task_ids(args.tasks, args.seed)
     chance = float(getattr(EcommerceEnv, "chance_level", 0.0))
     report: dict[str, Any] = {"env_id": "rlvr/Ecommerce-v0", "chance_level": chance,
                               "tasks": args.tasks, "formats": args.formats}

@@ -375,8 +375,9 @@ def _delivered_with(store: Store, cust: dict[str, Any], mix: str | None) -> Any:
 
 
 def gen_returns(store: Store, rng: random.Random, d: int) -> dict[str, Any]:
-    # from L3 which requested item is returnable varies, so no fixed choice is usually right
-    mix = rng.choice(RETURN_MIXES) if d >= 3 else None
+    # from L2 which requested items are returnable varies, so no fixed choice is usually
+    # right; L1 is one returnable item (the workflow alone)
+    mix = None if d == 1 else rng.choice(((None,) if d == 2 else ()) + RETURN_MIXES)
     cust, (order, requested) = _customer(store, rng, d,
                                          lambda c: _delivered_with(store, c, mix))
     if d == 1:
@@ -486,8 +487,9 @@ def gen_policy(store: Store, rng: random.Random, d: int) -> dict[str, Any]:
         say = f"The return window for {cat} is {win} days from delivery, so you have {ans} " \
               "days left."
     elif d == 2:  # total with standard shipping
-        qty = rng.randint(2, 5)
-        unit = rng.randrange(500, 8000, 100) + 99
+        qty = rng.randint(2, 5)  # half small orders near the free-shipping threshold, half bulk
+        unit = rng.randrange(500, 4000, 100) + 99 if rng.random() < 0.5 else \
+            rng.randrange(2000, 40000, 100) + 99
         sub = qty * unit
         fee = store.shipping_cost(sub)
         ans = sub + fee
@@ -547,7 +549,7 @@ def _price_match_item(store: Store, rng: random.Random) -> tuple[Any, ...]:
         [c for c in CATEGORY_NAMES if c not in pm["excluded_categories"]]
     cat = rng.choice(pool)
     x = rng.randrange(3000, 30000, 100) + 99
-    y = x - rng.randrange(1, x // 200) * 100
+    y = x - x * rng.randint(5, 40) // 100  # a 5-40% markdown: differences rarely repeat
     n = rng.randint(pm["days"] + 1, 2 * pm["days"] + 10) if branch == "late" else \
         rng.randint(1, pm["days"])
     return cat, x, y, n, x - y, store.price_match_refund(cat, x, y, n) > 0
