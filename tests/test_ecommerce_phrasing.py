@@ -151,3 +151,17 @@ def test_clarifying_questions_that_name_statuses_are_not_answers() -> None:
         assert judge_answer(intent, text) is None, text
     other = "Your other order O7654321 was delivered. Order O1234567 has shipped."
     assert judge_answer(intent, other) is True, "a sentence about another order is no claim"
+
+
+@pytest.mark.parametrize("text", ["1" * 32_000, "1," * 16_000, "$42.50 or $43.50 " * 1_900,
+                                  "shipped " * 4_000, "twenty-" * 4_500 + "days",
+                                  "5 business days 18 days " * 1_300, " " * 32_000 + "?"])
+def test_hostile_long_answers_are_read_without_backtracking(text: str) -> None:
+    """Every reader is linear in the message (tokens parsed in Python, windows bounded), so
+    these finish at once; a regression to regex backtracking would hang here."""
+    status = {"kind": "status", "order_id": "O1234567", "status": "shipped", "tracking": None}
+    days = {"kind": "policy", "answer_type": "days", "answer": 18, "given": [], "context": []}
+    for intent in (REFUND, status, days):
+        assert judge_answer(intent, text, set()) in (None, False, True)
+    assert judge_answer(status, "shipped " * 4_000) is True  # one status, said many times
+    assert judge_answer(REFUND, "$42.50 or $43.50 " * 1_900) is False

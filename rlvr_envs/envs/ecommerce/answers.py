@@ -12,6 +12,7 @@ another value by "or", "/", "maybe", a range..., is right; several are a hedge.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -69,40 +70,43 @@ def clarifying_questions(text: str) -> bool:
 
 
 def _longest(mentions: Iterable[Mention]) -> list[Mention]:
-    """Mentions in text order, dropping any that overlaps a longer one ("awaiting
+    """Mentions in text order, keeping the longest of any overlapping ones ("awaiting
     processing" is one status; "twenty-eight days" is not also "twenty")."""
     kept: list[Mention] = []
-    for m in sorted(set(mentions), key=lambda x: (x.start - x.end, x.start)):
-        if all(m.end <= k.start or m.start >= k.end for k in kept):
-            kept.append(m)
-    return sorted(kept, key=lambda x: x.start)
+    for m in sorted(set(mentions), key=lambda x: (x.start, x.start - x.end)):
+        if kept and m.start < kept[-1].end:
+            if m.end - m.start > kept[-1].end - kept[-1].start:
+                kept[-1] = m
+            continue
+        kept.append(m)
+    return kept
+
+
+def _sentence_of(spans: list[tuple[int, int, bool]], starts: list[int],
+                 pos: int) -> tuple[int, int, bool]:
+    k = bisect.bisect_right(starts, pos) - 1
+    return spans[k] if k >= 0 and pos < spans[k][1] else (pos, pos, False)
 
 
 def _statement_mentions(text: str, mentions: Iterable[Mention]) -> list[Mention]:
     """Mentions outside question sentences."""
     spans = sentences(text)
-    return [m for m in mentions
-            if not any(q and s <= m.start < e for s, e, q in spans)]
+    starts = [s for s, _, _ in spans]
+    return [m for m in mentions if not _sentence_of(spans, starts, m.start)[2]]
 
 
 # ---- amounts ------------------------------------------------------------------------------
 
-_NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?![\d.,]*\d)"
-_NOT_MONEY_AFTER = r"(?!\s*(?:%|percent|days?\b|weeks?\b|months?\b|x\b|items?\b|units?\b))"
-_MONEY_RES = (
-    re.compile(r"\$\s?" + _NUM, re.I),  # $42.50, US$42.50, $ 42.5
-    re.compile(r"(?<![\d$.,])" + _NUM + r"\s?\$(?!\s?\d)", re.I),  # 42.50$
-    re.compile(r"(?<![\d.,])" + _NUM + r"\s*(?:dollars?|bucks|usd)\b", re.I),  # 42.50 USD
-    re.compile(r"\b(?:usd|us\$)\s*" + _NUM + _NOT_MONEY_AFTER, re.I),  # USD 42.50
-    # a bare amount with cents, not a date, version, time, rating or percentage: "42.50"
-    re.compile(r"(?<![\w.,:/-])(\d{1,3}(?:,\d{3})+|\d+)\.(\d{2})(?![\w.,:/-]*\d)"
-               r"(?!\s*(?:%|percent|stars?\b))"),
-    # a bare number offered as an alternative to a `$` amount: "$13.20 or 16", "12 or $13.20"
-    re.compile(r"(?<=\$)[\d,]+(?:\.\d{1,2})?\s*(?:-|~|/|\bor\b|\bto\b)\s*" + _NUM
-               + _NOT_MONEY_AFTER, re.I),
-    re.compile(r"(?<![\w.$])" + _NUM + r"\s*(?:-|~|/|\bor\b|\bto\b)\s*(?=\$)", re.I),
-)
-_DOLLARS_CENTS = re.compile(r"(\d+)\s*dollars?\s*(?:and\s*)?(\d{1,2})\s*cents?\b", re.I)
+# every run of digits, commas and dots is one token, parsed in Python: linear time on any
+# input (no regex backtracking over long digit runs)
+_TOKEN = re.compile(r"(?<![\d.,])\d[\d,.]*")
+_VALID = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?")
+_DOLLAR_BEFORE = re.compile(r"(?:\$|\busd|\bus\$)\s?$", re.I)
+_MONEY_AFTER = re.compile(r"\s*(?:dollars?|bucks|usd)\b|\s?\$(?!\s?\d)", re.I)
+_NOT_MONEY_AFTER = re.compile(r"\s*(?:%|percent|days?\b|weeks?\b|months?\b|x\b|items?\b|"
+                              r"units?\b|stars?\b)", re.I)
+_ALT_GAP = re.compile(r"\s*(?:-|~|/|or|to)\s*", re.I)
+_DOLLARS_CENTS = re.compile(r"\b(\d{1,7})\s*dollars?\s*(?:and\s*)?(\d{1,2})\s*cents?\b", re.I)
 _FREE = re.compile(r"(?<!feel )\bfree\b", re.I)
 
 
@@ -110,31 +114,62 @@ def _cents(whole: str, cents: str | None) -> int:
     return int(whole.replace(",", "")) * 100 + int((cents or "0").ljust(2, "0"))
 
 
+def _numbers(text: str) -> list[tuple[int, int, int, bool]]:
+    """(start, end, cents, has two decimals) per well-formed number token; "1.2.3",
+    "42.505" and "12,50" are not numbers. A trailing sentence dot or comma is dropped."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        token = m.group(0).rstrip(".,")
+        v = _VALID.fullmatch(token)
+        if v and len(token) <= 15:
+            out.append((m.start(), m.start() + len(token), _cents(v.group(1), v.group(2)),
+                        len(v.group(2) or "") == 2))
+    return out
+
+
 def money_mentions(text: str) -> list[Mention]:
-    """Every amount `text` offers, in cents, with its position: `$` amounts, amounts with a
-    currency word or code, bare amounts with cents ("42.50"), bare numbers given as
-    alternatives to a `$` amount ("$13.20 or 16"), "free" (0)."""
+    """Every amount `text` offers, in cents, with its position: `$42.50`, `US$42.50`,
+    `USD 42.50`, `42.50 USD`, `42.50 dollars`, `42.50$`, "42 dollars and 50 cents", a bare
+    amount with cents ("42.50"; not a time, date part, rating or percentage), a bare number
+    offered as an alternative to an amount ("$13.20 or 16", "12 or $13.20"), "free" (0)."""
     text = normalize(text)
-    found: dict[tuple[int, int], Mention] = {}
+    found: list[Mention] = []
+    bare: list[tuple[int, int, int]] = []
+    for start, end, value, cents2 in _numbers(text):
+        before, after = text[max(0, start - 4):start], text[end:end + 12]
+        if _DOLLAR_BEFORE.search(before):
+            found.append(Mention(start - len(_DOLLAR_BEFORE.search(before).group(0)), end,
+                                 value))
+        elif _MONEY_AFTER.match(after):
+            found.append(Mention(start, end + _MONEY_AFTER.match(after).end(), value))
+        elif _NOT_MONEY_AFTER.match(after):
+            continue
+        elif (cents2 and not re.search(r"[\w:/-]$", text[max(0, start - 1):start])
+              and not re.match(r"[:/-]\d", after)):
+            found.append(Mention(start, end, value))
+        else:
+            bare.append((start, end, value))
+    # a bare number right next to an amount, joined as an alternative, is offered too
+    found.sort(key=lambda x: x.start)
+    starts = [m.start for m in found]
+    for start, end, value in bare:
+        k = bisect.bisect_left(starts, end)
+        gaps = ([text[end:found[k].start]] if k < len(found) else []) + \
+            ([text[found[k - 1].end:start]] if k > 0 and found[k - 1].end <= start else [])
+        if any(len(g) <= 6 and _ALT_GAP.fullmatch(g) for g in gaps):
+            found.append(Mention(start, end, value))
     for m in _DOLLARS_CENTS.finditer(text):
-        found[(m.start(), m.end())] = Mention(m.start(), m.end(),
-                                              int(m.group(1)) * 100 + int(m.group(2)))
-    for k, pattern in enumerate(_MONEY_RES):
-        for m in pattern.finditer(text):
-            # the whole "$42.50" / "USD 42.50"; for a bare alternative, just the number
-            start, end = m.span() if k < 5 else m.span(1)
-            if k >= 5 and m.group(2):
-                end = m.end(2)
-            found[(start, end)] = Mention(start, end, _cents(m.group(1), m.group(2)))
+        found.append(Mention(m.start(), m.end(), int(m.group(1)) * 100 + int(m.group(2))))
     for m in _FREE.finditer(text):
-        found[m.span()] = Mention(m.start(), m.end(), 0)
-    return _longest(found.values())
+        found.append(Mention(m.start(), m.end(), 0))
+    return _longest(found)
 
 
 def money_amounts(text: str) -> set[int]:
     """Every `$` amount in `text`, in cents (`$1,234.5` -> 123450)."""
     text = normalize(text)
-    return {_cents(m.group(1), m.group(2)) for m in _MONEY_RES[0].finditer(text)}
+    return {value for start, _, value, _ in _numbers(text)
+            if text[max(0, start - 2):start].rstrip(" ").endswith("$")}
 
 
 def money_candidates(text: str) -> set[int]:
@@ -176,11 +211,13 @@ def day_mentions(text: str) -> list[Mention]:
     alternatives ("30 or 45 days") and weeks or months (7 and 30 days each). Counts of
     business or working days (refund processing times) and "N days ago" are not answers."""
     text = normalize(text)
-    business = [m.span() for m in _BUSINESS_RE.finditer(text)]
+    business = [m.span() for m in _BUSINESS_RE.finditer(text)]  # disjoint, in text order
+    starts = [s for s, _ in business]
     out = []
     for pattern, scale in ((_DAYS_RE, 1), (_DAY_ALT_RE, 1), (_WEEKS_RE, 7), (_MONTHS_RE, 30)):
         for m in pattern.finditer(text):
-            if any(s <= m.start() < e for s, e in business):
+            k = bisect.bisect_right(starts, m.start()) - 1
+            if k >= 0 and m.start() < business[k][1]:
                 continue
             out.append(Mention(m.start(), m.end(1), scale * _count(m.group(1))))
     return _longest(out)
@@ -208,8 +245,12 @@ _NOT_ASSERTED = (
     re.compile(r"\b(?:once|when|whenever|if|whether|until|till|after|before|as soon as)"
                r"(?:\s+[\w']+){0,3}\s*$", re.I),
 )
-# "shipped (if not delivered already)", "unless delivered": an alternative, so asserted
-_ALTERNATIVE_BEFORE = re.compile(r"\b(?:if not|unless|or)\s+(?:[\w']+\s+){0,3}$", re.I)
+# "shipped (if not delivered already)", "unless delivered", "it may already have arrived":
+# an alternative offered, so asserted (and a hedge beside another status)
+_ALTERNATIVE_BEFORE = re.compile(
+    r"\b(?:if not|unless|or)\s+(?:[\w']+\s+){0,3}$|"
+    r"\b(?:may|might|could)\s+(?:already\s+|well\s+)?have\s+(?:already\s+)?(?:been\s+)?$",
+    re.I)
 _CLAUSE_START = re.compile(r"[,;:()\n]|\s-\s|\b(?:and|but|so|because|since)\b", re.I)
 
 
@@ -220,15 +261,19 @@ def status_mentions(text: str, about: str | None = None) -> list[Mention]:
     other orders than `about`."""
     text = normalize(text)
     spans = sentences(text)
+    starts = [s for s, _, _ in spans]
+    named: dict[int, set[str]] = {}  # order ids per sentence, found once
     out = []
     for pattern, status in _STATUS_PHRASES:
         for m in pattern.finditer(text):
-            sent = next(((s, e) for s, e, _ in spans if s <= m.start() < e), (0, len(text)))
+            sent = _sentence_of(spans, starts, m.start())
             if about is not None:
-                named = set(ORDER_RE.findall(text[sent[0]:sent[1]]))
-                if named and about not in named:
+                if sent[0] not in named:
+                    named[sent[0]] = set(ORDER_RE.findall(text[sent[0]:sent[1]]))
+                if named[sent[0]] and about not in named[sent[0]]:
                     continue
-            before = text[sent[0]:m.start()]
+            # the words just before it decide (a bounded window: linear time on any input)
+            before = text[max(sent[0], m.start() - 120):m.start()]
             cut = max((c.end() for c in _CLAUSE_START.finditer(before)), default=0)
             clause = before[cut:]
             if (any(p.search(clause) for p in _NOT_ASSERTED)
