@@ -165,3 +165,23 @@ def test_hostile_long_answers_are_read_without_backtracking(text: str) -> None:
         assert judge_answer(intent, text, set()) in (None, False, True)
     assert judge_answer(status, "shipped " * 4_000) is True  # one status, said many times
     assert judge_answer(REFUND, "$42.50 or $43.50 " * 1_900) is False
+
+
+def test_the_env_offers_its_rewrites_to_the_core_perturbation_suite() -> None:
+    """`answer_perturbations` (the hook core/perturb.py calls just before the final message):
+    every variant it returns, sent instead of the gold answer, keeps the reward."""
+    env = EcommerceEnv()
+    for task_id in ("policy/d5/0/3", "order_status/d4/0/3", "discovery/d2/0/3"):
+        env.reset(options={"task_id": task_id})
+        head = env.task["gold_actions"][:-1]
+        final = env.task["gold_actions"][-1]["say"]
+        replay = [env.tool_format.render([ToolCall("", n, dict(a)) for n, a in s["calls"]])
+                  if "calls" in s else s["say"] for s in head]
+        for message in replay:
+            env.step(message)
+        variants = {k: v for k, v in env.answer_perturbations(final).items() if v}
+        assert len(variants) >= 8, task_id
+        for name, text in variants.items():
+            env.reset(options={"task_id": task_id})
+            verdict = play(env, replay + [text])
+            assert verdict["reward"] == 1.0, (task_id, name, text)

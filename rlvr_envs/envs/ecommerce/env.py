@@ -10,6 +10,7 @@ from ...core import MultiTurnTextEnv, ProceduralSource, Task, ToolEnvMixin, Turn
 from ...core.tools import ToolCall, ToolRegistry
 from .customer import SimulatedCustomer
 from .goals import ids_in
+from .phrasings import ANSWER_ONLY, REWRITES
 from .reward import grade
 from .store import get_store
 from .tasks import TASK_TYPES, EcomFamily
@@ -218,6 +219,19 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
         if "say" in step:
             return step["say"]
         return self.tool_format.render([ToolCall("", n, dict(a)) for n, a in step["calls"]])
+
+    def answer_perturbations(self, text: str) -> dict[str, str | None]:
+        """The core perturbation suite's domain hook (`core/perturb.py`): `text`, the next
+        message, re-phrased by each of `phrasings.REWRITES` (with the info intent it answers,
+        if any); None where a rewrite does not apply or needs two messages."""
+        assert self.task is not None, "call reset() first"
+        intent = self.customer.intent
+        answered = intent if intent["kind"] in ("policy", "status") else None
+        out: dict[str, str | None] = {}
+        for name, rewrite in REWRITES.items():
+            new = None if name in ANSWER_ONLY and answered is None else rewrite(text, answered)
+            out[name] = new[0] if new and len(new) == 1 else None
+        return out
 
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:
