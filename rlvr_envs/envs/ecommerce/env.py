@@ -116,7 +116,10 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
     shares the cached store of its process.
 
     ## Version History
-    * v0: initial release.
+    * v0: initial release. Since then, still v0 (unreleased): answers and returns must be
+      grounded in tool results, policy and status gold answers are spread, constraints most
+      of a category meets pay nothing alone, answers are read with explanations, currency
+      forms, status paraphrases and questions (docs/envs/ecommerce.md).
     """
 
     domain = "ecommerce"
