@@ -9,7 +9,13 @@ import pytest
 from rlvr_envs.core.tools import ToolCall
 from rlvr_envs.envs.ecommerce.answers import judge_answer, status_claims
 from rlvr_envs.envs.ecommerce.env import EcommerceEnv
-from rlvr_envs.envs.ecommerce.phrasings import ANSWER_ONLY, REWRITES, answer_steps, hedges
+from rlvr_envs.envs.ecommerce.phrasings import (
+    REWRITES,
+    answer_steps,
+    hedges,
+    play_messages,
+    replay_messages,
+)
 from rlvr_envs.envs.ecommerce.tasks import LEVELS, TASK_TYPES
 
 TASKS = [f"{t}/d{d}/0/{900 + i}" for t in TASK_TYPES for d in LEVELS for i in range(2)]
@@ -33,46 +39,17 @@ def _bulk_orders(n: int = 6) -> list[str]:
 BULK = _bulk_orders()
 
 
-def rewritten_plan(env: EcommerceEnv, name: str | None = None,
-                   hedge: str | None = None) -> tuple[list[str], bool]:
-    """The gold plan as messages, each `say` rewritten by `name` (or its answers replaced by
-    the hedge `hedge`); also whether anything changed."""
-    steps = answer_steps(env.task)
-    out, changed = [], False
-    for k, step in enumerate(env.task["gold_actions"]):
-        if "calls" in step:
-            out.append(env.tool_format.render([ToolCall("", n, dict(a))
-                                               for n, a in step["calls"]]))
-            continue
-        new = None
-        if hedge is not None and k in steps:
-            new = [hedges(steps[k])[hedge]]
-        elif name is not None and not (name in ANSWER_ONLY and k not in steps):
-            new = REWRITES[name](step["say"], steps.get(k))
-        changed |= bool(new)
-        out += new or [step["say"]]
-    return out, changed
-
-
-def play(env: EcommerceEnv, messages: list[str]) -> dict:
-    for message in messages + ["Is there anything else I can help with?"] * 3:
-        *_, terminated, truncated, info = env.step(message)
-        if terminated or truncated:
-            return info["verdict"]
-    raise AssertionError("the episode did not end")
-
-
 @pytest.mark.parametrize("name", sorted(REWRITES))
 def test_rephrased_gold_messages_keep_the_full_reward(name: str) -> None:
     env = EcommerceEnv()
     applied = 0
     for task_id in TASKS + INFO_TASKS + BULK:
         env.reset(options={"task_id": task_id})
-        messages, changed = rewritten_plan(env, name)
+        messages, changed = replay_messages(env, name)
         if not changed:
             continue
         applied += 1
-        verdict = play(env, messages)
+        verdict = play_messages(env, messages)
         assert verdict["reward"] == 1.0, (task_id, messages, verdict["reason"])
     assert applied >= 2, f"{name} applied to only {applied} tasks"
 
@@ -85,8 +62,8 @@ def test_hedged_answers_earn_nothing_for_the_answer() -> None:
         intent = next(iter(answer_steps(env.task).values()))
         for hedge in hedges(intent):
             env.reset(options={"task_id": task_id})
-            messages, _ = rewritten_plan(env, hedge=hedge)
-            verdict = play(env, messages)
+            messages, _ = replay_messages(env, hedge=hedge)
+            verdict = play_messages(env, messages)
             answers = {k: v for k, v in verdict["reward_breakdown"].items()
                        if k.endswith("answer")}
             assert answers and not any(answers.values()), (task_id, hedge, verdict)
@@ -183,5 +160,5 @@ def test_the_env_offers_its_rewrites_to_the_core_perturbation_suite() -> None:
         assert len(variants) >= 8, task_id
         for name, text in variants.items():
             env.reset(options={"task_id": task_id})
-            verdict = play(env, replay + [text])
+            verdict = play_messages(env, replay + [text])
             assert verdict["reward"] == 1.0, (task_id, name, text)

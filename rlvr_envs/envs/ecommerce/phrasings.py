@@ -4,15 +4,19 @@ answers (they must lose it).
 
 A rewrite maps (message, intent it answers or None) to the new message(s), or None when it
 does not apply (no amount to re-format, no status word to paraphrase). `answer_steps(task)`
-says which gold messages answer which info intent.
+says which gold messages answer which info intent. The check over many tasks:
+
+    python -m rlvr_envs.envs.ecommerce.phrasings [--per-cell 12]
 """
 
 from __future__ import annotations
 
+import argparse
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from ...core.tools import ToolCall
 from .store import money
 
 Rewrite = Callable[[str, dict[str, Any] | None], list[str] | None]
@@ -235,3 +239,79 @@ def answer_steps(task: dict[str, Any]) -> dict[int, dict[str, Any]]:
                 if s.get("say", "").startswith(f"Your order {intent['order_id']} is"):
                     out[k] = intent
     return out
+
+
+def replay_messages(env: Any, name: str | None = None,
+                    hedge: str | None = None) -> tuple[list[str], bool]:
+    """The gold plan of `env`'s current task as messages, each `say` rewritten by `name` (or
+    its answers replaced by the hedge `hedge`), and whether anything changed."""
+    steps = answer_steps(env.task)
+    out, changed = [], False
+    for k, step in enumerate(env.task["gold_actions"]):
+        if "calls" in step:
+            out.append(env.tool_format.render([ToolCall("", n, dict(a))
+                                               for n, a in step["calls"]]))
+            continue
+        new = None
+        if hedge is not None and k in steps:
+            new = [hedges(steps[k])[hedge]]
+        elif name is not None and not (name in ANSWER_ONLY and k not in steps):
+            new = REWRITES[name](step["say"], steps.get(k))
+        changed |= bool(new)
+        out += new or [step["say"]]
+    return out, changed
+
+
+def play_messages(env: Any, messages: list[str]) -> dict[str, Any]:
+    """Send `messages` (then courtesy lines) until the episode ends; its verdict."""
+    for message in messages + ["Is there anything else I can help with?"] * 3:
+        *_, terminated, truncated, info = env.step(message)
+        if terminated or truncated:
+            return info["verdict"]
+    raise RuntimeError("the episode did not end after the gold plan")
+
+
+def check(task_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Per rewrite and hedge class: tasks it applied to and failures (a rewrite below the
+    full reward, a hedge with a non-zero answer component)."""
+    from .env import EcommerceEnv
+    env = EcommerceEnv()
+    out: dict[str, dict[str, int]] = {}
+    for task_id in task_ids:
+        env.reset(options={"task_id": task_id})
+        intents = list(answer_steps(env.task).values())
+        for name in REWRITES:
+            env.reset(options={"task_id": task_id})
+            messages, changed = replay_messages(env, name)
+            if changed:
+                row = out.setdefault(name, {"applied": 0, "failed": 0})
+                row["applied"] += 1
+                row["failed"] += play_messages(env, messages)["reward"] != 1.0
+        for hedge in hedges(intents[0]) if intents else {}:
+            env.reset(options={"task_id": task_id})
+            verdict = play_messages(env, replay_messages(env, hedge=hedge)[0])
+            row = out.setdefault("hedge:" + hedge, {"applied": 0, "failed": 0})
+            row["applied"] += 1
+            row["failed"] += any(v for k, v in verdict["reward_breakdown"].items()
+                                 if k.endswith("answer"))
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    from .tasks import LEVELS, TASK_TYPES
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--per-cell", type=int, default=12, help="tasks per type and level")
+    parser.add_argument("--seed", type=int, default=0, help="task seed")
+    args = parser.parse_args(argv)
+    ids = [f"{t}/d{d}/{args.seed}/{500 + i}" for t in TASK_TYPES for d in LEVELS
+           for i in range(args.per_cell)]
+    report = check(ids)
+    print(f"{'class':<40}{'applied':>9}{'failed':>8}")
+    for name, row in sorted(report.items()):
+        print(f"{name:<40}{row['applied']:>9}{row['failed']:>8}")
+    print(f"{len(ids)} tasks; {sum(r['failed'] for r in report.values())} failures")
+
+
+if __name__ == "__main__":
+    main()
