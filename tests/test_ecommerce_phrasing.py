@@ -130,6 +130,19 @@ def test_clarifying_questions_that_name_statuses_are_not_answers() -> None:
     assert judge_answer(intent, other) is True, "a sentence about another order is no claim"
 
 
+@pytest.mark.parametrize("text,right", [
+    ("You have 3 orders: O1111111 (delivered), O7654321 (pending), O1234567 (shipped). The "
+     "one you asked about, O1234567, has shipped.", True),
+    ("O1111111 was delivered, but O1234567 is on its way.", True),
+    ("| Order | Status |\n|---|---|\n| O1111111 | Delivered |\n| O1234567 | Shipped |", True),
+    ("O1111111: shipped. O1234567: delivered.", False),
+    ("Your order O1234567 is shipped or delivered.", False),
+])
+def test_each_status_belongs_to_the_nearest_order(text: str, right: bool) -> None:
+    intent = {"kind": "status", "order_id": "O1234567", "status": "shipped", "tracking": None}
+    assert judge_answer(intent, text) is right
+
+
 @pytest.mark.parametrize("text", ["1" * 32_000, "1," * 16_000, "$42.50 or $43.50 " * 1_900,
                                   "shipped " * 4_000, "twenty-" * 4_500 + "days",
                                   "5 business days 18 days " * 1_300, " " * 32_000 + "?"])

@@ -257,20 +257,23 @@ _CLAUSE_START = re.compile(r"[,;:()\n]|\s-\s|\b(?:and|but|so|because|since)\b", 
 def status_mentions(text: str, about: str | None = None) -> list[Mention]:
     """Statuses `text` asserts, with positions: paraphrases count ("being processed", "on its
     way", "has arrived", "canceled"); future, conditional and negated mentions ("will be
-    delivered", "once it ships", "hasn't arrived") do not; nor do sentences that name only
-    other orders than `about`."""
+    delivered", "once it ships", "hasn't arrived") do not; nor does a status whose nearest
+    order id in its sentence is another order than `about`."""
     text = normalize(text)
     spans = sentences(text)
     starts = [s for s, _, _ in spans]
-    named: dict[int, set[str]] = {}  # order ids per sentence, found once
+    named: dict[int, list[tuple[int, str]]] = {}  # order ids per sentence, found once
     out = []
     for pattern, status in _STATUS_PHRASES:
         for m in pattern.finditer(text):
             sent = _sentence_of(spans, starts, m.start())
             if about is not None:
                 if sent[0] not in named:
-                    named[sent[0]] = set(ORDER_RE.findall(text[sent[0]:sent[1]]))
-                if named[sent[0]] and about not in named[sent[0]]:
+                    named[sent[0]] = [(o.start(), o.group(0)) for o in
+                                      ORDER_RE.finditer(text, sent[0], sent[1])]
+                # a status belongs to the order id nearest to it in its sentence
+                ids = named[sent[0]]
+                if ids and min(ids, key=lambda o: abs(o[0] - m.start()))[1] != about:
                     continue
             # the words just before it decide (a bounded window: linear time on any input)
             before = text[max(sent[0], m.start() - 120):m.start()]
