@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from rlvr_envs.core.tools import ToolCall
-from rlvr_envs.envs.ecommerce.customer import SimulatedCustomer
-from rlvr_envs.envs.ecommerce.goals import (
+from rlvr_envs.envs.ecommerce.answers import (
     day_counts,
-    ids_in,
     judge_answer,
     money_amounts,
     status_claims,
 )
+from rlvr_envs.envs.ecommerce.customer import SimulatedCustomer
+from rlvr_envs.envs.ecommerce.goals import ids_in
 from rlvr_envs.envs.ecommerce.store import get_store
 from rlvr_envs.envs.ecommerce.tools import ShopSession
 

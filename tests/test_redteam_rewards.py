@@ -11,8 +11,8 @@ import pytest
 
 from rlvr_envs.core.tool_formats import get_tool_format
 from rlvr_envs.core.tools import ToolCall
+from rlvr_envs.envs.ecommerce.answers import judge_answer
 from rlvr_envs.envs.ecommerce.env import EcommerceEnv
-from rlvr_envs.envs.ecommerce.goals import judge_answer
 from rlvr_envs.envs.kg.env import KGMultiHopEnv
 from rlvr_envs.envs.kg.reward import grade_kg_answer
 from rlvr_envs.envs.tooluse import ToolUseEnv

@@ -3,7 +3,8 @@
 Each agent message addressed to the customer (one with no tool calls) is read in this order:
 
 1. **Done?** The current intent is complete (state checked against the session, or an answer
-   judged for info intents): the customer thanks the agent and opens the next intent, or says
+   judged for info intents, grounded in what tools showed: `answers.judge_answer`): the
+   customer thanks the agent and opens the next intent, or says
    goodbye and ends. It never ends before every intent's writes are in the state.
 2. **A proposal** (an action verb plus order ids): a proposal that matches the goal gets an
    explicit yes, recorded as a consent for exactly that action; a wrong one gets a correction;
@@ -27,7 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .goals import bundle_match, intent_done, judge_answer, pick_ok
+from .answers import judge_answer
+from .goals import bundle_match, intent_done, pick_ok
 from .tools import ORDER_ID_RE, PRODUCT_ID_RE, ShopSession
 
 SLOT_PATTERNS: dict[str, re.Pattern[str]] = {k: re.compile(v, re.I) for k, v in {
@@ -117,7 +119,8 @@ class SimulatedCustomer:
 
     def _react(self, text: str, session: ShopSession) -> CustomerReply | None:
         intent = self.intent
-        answer = judge_answer(intent, text) if intent["kind"] in ("policy", "status") else None
+        answer = (judge_answer(intent, text, session.observed)
+                  if intent["kind"] in ("policy", "status") else None)
         if answer is not None:
             self.answers[self.current] = answer
         if intent_done(session, intent, self.answers.get(self.current)):
@@ -131,7 +134,8 @@ class SimulatedCustomer:
         proposal = self._proposal(text, session)
         if proposal is not None:
             return proposal
-        asked = [s for s, pat in SLOT_PATTERNS.items() if pat.search(text)]
+        flat = " ".join(text.split())  # "how\nmany", "order  id": one space between words
+        asked = [s for s, pat in SLOT_PATTERNS.items() if pat.search(flat)]
         if asked:
             return self._reveal(asked)
         return self._cart_feedback(session)

@@ -4,12 +4,13 @@ procedurally generated store, rewarded on the store's final state."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from ...core import MultiTurnTextEnv, ProceduralSource, Task, ToolEnvMixin, Turn, Verdict
 from ...core.tools import ToolCall, ToolRegistry
 from .customer import SimulatedCustomer
 from .goals import ids_in
+from .phrasings import ANSWER_ONLY, REWRITES
 from .reward import grade
 from .store import get_store
 from .tasks import TASK_TYPES, EcomFamily
@@ -18,7 +19,10 @@ from .tools import ShopSession
 SYSTEM_PROMPT = (
     "You are the shopping assistant of an online store. Help the customer using the tools. "
     "Ask for what you need to know. Verify the customer (find_customer, then verify_customer) "
-    "before looking at or changing their orders. Follow the store policy (get_policy). Before "
+    "before looking at or changing their orders. Follow the store policy (get_policy). Look "
+    "facts up before you rely on them: an order's status counts only after get_order or "
+    "track_order showed it, a policy answer only after get_policy, and a return only after "
+    "you looked at the order and the return policy in this conversation. Before "
     "cancelling, returning or exchanging anything, describe the exact action with its ids and "
     "wait for the customer's explicit yes. Never mention a product or order id you have not "
     "seen in a tool result or from the customer. A message without tool calls goes to the "
@@ -60,6 +64,10 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
     the gold plan's turns + 2, then decaying; 0 unless S = 1). `info["verdict"]["
     reward_breakdown"]` names every component; the formulas per type are in
     docs/envs/ecommerce.md and `rlvr_envs/envs/ecommerce/reward.py`.
+    **Grounding**: an answer about an order or the policy, and a return, count only if a
+    tool showed the facts they rest on earlier in the episode (the order's status, the
+    order and the return policy, the policy topic). **Chance level** 0: no response that
+    ignores the request earns reward (`python -m rlvr_envs.envs.ecommerce.adversary`).
 
     ## Starting State
     `reset(seed=s)` draws a task type, then a level (the curriculum's, per type, when
@@ -92,23 +100,32 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
     ## Verification
     Everything is checked against the store's state and typed values: the cart (product
     ids, quantities, attributes from the catalog arrays), order facts (status, returned
-    items), amounts in cents, day counts, status words and tracking numbers as whole
-    tokens; never substrings of free text. The customer is a deterministic policy, so a
-    simulator cannot cause a false negative by forgetting or inventing its goal. Known not
-    to be caught: whether the agent *told* the customer the truth about things the goal does
-    not test (e.g. why an item cannot be returned), the politeness or clarity of the text,
-    and answers phrased without a `$` amount, a "N days" count or a status word (the
-    customer does not recognise them as answers; it nudges instead).
+    items), amounts in cents, day counts, statuses (paraphrases included) and tracking
+    numbers as whole tokens; never substrings of free text. Amounts the question gave and
+    intermediates (a fee, a window, a subtotal) may be named next to the answer; two
+    answers offered as alternatives are a hedge and wrong; questions are not answers. The
+    customer is a deterministic policy, so a simulator cannot cause a false negative by
+    forgetting or inventing its goal. Known not to be caught: whether the agent *told* the
+    customer the truth about things the goal does not test (e.g. why an item cannot be
+    returned), the politeness or clarity of the text, and answers phrased without an amount,
+    a day count or a status phrase (the customer nudges instead); docs/envs/ecommerce.md
+    lists the phrasings known to lose reward.
 
     ## Vectorized environment
     `gym.make_vec("rlvr/Ecommerce-v0", num_envs=n, vectorization_mode="sync")`; each copy
     shares the cached store of its process.
 
     ## Version History
-    * v0: initial release.
+    * v0: initial release. Since then, still v0 (unreleased): answers and returns must be
+      grounded in tool results, policy and status gold answers are spread, constraints most
+      of a category meets pay nothing alone, answers are read with explanations, currency
+      forms, status paraphrases and questions (docs/envs/ecommerce.md).
     """
 
     domain = "ecommerce"
+    # no response that ignores the request earns reward: guesses are never grounded, and no
+    # constant answer is often right (docs/envs/ecommerce.md, "Chance level")
+    chance_level: ClassVar[float] = 0.0
     curriculum_per_family = True  # one frontier per task type
     default_system_prompt = SYSTEM_PROMPT
     default_max_turns = 40
@@ -205,6 +222,19 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
         if "say" in step:
             return step["say"]
         return self.tool_format.render([ToolCall("", n, dict(a)) for n, a in step["calls"]])
+
+    def answer_perturbations(self, text: str) -> dict[str, str | None]:
+        """The core perturbation suite's domain hook (`core/perturb.py`): `text`, the next
+        message, re-phrased by each of `phrasings.REWRITES` (with the info intent it answers,
+        if any); None where a rewrite does not apply or needs two messages."""
+        assert self.task is not None, "call reset() first"
+        intent = self.customer.intent
+        answered = intent if intent["kind"] in ("policy", "status") else None
+        out: dict[str, str | None] = {}
+        for name, rewrite in REWRITES.items():
+            new = None if name in ANSWER_ONLY and answered is None else rewrite(text, answered)
+            out[name] = new[0] if new and len(new) == 1 else None
+        return out
 
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:

@@ -1,6 +1,6 @@
-"""What a customer's goal requires, checked against a session: constraint checks, intent
-completion, and typed answer extraction (amounts in cents, day counts, status words, ids as
-whole tokens). Shared by the simulated customer and the reward, so they never disagree.
+"""What a customer's goal requires, checked against a session: constraint checks (and which
+constraints are informative enough to pay), intent completion, ids as whole tokens. Shared by
+the simulated customer and the reward, so they never disagree. Typed answers: `answers.py`.
 """
 
 from __future__ import annotations
@@ -8,18 +8,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
+
 from .store import BRANDS, CATEGORY_NAMES, COLOURS, MATERIALS, SIZES, Store
 from .tools import ShopSession
 
 ID_RE = re.compile(r"\b(?:P\d{5}|O\d{7}|TRK\d{9})\b")
-_MONEY_RE = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?![\d.,]*\d)")
-_DAYS_RE = re.compile(r"\b(\d{1,4})[\s-]*(?:calendar\s+|business\s+)?days?\b", re.I)
-_STATUS_RE = re.compile(r"\b(pending|processing|shipped|delivered|cancell?ed)\b", re.I)
-_NOT_A_CLAIM = re.compile(r"(?:\b(?:be|not|never|until|once|when|if|after|before)|n't)\s+$",
-                          re.I)
-# "shipped (if not delivered already)", "unless delivered": an alternative, so a claim
-_ALTERNATIVE = re.compile(r"\b(?:if not|unless|or)\s+(?:[\w']+\s+){0,3}$", re.I)
-TRACKING_RE = re.compile(r"\bTRK\d{9}\b")
 
 ATTRS = {"category": (CATEGORY_NAMES, "category"), "brand": (BRANDS, "brand"),
          "colour": (COLOURS, "colour"), "size": (SIZES, "size"),
@@ -29,68 +23,6 @@ ATTRS = {"category": (CATEGORY_NAMES, "category"), "brand": (BRANDS, "brand"),
 def ids_in(text: str) -> set[str]:
     """Product, order and tracking ids written in `text`, as whole tokens."""
     return set(ID_RE.findall(text))
-
-
-def money_amounts(text: str) -> set[int]:
-    """Every `$` amount in `text`, in cents (`$1,234.5` -> 123450)."""
-    out = set()
-    for whole, cents in _MONEY_RE.findall(text):
-        out.add(int(whole.replace(",", "")) * 100 + int((cents or "0").ljust(2, "0")))
-    return out
-
-
-_NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?"
-_NOT_MONEY_AFTER = r"(?![\d.,]*\d)(?!\s*(?:%|percent|days?\b|weeks?\b|months?\b))"
-# amounts written without `$`, and bare numbers offered as alternatives to a `$` amount:
-# "16 dollars", "USD 18", "18 USD", "$13.20-17", "$13.20 or 16", "16 or $13.20"
-_OTHER_MONEY_RES = (
-    re.compile(_NUM + r"\s*(?:dollars?|bucks|usd)\b", re.I),
-    re.compile(r"\b(?:usd|us\$)\s*" + _NUM + _NOT_MONEY_AFTER, re.I),
-    re.compile(r"\$\s?[\d,]+(?:\.\d{1,2})?\s*(?:-|–|—|/|\bor\b|\bto\b|\band\b)\s*"
-               + _NUM + _NOT_MONEY_AFTER, re.I),
-    re.compile(r"(?<![\w.$])" + _NUM + r"\s*(?:-|–|—|/|\bor\b|\bto\b|\band\b)\s*\$", re.I),
-)
-_FREE_RE = re.compile(r"(?<!feel )\bfree\b", re.I)
-_DAY_ALT_RE = re.compile(r"\b(\d{1,4})\s*(?:-|–|—|/|,|\bor\b|\bto\b|\band\b)\s*"
-                         r"(?=\d{1,4}[\s-]*(?:calendar\s+|business\s+)?days?\b)", re.I)
-_WEEKS_RE = re.compile(r"\b(\d{1,3})[\s-]*weeks?\b", re.I)
-_MONTHS_RE = re.compile(r"\b(\d{1,2})[\s-]*months?\b", re.I)
-
-
-def money_candidates(text: str) -> set[int]:
-    """Every amount `text` offers, in cents: `$` amounts plus amounts written another way
-    ("16 dollars", "USD 16"), bare numbers given as alternatives to a `$` amount
-    ("$13.20 or 16", "$13.20-17") and "free" (0). A hedge shows up as several."""
-    out = money_amounts(text)
-    for pattern in _OTHER_MONEY_RES:
-        for whole, cents in pattern.findall(text):
-            out.add(int(whole.replace(",", "")) * 100 + int((cents or "0").ljust(2, "0")))
-    if _FREE_RE.search(text):
-        out.add(0)
-    return out
-
-
-def day_counts(text: str) -> set[int]:
-    """Day counts in `text`: "30 days", plus alternatives ("30 or 45 days", "30-45 days")
-    and counts in weeks or months (7 and 30 days each)."""
-    out = {int(n) for n in _DAYS_RE.findall(text)}
-    out |= {int(n) for n in _DAY_ALT_RE.findall(text)}
-    out |= {7 * int(n) for n in _WEEKS_RE.findall(text)}
-    out |= {30 * int(n) for n in _MONTHS_RE.findall(text)}
-    return out
-
-
-def status_claims(text: str) -> set[str]:
-    """Order statuses `text` asserts; "will be delivered", "not shipped" do not count."""
-    out = set()
-    for m in _STATUS_RE.finditer(text):
-        before = text[max(0, m.start() - 12):m.start()]
-        alternative = _ALTERNATIVE.search(text[max(0, m.start() - 40):m.start()])
-        if _NOT_A_CLAIM.search(before) and not alternative:
-            continue
-        word = m.group(1).lower()
-        out.add("cancelled" if word.startswith("cancel") else word)
-    return out
 
 
 def constraint_checks(store: Store, i: int, constraints: dict[str, Any]) -> dict[str, bool]:
@@ -106,6 +38,53 @@ def constraint_checks(store: Store, i: int, constraints: dict[str, Any]) -> dict
             out[name] = int(store.rating[i]) >= int(value)
     out["in_stock"] = int(store.stock[i]) > 0
     return out
+
+
+INFORMATIVE_MAX_SHARE = 0.9  # a constraint more of its category meets pays nothing alone
+
+
+def constraint_mask(store: Store, name: str, value: Any) -> np.ndarray:
+    """Which products meet constraint `name=value` (vectorised)."""
+    if name in ATTRS:
+        vocab, attr = ATTRS[name]
+        return getattr(store, attr) == vocab.index(value)
+    if name == "max_price":
+        return store.price <= int(value)
+    if name == "min_rating":
+        return store.rating >= int(value)
+    raise ValueError(f"unknown constraint {name!r}; use one of {[*ATTRS, 'max_price', 'min_rating']}")
+
+
+def category_share(store: Store, category: str, name: str, value: Any) -> float:
+    """The share of the in-stock products of `category` that meet `name=value` (cached)."""
+    cache = store.__dict__.setdefault("_share_cache", {})
+    key = (category, name, value)
+    if key not in cache:
+        pool = constraint_mask(store, "category", category) & (store.stock > 0)
+        cache[key] = float((constraint_mask(store, name, value) & pool).sum()
+                           / max(1, int(pool.sum())))
+    return cache[key]
+
+
+def paid_constraints(store: Store, constraints: dict[str, Any]) -> list[str]:
+    """The constraints that earn partial credit: not the category (the prerequisite), and
+    only those at most `INFORMATIVE_MAX_SHARE` of the category's in-stock products meet."""
+    cat = constraints["category"]
+    return [n for n, v in constraints.items() if n != "category"
+            and category_share(store, cat, n, v) <= INFORMATIVE_MAX_SHARE]
+
+
+def pick_credit(store: Store, pid: str, intent: dict[str, Any]) -> float:
+    """Credit of one picked product in [0, 1]: 1 if it meets every constraint; 0 unless it
+    is of the requested category, in stock and not the excluded product; else the share
+    of the paid constraints it meets (0 when none is paid)."""
+    checks = pick_ok(store, pid, intent)
+    if all(checks.values()):
+        return 1.0
+    if not (checks["category"] and checks["in_stock"] and checks["not_excluded"]):
+        return 0.0
+    paid = paid_constraints(store, intent["constraints"])
+    return sum(checks[n] for n in paid) / len(paid) if paid else 0.0
 
 
 def pick_ok(store: Store, pid: str, intent: dict[str, Any]) -> dict[str, bool]:
@@ -156,30 +135,3 @@ def intent_done(session: ShopSession, intent: dict[str, Any], answered: bool | N
         order = session.order(intent["order_id"])
         return order is not None and order["status"] == "cancelled"
     return answered is not None
-
-
-def judge_answer(intent: dict[str, Any], text: str) -> bool | None:
-    """None if `text` gives no answer to an info intent; else whether the answer is right.
-
-    Money and day answers: the amounts written, minus the ones the question itself gave,
-    must be exactly the gold one (a hedge listing several is wrong). Status answers: the
-    statuses asserted must be exactly the gold one, plus the tracking number when shipped.
-    """
-    if intent["kind"] == "policy":
-        given = set(intent["given"])
-        if intent["answer_type"] == "money":
-            found = money_candidates(text) - given
-        else:
-            found = day_counts(text) - given
-        if not found:
-            return None
-        return found == {intent["answer"]}
-    if intent["kind"] == "status":
-        claims = status_claims(text)
-        if not claims:
-            return None
-        ok = claims == {intent["status"]}
-        if intent.get("tracking"):
-            ok = ok and intent["tracking"] in TRACKING_RE.findall(text)
-        return ok
-    return None

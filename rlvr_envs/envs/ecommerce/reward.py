@@ -4,14 +4,17 @@
         attempted without the customer's yes, an id told to the customer that no tool and no
         customer message ever showed (invented or guessed).
     task score S in [0, 1]: the weighted mean of
-        pick intents    0.7 * constraints met by the cart's best line / units in the cart
-                        + 0.3 * [cart is exactly it]
+        pick intents    0.7 * pick credit of the cart's best line / units in the cart
+                        + 0.3 * [cart is exactly it]; pick credit is 0 unless the product is
+                        of the requested category, then the share of the *paid* constraints
+                        (those <= 90% of the category's in-stock products meet) it meets
         bundle intents  0.6 * parts met * (units meeting a part / units in the cart)
-                        + 0.2 * [total within budget] + 0.2 * [cart exact]
+                        + 0.2 * [every part met and total within budget] + 0.2 * [cart exact]
         cart intents    F1 of cart units against the wanted cart
-        info intents    [the typed answer is right] (order status, policy numbers)
+        info intents    [the typed answer is right and grounded] (order status, policy numbers)
         state           F1 of the final order facts (status, returned items) against the state
-                        the gold solver's writes produce (weight 1 when the task needs writes)
+                        the gold solver's writes produce (weight 1 when the task needs writes);
+                        a fact written before its intent's grounds were observed is not credited
     efficiency E = 1 if turns <= ref + 2 else linearly down to 0 at the turn limit, 0 unless S = 1
     reward = 0.9 * S + 0.1 * E;   passed = no gate and S = 1
 """
@@ -21,8 +24,9 @@ from __future__ import annotations
 from typing import Any
 
 from ...core.verdict import Verdict
+from .answers import grounds_of
 from .customer import SimulatedCustomer
-from .goals import bundle_match, intent_done, pick_ok
+from .goals import bundle_match, intent_done, pick_credit
 from .tools import ShopSession
 
 TASK_WEIGHT, EFFICIENCY_WEIGHT = 0.9, 0.1
@@ -39,6 +43,34 @@ def order_facts(session: ShopSession) -> set[tuple[str, ...]]:
         facts.update((oid, "returned", p) for p in order["returned"])
         facts.update((oid, "exchanged", e["from"], e["to"]) for e in order["exchanged"])
     return facts
+
+
+def write_facts(write: dict[str, Any]) -> set[tuple[str, ...]]:
+    oid = write.get("order_id", "")
+    if write["action"] == "cancel":
+        return {(oid, "status", "cancelled")}
+    if write["action"] == "return":
+        return {(oid, "returned", p) for p in write["product_ids"]}
+    if write["action"] == "exchange":
+        return {(oid, "exchanged", write["from"], write["to"])}
+    return set()
+
+
+def ungrounded_facts(task: dict[str, Any], session: ShopSession) -> set[tuple[str, ...]]:
+    """Facts written before the facts their intent needs were observed (a return decided
+    without looking at the order and the return policy): written, never credited."""
+    needs: dict[str, set[tuple[str, ...]]] = {}
+    intents = list(task["intents"])
+    intents += [it["replace_with"] for it in intents if it.get("replace_with")]
+    for it in intents:
+        if it["kind"] in ("return", "cancel"):
+            needs.setdefault(it["order_id"], set()).update(grounds_of(it))
+    out: set[tuple[str, ...]] = set()
+    for w in session.writes:
+        need = needs.get(w.get("order_id", ""))
+        if need and not need <= w["observed_before"]:
+            out |= write_facts(w)
+    return out
 
 
 def gold_facts(task: dict[str, Any]) -> set[tuple[str, ...]]:
@@ -66,17 +98,16 @@ def intent_components(session: ShopSession, intent: dict[str, Any],
     done = intent_done(session, intent, answered)
     units = sum(cart.values())
     if kind == "pick":
-        # the best line's share, divided by the units in the cart: flooding the cart with
+        # the best line's credit, divided by the units in the cart: flooding the cart with
         # every search hit (the best one among them) earns no more than a single wrong pick
-        fracs = [sum(c.values()) / len(c) for c in (pick_ok(store, p, intent) for p in cart)]
-        return {"constraints": 0.7 * max(fracs, default=0.0) / max(1, units),
-                "cart_exact": 0.3 * done}
+        best = max((pick_credit(store, p, intent) for p in cart), default=0.0)
+        return {"constraints": 0.7 * best / max(1, units), "cart_exact": 0.3 * done}
     if kind == "bundle":
         m = bundle_match(store, cart, intent)
         matched = sum(p is not None for p in m["parts"])
         # parts met, times the share of cart units that meet a part (flooding pays nothing)
         parts = matched / len(m["parts"]) * (matched / max(units, matched, 1))
-        within = parts > 0 and m["total"] <= intent["budget"]
+        within = matched == len(m["parts"]) and m["total"] <= intent["budget"]
         return {"parts": 0.6 * parts, "budget": 0.2 * within, "cart_exact": 0.2 * done}
     if kind == "cart":
         want = intent["items"]
@@ -103,7 +134,8 @@ def grade(task: dict[str, Any], session: ShopSession, customer: SimulatedCustome
     gold = gold_facts(task)
     if gold:
         got = order_facts(session)
-        parts["state"] = f1(len(got & gold), len(got), len(gold))
+        credited = got - ungrounded_facts(task, session)
+        parts["state"] = f1(len(credited & gold), len(got), len(gold))
         weights["state"] = 1.0
     total_w = sum(weights.values())
     # each intent's parts sum to at most 1, the state is in [0, 1]: normalise by the weights

@@ -13,7 +13,17 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from .store import CATEGORIES, CATEGORY_NAMES, COLOURS, SIZES, Store, day, get_store, money
+from .store import (
+    CATEGORIES,
+    CATEGORY_NAMES,
+    COLOURS,
+    ORDER_STATUSES,
+    SIZES,
+    Store,
+    day,
+    get_store,
+    money,
+)
 
 LEVELS = (1, 2, 3, 4, 5)
 # difficulty axes, indexed by level - 1 (documented in docs/envs/ecommerce.md)
@@ -317,6 +327,7 @@ def _return_intent(store: Store, order: dict[str, Any], requested: list[str],
     items = " and ".join(f"the {names[p]}" for p in requested)
     return {"kind": "return", "order_id": order["order_id"], "requested": requested,
             "eligible": [p for p in requested if _eligible(store, order, p)],
+            "grounds": [["order", order["order_id"]], ["policy", "returns"]],
             "opening": f"I'd like to return {items} from {ref}.",
             "nudge": f"I'm still waiting to return {items}.",
             "correction": f"I want to return {items} from {ref}.",
@@ -339,7 +350,12 @@ def _return_steps(store: Store, intent: dict[str, Any], cust_id: str) -> list[St
             {"say": f"Done: the return of {', '.join(ok)} from order {oid} is recorded."}]
 
 
-def _delivered_with(store: Store, cust: dict[str, Any], mixed: bool) -> Any:
+RETURN_MIXES = ("returnable then not", "not then returnable", "both returnable")
+
+
+def _delivered_with(store: Store, cust: dict[str, Any], mix: str | None) -> Any:
+    """A delivered order of `cust` and the items to request: up to two returnable ones
+    (`mix` None), or two items in one of `RETURN_MIXES`."""
     for oid in cust["order_ids"]:
         o = store.orders[oid]
         pids = [it["product_id"] for it in o["items"]]
@@ -347,16 +363,23 @@ def _delivered_with(store: Store, cust: dict[str, Any], mixed: bool) -> Any:
             continue
         good = [p for p in pids if _eligible(store, o, p)]
         bad = [p for p in pids if p not in good]
-        if mixed and good and bad:
+        if mix is None and good:
+            return o, good[:2]
+        if mix == RETURN_MIXES[0] and good and bad:
             return o, [good[0], bad[0]]
-        if not mixed and good:
+        if mix == RETURN_MIXES[1] and good and bad:
+            return o, [bad[0], good[0]]
+        if mix == RETURN_MIXES[2] and len(good) >= 2:
             return o, good[:2]
     return None
 
 
 def gen_returns(store: Store, rng: random.Random, d: int) -> dict[str, Any]:
+    # from L2 which requested items are returnable varies, so no fixed choice is usually
+    # right; L1 is one returnable item (the workflow alone)
+    mix = None if d == 1 else rng.choice(((None,) if d == 2 else ()) + RETURN_MIXES)
     cust, (order, requested) = _customer(store, rng, d,
-                                         lambda c: _delivered_with(store, c, d >= 3))
+                                         lambda c: _delivered_with(store, c, mix))
     if d == 1:
         requested = requested[:1]
     stated = {1: ["email", "zip", "order_id"], 2: ["email", "order_id"], 3: ["email"]}.get(d, [])
@@ -379,7 +402,7 @@ def _status_intent(store: Store, order: dict[str, Any], ref: tuple[str, str],
                        "number too.",
             "nudge": f"I still want to know the status of {ref[0]}.",
             "correction": f"I'm asking about {ref[0]}.", "slots": {"order_id": ref[1]},
-            "order_given": given}
+            "order_given": given, "grounds": [["status", order["order_id"]]]}
 
 
 def _status_steps(intent: dict[str, Any], cust_id: str) -> list[Step]:
@@ -391,18 +414,28 @@ def _status_steps(intent: dict[str, Any], cust_id: str) -> list[Step]:
     return [calls(*lookups, ("track_order", {"order_id": oid})), {"say": text}]
 
 
-def gen_order_status(store: Store, rng: random.Random, d: int) -> dict[str, Any]:
-    wanted = ("pending", "processing", "delivered") if d == 1 else ("shipped",) if d == 2 \
-        else ("shipped", "delivered", "processing", "pending")
+def _customer_by_status(store: Store, rng: random.Random, d: int, ok: Any) -> tuple[dict, Any]:
+    """`_customer` for `ok(customer, status)`, the status drawn uniformly (no status is the
+    usual answer); the next status is tried when no customer of the store fits."""
+    statuses = list(ORDER_STATUSES)
+    rng.shuffle(statuses)
+    for status in statuses:
+        try:
+            return _customer(store, rng, d, lambda c, s=status: ok(c, s))
+        except RuntimeError:
+            continue
+    raise RuntimeError("no customer has an order that fits; the store is too small")
 
-    def ok(c: dict[str, Any]) -> Any:
+
+def gen_order_status(store: Store, rng: random.Random, d: int) -> dict[str, Any]:
+    def ok(c: dict[str, Any], status: str) -> Any:
         recent = min(c["order_ids"], key=lambda o: store.orders[o]["placed_days_ago"])
         for oid in ([recent] if d >= 4 else c["order_ids"]):
-            if store.orders[oid]["status"] in wanted:
+            if store.orders[oid]["status"] == status:
                 return store.orders[oid]
         return None
 
-    cust, order = _customer(store, rng, d, ok)
+    cust, order = _customer_by_status(store, rng, d, ok)
     given = d <= 2
     if d >= 4:
         ref = ("my most recent order", "I don't have the number; it's my most recent order.")
@@ -419,72 +452,139 @@ def gen_order_status(store: Store, rng: random.Random, d: int) -> dict[str, Any]
             "customer_id": cust["customer_id"]}
 
 
+def _policy_intent(q: str, answer_type: str, answer: int, given: list[int],
+                   context: set[int], topic: str, store: Store) -> dict[str, Any]:
+    """A policy question's intent: the gold, what the question gave, the intermediates an
+    explanation may name (never the gold; for amounts, the store's shipping figures too),
+    and the lookup that grounds an answer."""
+    assert answer not in given, (q, answer, given)
+    if answer_type == "money":
+        ship = store.policy["shipping"]
+        context = context | {ship["flat_fee_cents"], ship["free_threshold_cents"],
+                             ship["express_fee_cents"]}
+    return {"kind": "policy", "answer_type": answer_type, "answer": answer, "given": given,
+            "context": sorted(context - {answer}), "grounds": [["policy", topic]],
+            "opening": q, "nudge": f"I'm still waiting for an answer: {q}"}
+
+
 def gen_policy(store: Store, rng: random.Random, d: int) -> dict[str, Any]:
+    """One question per level; each answer depends on numbers drawn for the task, so no
+    constant answer is right often (docs/envs/ecommerce.md, "Gold answer spread")."""
     cats = [c for c in CATEGORY_NAMES if not store.final_sale(c)]
     fee_cats = sorted(store.policy["restocking_fee_pct"])
-    intent: dict[str, Any] = {"kind": "policy", "given": [], "answer_type": "money"}
-    if d == 1:
-        cat = rng.choice(cats)
-        ans = store.return_window(cat)
-        q, topic = f"How many days do I have to return {cat}?", "returns"
-        intent.update(answer_type="days", answer=ans)
-        say = f"You can return {cat} within {ans} days of delivery."
-    elif d == 2:
-        x = rng.randrange(1000, 12000, 100) + 99
-        ans = store.shipping_cost(x)
-        q, topic = f"How much is standard shipping on an order of {money(x)}?", "shipping"
-        intent.update(answer=ans, given=[x], free_ok=True)
-        say = f"Standard shipping on an order of {money(x)} costs {money(ans)}."
-    elif d == 3:
-        cat = rng.choice(fee_cats + [rng.choice(cats)])
+    if d == 1:  # days left in the return window
+        # the answer first, uniformly, then a category whose window leaves it: a flat spread
+        longest = max(store.return_window(c) for c in cats)
+        ans = rng.choice([a for a in range(1, longest) if any(
+            store.return_window(c) > a and store.return_window(c) != 2 * a for c in cats)])
+        cat = rng.choice([c for c in cats if store.return_window(c) > ans
+                          and store.return_window(c) != 2 * ans])
+        win = store.return_window(cat)
+        n = win - ans
+        q = (f"I received one of your {cat} {n} days ago. How many days do I have left to "
+             "return it?")
+        intent = _policy_intent(q, "days", ans, [n], {win}, "returns", store)
+        say = f"The return window for {cat} is {win} days from delivery, so you have {ans} " \
+              "days left."
+    elif d == 2:  # total with standard shipping
+        qty = rng.randint(2, 5)  # half small orders near the free-shipping threshold, half bulk
+        unit = rng.randrange(500, 4000, 100) + 99 if rng.random() < 0.5 else \
+            rng.randrange(2000, 40000, 100) + 99
+        sub = qty * unit
+        fee = store.shipping_cost(sub)
+        ans = sub + fee
+        q = (f"I want to order {qty} of an item that costs {money(unit)} each. What will I pay "
+             "in total with standard shipping?")
+        intent = _policy_intent(q, "money", ans, [unit], {sub, fee, 0}, "shipping", store)
+        say = f"The subtotal is {money(sub)} and standard shipping is " \
+              f"{'free' if fee == 0 else money(fee)}, so you pay {money(ans)} in total."
+    elif d == 3:  # a restocking fee
+        cat = rng.choice(fee_cats)
         x = rng.randrange(2000, 40000, 100) + 99
         ans = store.restocking_fee(cat, x)
         q = f"If I return one of your {cat} that cost {money(x)}, how much is the restocking fee?"
-        topic = "returns"
-        intent.update(answer=ans, given=[x])
+        intent = _policy_intent(q, "money", ans, [x], {x - ans}, "returns", store)
         say = f"The restocking fee would be {money(ans)}."
-    elif d == 4:
-        cat = rng.choice(CATEGORY_NAMES)
-        x = rng.randrange(3000, 30000, 100) + 99
-        y = x - rng.randrange(1, x // 200) * 100
-        n = rng.randint(1, 2 * store.policy["price_match"]["days"])
-        ans = store.price_match_refund(cat, x, y, n)
-        q = (f"I bought one of your {cat} for {money(x)} {n} days ago and now it costs "
-             f"{money(y)}. How much would you refund me under your price match policy?")
-        topic = "price_match"
-        intent.update(answer=ans, given=[x, y])
-        say = f"Under our price match policy you would get {money(ans)} back."
-    else:
-        branch = rng.choice(["final", "late", "fee"])
-        cat = rng.choice(store.policy["final_sale_categories"] if branch == "final"
-                         else fee_cats)
-        x = rng.randrange(2000, 40000, 100) + 99
-        win = store.return_window(cat)
-        n = rng.randint(win + 1, win + 30) if branch == "late" else rng.randint(1, 14)
-        n = n if branch != "fee" else min(n, win)
-        ans = 0 if branch != "fee" else x - store.restocking_fee(cat, x)
-        q = (f"I received one of your {cat} that cost {money(x)} {n} days ago. If I return it "
-             "today, how much will I get back?")
-        topic = "returns"
-        intent.update(answer=ans, given=[x])
-        say = f"You would get {money(ans)} back."
-    assert intent["answer"] not in intent["given"], (q, intent)
-    intent.update(opening=q, nudge=f"I'm still waiting for an answer: {q}")
+    elif d == 4:  # price match over two purchases
+        items = _two(lambda: _price_match_item(store, rng), lambda it: it[1:3], 4)
+        ans = sum(it[4] for it in items if it[-1])
+        q = ("Under your price match policy, how much would you refund me in total for these: "
+             + "; ".join(f"one of your {cat} I bought for {money(x)} {n} days ago that now "
+                         f"costs {money(y)}" for cat, x, y, n, _, _ in items) + "?")
+        intent = _policy_intent(q, "money", ans, [v for it in items for v in it[1:3]],
+                                {it[4] for it in items} | {0}, "price_match", store)
+        say = f"Under our price match policy you would get {money(ans)} back in total."
+    else:  # refund after returning two items: final sale, late, restocking fee or none
+        items = _two(lambda: _return_item(store, rng), lambda it: it[1:2], 4)
+        ans = sum(it[4] for it in items if it[-1])
+        q = ("If I return these today, how much will I get back in total: "
+             + "; ".join(f"one of your {cat} that cost {money(x)}, received {n} days ago"
+                         for cat, x, n, _, _, _ in items) + "?")
+        intent = _policy_intent(q, "money", ans, [it[1] for it in items],
+                                {v for it in items for v in (it[3], it[4])} | {0}, "returns",
+                                store)
+        say = f"You would get {money(ans)} back in total."
+    topic = intent["grounds"][0][1]
     plan = [calls(("get_policy", {"topic": topic})), {"say": say}]
-    return {"intents": [intent], "opening": "Hi! " + q, "plan": plan}
+    return {"intents": [intent], "opening": "Hi! " + intent["opening"], "plan": plan}
+
+
+def _two(draw: Any, given: Any, amount: int) -> list[tuple[Any, ...]]:
+    """Two items of different categories, at least one of which counts (its `amount` field
+    is in the answer), with an answer that is none of the numbers the question gives."""
+    while True:
+        items = [draw(), draw()]
+        total = sum(it[amount] for it in items if it[-1])
+        if (items[0][0] != items[1][0] and any(it[-1] for it in items)
+                and all(total not in given(it) for it in items)):
+            return items
+
+
+def _price_match_item(store: Store, rng: random.Random) -> tuple[Any, ...]:
+    """(category, paid, price now, days ago, difference, eligible): eligible 3 in 5 times,
+    else bought too long ago or of an excluded category."""
+    pm = store.policy["price_match"]
+    branch = rng.choice(["ok", "ok", "ok", "late", "excluded"])
+    pool = pm["excluded_categories"] if branch == "excluded" else \
+        [c for c in CATEGORY_NAMES if c not in pm["excluded_categories"]]
+    cat = rng.choice(pool)
+    x = rng.randrange(3000, 30000, 100) + 99
+    y = x - x * rng.randint(5, 40) // 100  # a 5-40% markdown: differences rarely repeat
+    n = rng.randint(pm["days"] + 1, 2 * pm["days"] + 10) if branch == "late" else \
+        rng.randint(1, pm["days"])
+    return cat, x, y, n, x - y, store.price_match_refund(cat, x, y, n) > 0
+
+
+def _return_item(store: Store, rng: random.Random) -> tuple[Any, ...]:
+    """(category, price, days since delivery, fee, refund, returnable): a final-sale item, one
+    past its window, one with a restocking fee, or one with none."""
+    fees = store.policy["restocking_fee_pct"]
+    branch = rng.choice(["final", "late", "fee", "fee", "free"])
+    pool = {"final": store.policy["final_sale_categories"], "fee": sorted(fees),
+            "late": [c for c in CATEGORY_NAMES if not store.final_sale(c)],
+            "free": [c for c in CATEGORY_NAMES if c not in fees and not store.final_sale(c)]}
+    cat = rng.choice(pool[branch])
+    x = rng.randrange(2000, 40000, 100) + 99
+    win = store.return_window(cat) if not store.final_sale(cat) else 30
+    n = rng.randint(win + 1, win + 30) if branch == "late" else rng.randint(1, min(win, 14))
+    fee = store.restocking_fee(cat, x)
+    ok = not store.final_sale(cat) and n <= win
+    return cat, x, n, fee, x - fee, ok
 
 
 def gen_journey(store: Store, rng: random.Random, d: int) -> dict[str, Any]:
-    def ok(c: dict[str, Any]) -> Any:
+    def ok(c: dict[str, Any], status: str) -> Any:
         orders = [store.orders[o] for o in c["order_ids"]]
         cancellable = [o for o in orders if o["status"] in ("pending", "processing")]
-        ret = _delivered_with(store, c, False)
+        ret = _delivered_with(store, c, None)
         if not cancellable or not ret:
             return None
-        rest = [o for o in orders if o is not cancellable[0] and o is not ret[0]]
+        rest = [o for o in orders if o is not cancellable[0] and o is not ret[0]
+                and o["status"] == status]
         return (cancellable[0], ret, rest[0]) if rest else None
 
-    cust, (cancel_o, (ret_o, requested), other) = _customer(store, rng, max(d, 2), ok)
+    cust, (cancel_o, (ret_o, requested), other) = _customer_by_status(store, rng, max(d, 2),
+                                                                      ok)
     given = d <= 3
     status = _status_intent(store, other, _order_ref(store, other, given), given)
     ret = _return_intent(store, ret_o, requested[:1], given)

@@ -1,6 +1,11 @@
 """The store's tools: one `ShopSession` per episode holds the episode's state (cart, order
-changes, verified customer, consents, writes, policy violations) over the shared read-only
-`Store`, and offers its `@tool` methods to the agent.
+changes, verified customer, consents, writes, policy violations, the facts tools have shown)
+over the shared read-only `Store`, and offers its `@tool` methods to the agent.
+
+`observed` is the grounding record: each successful tool result adds the facts it states
+(`("status", order_id)`, `("order", order_id)` for items and dates, `("policy", topic)`).
+An answer or a write counts in the reward only if the facts its intent needs were observed
+before it (`answers.grounds_of`); each write keeps a snapshot of `observed` for that check.
 
 Hard invariants are enforced by the tools (verification, ownership, order status, stock,
 consent). Store *policy* (return windows, final-sale categories) is the agent's job, as in
@@ -64,6 +69,10 @@ class ShopSession:
         self.violations: list[str] = []
         self.unconsented: list[str] = []
         self.new_orders: list[dict[str, Any]] = []
+        self.observed: set[tuple[str, ...]] = set()
+
+    def _write(self, entry: dict[str, Any]) -> None:
+        self.writes.append({**entry, "observed_before": frozenset(self.observed)})
 
     # ---- state helpers ------------------------------------------------------------------
 
@@ -254,7 +263,7 @@ class ShopSession:
         order = {"order_id": f"N{len(self.new_orders) + 1:07d}", "status": "pending",
                  "items": dict(self.cart), "payment_method_id": payment_method_id}
         self.new_orders.append(order)
-        self.writes.append({"action": "checkout", **order})
+        self._write({"action": "checkout", **order})
         self.cart.clear()
         return {"order_id": order["order_id"], "total": view["total"], "status": "pending"}
 
@@ -306,7 +315,9 @@ class ShopSession:
         Args:
             order_id: An order id such as "O1234567".
         """
-        return self.order_view(self._owned_order(order_id))
+        view = self.order_view(self._owned_order(order_id))
+        self.observed.update({("order", order_id), ("status", order_id)})
+        return view
 
     @tool
     def track_order(self, order_id: str) -> dict[str, Any]:
@@ -323,6 +334,7 @@ class ShopSession:
             out["estimated_delivery"] = day(-order["eta_days_ahead"])
         if "delivered_days_ago" in order:
             out["delivered_on"] = day(order["delivered_days_ago"])
+        self.observed.add(("status", order_id))
         return out
 
     @tool
@@ -339,7 +351,8 @@ class ShopSession:
         self._take_consent(("cancel", order_id), f"cancel order {order_id}")
         order = self._writable_order(order_id)
         order["status"] = "cancelled"
-        self.writes.append({"action": "cancel", "order_id": order_id})
+        self._write({"action": "cancel", "order_id": order_id})
+        self.observed.add(("status", order_id))
         return {"order_id": order_id, "status": "cancelled"}
 
     @tool
@@ -378,8 +391,8 @@ class ShopSession:
             refund += paid - self.store.restocking_fee(cat, paid)
         order = self._writable_order(order_id)
         order["returned"].extend(product_ids)
-        self.writes.append({"action": "return", "order_id": order_id,
-                            "product_ids": sorted(product_ids)})
+        self._write({"action": "return", "order_id": order_id,
+                     "product_ids": sorted(product_ids)})
         return {"order_id": order_id, "returned": product_ids, "refund": money(refund),
                 "refund_to": order["payment_method_id"]}
 
@@ -413,8 +426,8 @@ class ShopSession:
             self.violations.append(f"exchanged {product_id}: outside the exchange policy")
         order = self._writable_order(order_id)
         order["exchanged"].append({"from": product_id, "to": new_product_id})
-        self.writes.append({"action": "exchange", "order_id": order_id,
-                            "from": product_id, "to": new_product_id})
+        self._write({"action": "exchange", "order_id": order_id,
+                     "from": product_id, "to": new_product_id})
         return {"order_id": order_id, "exchanged": product_id, "for": new_product_id}
 
     @tool
@@ -426,6 +439,9 @@ class ShopSession:
             topic: returns, shipping, price_match, cancellation or exchanges.
         """
         p = self.store.policy
+        if topic not in POLICY_TOPICS:
+            raise ToolError(f"unknown topic {topic!r}; use one of {', '.join(POLICY_TOPICS)}")
+        self.observed.add(("policy", topic))
         if topic == "returns":
             return {"return_window_days_by_category": p["return_window_days"],
                     "window_counts_from": "delivery date",
