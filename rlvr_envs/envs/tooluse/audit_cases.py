@@ -168,7 +168,8 @@ def task_cases(task_id: str, fmt: str) -> Iterator[dict[str, Any]]:
     dump = []
     for seg in segments:
         rivals = [str(c) for f in seg["facts"] for c in f["conflicts"]][:40]
-        rivals = rivals or ["1.5", "2.5", "3.5", "12.75"]
+        rivals = rivals or [f"{f['value'] + d:.2f}" for f in seg["facts"] for d in (-0.5, 0.4, 1.3)
+                            if f["kind"] == "number"]
         dump.append(f"{seg['answer']} Other possible values: {', '.join(rivals)}.")
     yield case("hedge_dump", _script(task, fmt, answers=dump), False,
                "gold answer plus every other candidate value of the slot")

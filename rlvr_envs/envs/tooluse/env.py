@@ -205,6 +205,7 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
                                    "write": result.call.name in self.world.writes})
             if result.ok:
                 self.segment_reads.add(call_key(result.call.name, result.call.arguments))
+                self.log.results.append((dict(result.call.arguments), result.value))
         self.log.unreadable += len(tool_round.errors)
         k = min(self.segment, len(self.gold.snapshots) - 1)
         if (not self.goal_reached and self.gold.reads[k] <= self.segment_reads

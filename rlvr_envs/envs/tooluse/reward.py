@@ -89,9 +89,22 @@ class EpisodeLog:
     calls: list[dict[str, Any]] = field(default_factory=list)  # segment, name, status, ...
     unreadable: int = 0
     answers: list[str] = field(default_factory=list)
+    results: list[tuple[dict[str, Any], Any]] = field(default_factory=list)  # (args, value)
 
     def ok_tools(self, segment: int) -> set[str]:
         return {c["name"] for c in self.calls if c["segment"] == segment and c["ok"]}
+
+
+def gold_numbers(segments: Sequence[Mapping[str, Any]]) -> list[float]:
+    """The numbers the gold solver passed to tools: intermediate values of the solution
+    (a converted amount, a temperature before conversion), which an answer may mention."""
+    out: list[float] = []
+    for seg in segments:
+        for step in seg["steps"]:
+            for c in step.get("calls", ()):
+                out += [float(v) for v in c["arguments"].values()
+                        if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return out
 
 
 def user_texts(segments: Sequence[Mapping[str, Any]]) -> str:
@@ -106,8 +119,7 @@ def score_episode(task: Mapping[str, Any], gold: GoldRun, log: EpisodeLog,
     state_ok = final_state == gold.snapshots[-1]
     said = user_texts(segments)
     all_facts = [f for s in segments for f in s["facts"]]
-    allowed_numbers = numbers_in(said) + [float(f["value"]) for f in all_facts
-                                          if f["kind"] == "number"]
+    allowed_numbers = numbers_in(said) + gold_numbers(segments)
     allowed_tokens = [str(f["value"]) for f in all_facts if f["kind"] == "token"]
     allowed_tokens += [c for f in all_facts if f["kind"] == "token"
                        for c in f["conflicts"] if has_token(said, c)]
@@ -138,7 +150,7 @@ def score_episode(task: Mapping[str, Any], gold: GoldRun, log: EpisodeLog,
                            f"{', '.join(sorted(missing_tools))}")
             continue
         for _fact, ok, why in check_facts(answer, seg["facts"], allowed_numbers,
-                                          allowed_tokens):
+                                          allowed_tokens, log.results):
             ok_facts += ok
             hedged = hedged or why.endswith("hedged")
             if not ok:
