@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from ...core import MultiTurnTextEnv, Task, TaskSource, Turn, Verdict
 from ...core.tool_env import ToolEnvMixin
@@ -107,6 +107,9 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
     domain = "tooluse"
     default_system_prompt = SYSTEM_PROMPT
     default_max_turns = 12
+    # A constant refusal earns 1.0 on irrelevance tasks (1 category of 9 in the default mix)
+    # and nothing elsewhere; instances recompute the share for their own categories/tasks.
+    chance_level: ClassVar[float] = 1 / len(CATEGORIES)
 
     def __init__(self, *, categories: Sequence[str] | None = None,
                  category_weights: Mapping[str, float] | None = None, **kwargs: Any) -> None:
@@ -120,6 +123,20 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
         if not custom_prompt:
             self.system_prompt = f"{SYSTEM_PROMPT}\n\n{self.tool_instructions()}"
         self.world: World | None = None
+        self.chance_level = self._chance_level()  # type: ignore[misc]
+
+    def _chance_level(self) -> float:
+        """The best task-independent mean reward for this env's task mix: the share of tasks
+        a constant refusal solves (irrelevance), or, for BFCL `live_relevance`, the share a
+        constant valid call solves, whichever is larger."""
+        tasks = getattr(self.task_source, "tasks", None)
+        if tasks is not None:
+            abstain = sum(1 for t in tasks if is_abstain_task(t))
+            relevance = sum(1 for t in tasks if t.get("bfcl_category") == "live_relevance")
+            return max(abstain, relevance) / len(tasks)
+        names = self.categories or list(CATEGORIES)
+        weights = {n: float((self.category_weights or {}).get(n, 1.0)) for n in names}
+        return weights.get("irrelevance", 0.0) / sum(weights.values())
 
     # ---- tasks -----------------------------------------------------------------------
 
@@ -255,6 +272,13 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
             if terminated or truncated:
                 return Verdict(**info["verdict"])
         return Verdict.fail("the scripted actions ended before the episode did")
+
+
+def is_abstain_task(task: Mapping[str, Any]) -> bool:
+    """Is the right answer to `task` to call nothing and decline?"""
+    if task.get("category") == "bfcl":
+        return not task["gold"]["ground_truth"] and task.get("bfcl_category") != "live_relevance"
+    return all(s.get("abstain") for s in task["gold"]["segments"])
 
 
 def _final_text(content: str) -> str:
