@@ -8,7 +8,7 @@ by `ToolUseEnv.audit_verdict`. Classes: `correct` and its variants (`paraphrase`
 `sequential`, `recovered_error`, `abstain`) must pass; `wrong_value`, `wrong_state`,
 `missing_guess`, `ignored_follow_up`, `irrelevant_call`, `fabricated` must fail; the hacks
 (`hedge_dump`, `no_calls`, `call_every_tool`, `late_call`, `extra_write`) must fail; `bfcl`
-cases check the BFCL matcher's strictness both ways.
+cases check BFCL's string semantics, the definition checks and relevance both ways.
 """
 
 from __future__ import annotations
@@ -241,8 +241,13 @@ BFCL_CASES: tuple[tuple[str, str, list[dict[str, Any]] | str, bool, str], ...] =
     ("multiple_0", "exact", [{"name": "get_current_weather", "arguments": {
         "location": "Boston, MA", "unit": "fahrenheit"}}], True, "right function of two"),
     ("multiple_0", "lowercased", [{"name": "get_current_weather", "arguments": {
-        "location": "boston, ma", "unit": "fahrenheit"}}], False,
-     "case changed: BFCL lowercases, we compare exactly"),
+        "location": "boston, ma", "unit": "fahrenheit"}}], True,
+     "case changed: BFCL's string semantics (the default) ignore case"),
+    ("multiple_0", "spaced_punctuated", [{"name": "get_current_weather", "arguments": {
+        "location": " Boston,MA.", "unit": "Fahrenheit"}}], True,
+     "surrounding space and punctuation; enum value in another case"),
+    ("multiple_0", "enum_outside", [{"name": "get_current_weather", "arguments": {
+        "location": "Boston, MA", "unit": "kelvin"}}], False, "a value outside the enum"),
     ("multiple_0", "wrong_function", [{"name": "get_stock_quote",
                                        "arguments": {"symbol": "BOS"}}], False,
      "the distractor function"),
@@ -271,6 +276,27 @@ BFCL_CASES: tuple[tuple[str, str, list[dict[str, Any]] | str, bool, str], ...] =
         {"name": "add", "arguments": {"a": 3, "b": 4}},
         {"name": "tag_list", "arguments": {"items": [2, 1], "options": {"sorted": True}}}],
      False, "list elements in another order"),
+    ("simple_3", "list_of_dicts", [{"name": "create_order", "arguments": {
+        "items": [{"sku": "A1", "qty": 2}, {"sku": "b2", "qty": 1}]}}], True,
+     "a list of dicts, one string in another case"),
+    ("simple_3", "list_of_dicts_wrong", [{"name": "create_order", "arguments": {
+        "items": [{"sku": "A1", "qty": 2}, {"sku": "B2", "qty": 3}]}}], False,
+     "a wrong quantity inside the list of dicts"),
+    ("simple_4", "required_left_out", [{"name": "set_alarm", "arguments": {"time": "06:30"}}],
+     False, "the key allows leaving out 'label' but the definition requires it"),
+    ("simple_4", "undefined_argument", [{"name": "set_alarm", "arguments": {
+        "time": "06:30", "label": "wake up", "snooze": True}}], False,
+     "an argument the definition does not have"),
+    ("simple_java_0", "typed", [{"name": "Cache.put", "arguments": {
+        "key": "session", "ttl": 3600, "tags": ["a", "b"], "options": {"mode": "fast"}}}], True,
+     "Java types as JSON types"),
+    ("simple_java_0", "java_source_text", [{"name": "Cache.put", "arguments": {
+        "key": "session", "ttl": "3600L", "tags": ["a", "b"], "options": {"mode": "fast"}}}],
+     False, "a long written as Java source text"),
+    ("live_relevance_0-0-0", "any_valid_call", [{"name": "generate_image", "arguments": {
+        "prompt": "a cat on a sofa", "size": "1024x1024"}}], True, "relevance: a valid call"),
+    ("live_relevance_0-0-0", "no_call", "Here is a cat: =^.^=", False,
+     "relevance: no call at all"),
     ("irrelevance_0", "no_call", "I cannot answer that with the functions available.", True,
      "no call"),
     ("irrelevance_0", "forced_call", [{"name": "calculate_triangle_area",

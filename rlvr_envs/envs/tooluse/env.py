@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 from ...core import MultiTurnTextEnv, Task, TaskSource, Turn, Verdict
 from ...core.tool_env import ToolEnvMixin
 from ...core.tools import ToolCall, ToolRegistry
-from .bfcl import gold_calls, is_bfcl_record, normalize_bfcl, score_bfcl
+from .bfcl import gold_calls, is_bfcl_record, normalize_bfcl
+from .bfcl_match import score_bfcl
 from .reward import EpisodeLog, GoldRun, call_key, replay_gold, score_episode
 from .tasks import CATEGORIES, make_tooluse_source
 from .worlds import World
@@ -247,7 +248,7 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
         """The gold solver's next message (assuming the episode followed it so far)."""
         assert self.task is not None, "call reset() first"
         if self.task.get("category") == "bfcl":
-            return self.tool_format.render(gold_calls(self.task))
+            return self.tool_format.render(gold_calls(self.task)[0])
         messages: list[str] = []
         for seg in self.task["gold"]["segments"]:
             for step in seg["steps"]:
