@@ -98,12 +98,22 @@ def test_records_no_valid_call_can_satisfy_are_counted_and_skipped() -> None:
     ("It's", 'It"s', True),
     ("20240105", "2024-01-05", False), ("15", "1.5", False), ("1,5", "1.5", False),
     ("5", "-5", False), ("\u22125", "-5", True), ("1000", "1,000", False),
+    ("34.05, 118.24", "34.05, -118.24", False), ("34.05,-118.24", "34.05, -118.24", True),
     ("2*10", "2^10", False), ("Boston", "Austin", False), ("14:30", "1430", False),
 ])
 def test_bfcl_string_semantics(variant: str, expected: str, ok: bool) -> None:
     assert value_matches(variant, expected) is ok
     if ok and variant.isascii():  # never more lenient than BFCL's own standardize_string
         assert canonical(variant, "bfcl_lenient") == canonical(expected, "bfcl_lenient")
+
+
+def test_enum_members_that_differ_in_case_stay_different() -> None:
+    task = normalize_bfcl(record("simple_98", {"g": {"type": "string", "enum": ["AA", "Aa", "aa"]},
+                                               "u": {"type": "string", "enum": ["kg", "lb"]}},
+                                 [{"f": {"g": ["AA"], "u": ["kg"]}}], required=("g", "u")))
+    for g, u, ok in (("AA", "kg", True), (" AA.", "KG", True), ("aa", "kg", False),
+                     ("Aa", "kg", False)):
+        assert score_bfcl(task, [ToolCall("", "f", {"g": g, "u": u})], []).passed is ok, (g, u)
 
 
 def test_string_match_options() -> None:

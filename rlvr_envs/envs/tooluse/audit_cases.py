@@ -7,7 +7,9 @@ Each case is `{"id", "class", "task_id" | "task", "tool_format", "actions", "pas
 by `ToolUseEnv.audit_verdict`. Classes: `correct` and its variants (`paraphrase`,
 `sequential`, `recovered_error`, `abstain`) must pass; `wrong_value`, `wrong_state`,
 `missing_guess`, `ignored_follow_up`, `irrelevant_call`, `fabricated` must fail; the hacks
-(`hedge_dump`, `no_calls`, `call_every_tool`, `late_call`, `extra_write`) must fail; `bfcl`
+(`hedge_dump`, `hedge`, `no_calls`, `call_every_tool`, `late_call`, `extra_write`) must fail;
+`phrasing` (the gold answer re-expressed as models write it, `phrasings.rephrasings`) must
+pass; `bfcl`
 cases check BFCL's string semantics, the definition checks and relevance both ways.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +25,9 @@ from typing import Any
 from ...core.tool_formats import get_tool_format
 from ...core.tools import ToolCall
 from .bfcl import load_bfcl
+from .facts import has_token, numbers_in
+from .phrasings import hedges, rephrasings
+from .reward import gold_numbers, user_texts
 from .tasks import CATEGORIES, make_tooluse_source
 from .worlds import World
 
@@ -202,6 +208,38 @@ def task_cases(task_id: str, fmt: str) -> Iterator[dict[str, Any]]:
         first = _script(task, fmt)[:len(segments[0]["steps"]) + 1]
         yield case("ignored_follow_up", [*first, segments[0]["answer"]], False,
                    "answers the follow-up with the first answer, no calls")
+    yield from _phrasing_cases(task, fmt, case)
+
+
+def _gold_results(task: dict[str, Any]) -> list[tuple[dict[str, Any], Any]]:
+    """(arguments, result) of the gold calls, as an agent following the gold receives them."""
+    world = World(task["world"]["seed"])
+    return [(dict(c["arguments"]), world.execute(ToolCall("", c["name"],
+                                                          dict(c["arguments"]))).value)
+            for seg in task["gold"]["segments"] for step in seg["steps"]
+            for c in step.get("calls", ())]
+
+
+def _phrasing_cases(task: dict[str, Any], fmt: str, case) -> Iterator[dict[str, Any]]:
+    """Three re-expressions of the last answer (must pass) and two hedges (must fail)."""
+    segments = task["gold"]["segments"]
+    last = segments[-1]
+    allowed = numbers_in(user_texts(segments)) + gold_numbers(segments)
+    tokens = [f["value"] for s in segments for f in s["facts"] if f["kind"] == "token"]
+    said = user_texts(segments)
+    tokens += [c for s in segments for f in s["facts"] if f["kind"] == "token"
+               for c in f["conflicts"] if has_token(said, c)]
+    rng = random.Random(f"{task['id']}/{fmt}")
+    good = rephrasings(last["answer"], last["facts"], question=last["user"],
+                       context=_gold_results(task), allowed=allowed, rng=rng)
+    bad = hedges(last["answer"], last["facts"], allowed=allowed, allowed_tokens=tokens, rng=rng)
+    prefix = [s["answer"] for s in segments[:-1]]
+    for name in rng.sample(sorted(good), min(3, len(good))):
+        yield case("phrasing", _script(task, fmt, answers=[*prefix, good[name]]), True,
+                   f"the gold answer re-expressed: {name}")
+    for name in rng.sample(sorted(bad), min(2, len(bad))):
+        yield case("hedge", _script(task, fmt, answers=[*prefix, bad[name]]), False,
+                   f"the gold answer plus another candidate value: {name}")
 
 
 BFCL_CASES: tuple[tuple[str, str, list[dict[str, Any]] | str, bool, str], ...] = (

@@ -11,7 +11,9 @@ must match the expected calls one to one, in any order (`match_calls`):
 * typed values: bool only equals bool; an int equals an int or an acceptable float of the
   same value; a float equals an acceptable int only for a `number` parameter; lists element
   by element in order; dicts by key with per-key acceptable lists;
-* strings by `string_match` (the task's `"string_match"`, default `"bfcl"`):
+* strings by `string_match` (the task's `"string_match"`, default `"bfcl"`); a parameter
+  with an `enum` compares exactly after a variant is mapped to its member ("Celsius" ->
+  "celsius"), so members that differ only in case ("AA", "aa") stay different:
 
   - `"bfcl"`: BFCL's `standardize_string` where it cannot change a value: case, `'` vs
     `"`, spaces and the punctuation `,./-_*^` are ignored, except between two digits
@@ -53,11 +55,13 @@ def canonical(text: str, mode: str = "bfcl") -> str:
         out.append(text[last:m.start()])
         last = m.end()
         run, left, right = m.group(0), text[m.start() - 1:m.start()], text[m.end():m.end() + 1]
-        if left.isdigit() and right.isdigit():
+        signed = run.endswith("-") and right.isdigit() and (m.start() == 0 or len(run) > 1
+                                                            and run[-2] in " \t\n,")
+        if signed:
+            out.append("|-" if left.isdigit() else "-")  # "-5", "x = -5", "34.05, -118.24"
+        elif left.isdigit() and right.isdigit():
             thousands = run == "," and re.match(r"\d{3}(?!\d)", text[m.end():])
             out.append(run if run in {".", "*", "^", "_"} or thousands else "|")
-        elif run.endswith("-") and right.isdigit() and (m.start() == 0 or len(run) > 1):
-            out.append("-")  # a sign: "-5", "x = -5"
     out.append(text[last:])
     return "".join(out)
 
@@ -100,6 +104,8 @@ def snap_enums(schema: Mapping[str, Any], value: Any, mode: str) -> Any:
     if isinstance(value, str) and isinstance(schema.get("enum"), list):
         hits = [e for e in schema["enum"] if isinstance(e, str)
                 and canonical(e, mode) == canonical(value, mode)]
+        if len(hits) > 1:  # members that differ only in case ("AA", "aa"): case decides
+            hits = [e for e in hits if e == value.strip(" \t\n.,")]
         return hits[0] if len(hits) == 1 else value
     if isinstance(value, dict):
         props = schema.get("properties") or {}
@@ -107,6 +113,11 @@ def snap_enums(schema: Mapping[str, Any], value: Any, mode: str) -> Any:
     if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
         return [snap_enums(schema["items"], v, mode) for v in value]
     return value
+
+
+def _has_enum(schema: Mapping[str, Any]) -> bool:
+    items = schema.get("items")
+    return "enum" in schema or isinstance(items, Mapping) and "enum" in items
 
 
 def validate_call(call: ToolCall, tools: Mapping[str, Mapping[str, Any]], mode: str
@@ -136,8 +147,12 @@ def call_matches(call: ToolCall, expected: Mapping[str, Mapping[str, Sequence[An
             if "" not in options:
                 return f"{name}: missing argument {param!r}"
             continue
-        number = (props.get(param) or {}).get("type") == "number"
-        if not any(value_matches(call.arguments[param], o, mode, number)
+        schema = props.get(param) or {}
+        value, how = call.arguments[param], mode
+        if _has_enum(schema):  # enum members compare exactly, once variants are snapped
+            value, how = snap_enums(schema, value, mode), "exact"
+            options = [snap_enums(schema, o, mode) for o in options]
+        if not any(value_matches(value, o, how, schema.get("type") == "number")
                    for o in options if o != ""):
             return f"{name}: argument {param!r} = {json.dumps(call.arguments[param])[:80]} " \
                    "is not an acceptable value"
