@@ -315,6 +315,9 @@ def main() -> None:
     parser.add_argument("--json-out", type=Path, default=None)
     parser.add_argument("--limit", type=int, default=0, help="records per category (0: all)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--string-match", default="bfcl", choices=("bfcl", "bfcl_lenient",
+                                                                     "exact"),
+                        help="load_bfcl's string matching (default: bfcl)")
     parser.add_argument("--examples", type=int, default=20,
                         help="disagreements kept per class in the JSON")
     args = parser.parse_args()
@@ -339,7 +342,7 @@ def main() -> None:
             answers = [a for a in answers if a["id"] in ids]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tasks = load_bfcl(questions, answers)
+            tasks = load_bfcl(questions, answers, string_match=args.string_match)
         skipped[category] = {k: len(v) for k, v in tasks.skipped.items()}
         raw = {q["id"]: q for q in questions}
         truth = {a["id"]: a["ground_truth"] for a in answers}
@@ -381,6 +384,7 @@ def main() -> None:
             total.update(c)
         args.json_out.write_text(json.dumps({
             "env_id": "rlvr/ToolUse-v0", "reference": f"bfcl-eval {version} ast_checker",
+            "string_match": args.string_match,
             "n": total["n"], "agree": total["agree"], "fp": total["fp"], "fn": total["fn"],
             "by_class": {k: {x: v[x] for x in ("n", "agree", "fp", "fn")}
                          for k, v in sorted(by_class.items())},

@@ -190,3 +190,20 @@ def test_rephrasings_pass_through_the_env_in_every_format(fmt: str) -> None:
             verdict = ToolUseEnv.audit_verdict({"task_id": task_id, "tool_format": fmt,
                                                 "actions": [*messages[:-1], text]})
             assert verdict.reward == 1.0, (name, verdict.reason)
+
+
+def test_env_offers_its_perturbations_for_the_audit() -> None:
+    env = ToolUseEnv()
+    env.reset(options={"task_id": "chain/d3/4/1"})
+    messages = []
+    while True:
+        messages.append(env.oracle_action())
+        *_, terminated, truncated, _ = env.step(messages[-1])
+        if terminated or truncated:
+            break
+    variants = env.answer_perturbations(messages[-1])
+    assert len(variants) >= 10
+    for name, text in variants.items():
+        verdict = ToolUseEnv.audit_verdict({"task_id": "chain/d3/4/1",
+                                            "actions": [*messages[:-1], text]})
+        assert verdict.reward == 1.0, (name, text, verdict.reason)

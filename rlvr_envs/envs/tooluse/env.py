@@ -10,7 +10,17 @@ from ...core.tool_env import ToolEnvMixin
 from ...core.tools import ToolCall, ToolRegistry
 from .bfcl import gold_calls, is_bfcl_record, normalize_bfcl
 from .bfcl_match import score_bfcl
-from .reward import EpisodeLog, GoldRun, call_key, replay_gold, score_episode
+from .facts import numbers_in
+from .phrasings import rephrasings
+from .reward import (
+    EpisodeLog,
+    GoldRun,
+    call_key,
+    gold_numbers,
+    replay_gold,
+    score_episode,
+    user_texts,
+)
 from .tasks import CATEGORIES, make_tooluse_source
 from .worlds import World
 
@@ -36,8 +46,9 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
     `multi_turn` (a follow-up changes the goal), `chain` (one call's output feeds the next,
     2-4 calls) and `long_tools` (all 18 world tools plus decoys). Every task has a gold
     solver whose calls ran on the real backends. BFCL single-turn records load too
-    (`tasks=load_bfcl(questions, answers)`), scored by matching calls against the possible
-    answers. Tools: docs/envs/tooluse.md.
+    (`tasks=load_bfcl(questions, answers)`, Python, Java and JavaScript, `live_relevance`
+    included), scored by checking each call against its function's definition and matching
+    the calls against the possible answers. Tools: docs/envs/tooluse.md.
 
     ## Action Space
     `UnicodeText(max_action_chars)`: the assistant message, tool calls written in the
@@ -58,8 +69,10 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
     `extra_write_penalty` (0.5 per write beyond the gold's), `excess_call_penalty` (0.1 per
     call beyond 2 x gold + 2), `late_call_penalty` (0.1 per call after the goal was
     reached), `off_task_penalty` (0.25 per distinct unneeded tool called, after the first)
-    and `hedge_penalty` (everything, when an answer lists rival values), never below 0.
-    BFCL tasks: `calls` = 1 if the calls match a possible answer, else 0.
+    and `hedge_penalty` (everything, when an answer gives another candidate value for a
+    slot), never below 0. BFCL tasks: `calls` = 1 if every call fits its definition and
+    the calls match a possible answer, else 0. `chance_level`: 1/9 for the default mix (a
+    constant refusal solves the irrelevance tasks), recomputed per instance.
 
     ## Starting State
     `reset(seed=s)` draws a task (`options={"task_id": id}` replays one, e.g.
@@ -90,12 +103,15 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
     ## Verification
     Final world state (bank balances and transactions, database rows, files, calendar) is
     compared for equality with the gold solver's; facts are matched in the answer by type
-    (numbers with tolerance, ids and names as whole tokens) and fail when the answer also
-    gives other candidate values of the same slot; facts count only if the agent called the
-    tools the gold used. Tools never `eval` model text; SQL runs under an authorizer that
-    allows only reads. Not caught: a correct answer reached by a wrong route that used the
-    same tools; wording of irrelevance refusals beyond a decline phrase; answers the user
-    could not read (only facts are checked). Details: docs/envs/tooluse.md.
+    (numbers with tolerance and unit as models write them, ids and names as whole tokens)
+    and fail when the answer also gives another candidate for the slot: a declared rival,
+    or a number of the slot's kind and magnitude that the tool results do not attribute to
+    something else; facts count only if the agent called the tools the gold used. Tools
+    never `eval` model text; SQL runs under an authorizer that allows only reads. Not
+    caught: a correct answer reached by a wrong route that used the same tools; wording of
+    irrelevance refusals beyond a decline phrase; two values of one answer swapped between
+    their entities; a hedge written in another unit than the slot's. Details:
+    docs/envs/tooluse.md.
 
     ## Vectorized environment
     `gym.make_vec("rlvr/ToolUse-v0", num_envs=n, vectorization_mode="sync")`; each env owns
@@ -259,6 +275,18 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
                     messages.append(self.tool_format.render(calls))
             messages.append(str(seg["answer"]))
         return messages[min(self.turn, len(messages) - 1)]
+
+    def answer_perturbations(self, text: str) -> dict[str, str]:
+        """`text` (a correct answer to the current request) re-expressed the ways models
+        write answers (`phrasings.rephrasings`): each must keep its reward. For the audit's
+        out-of-sample perturbation suite; BFCL tasks have no final answer text ({})."""
+        if self.task is None or self.task.get("category") == "bfcl":
+            return {}
+        segments = self.task["gold"]["segments"]
+        seg = segments[min(self.segment, len(segments) - 1)]
+        allowed = numbers_in(user_texts(segments)) + gold_numbers(segments)
+        return rephrasings(text, seg["facts"], question=str(seg["user"]),
+                           context=self.log.results, allowed=allowed)
 
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:
