@@ -61,7 +61,7 @@ def test_rephrased_gold_answers_keep_their_reward(category: str) -> None:
             env = gold_episode(task_id)
             rng = random.Random(task_id)
             for k, seg in enumerate(env.task["gold"]["segments"]):
-                kw = {"question": seg["user"], "context": env.log.results,
+                kw = {"question": seg["user"], "context": env.log.context(),
                       "allowed": explained(env), "rng": rng}
                 variants = rephrasings(seg["answer"], seg["facts"], **kw)
                 for name, text in list(variants.items()):  # composed: a value style in a layout
@@ -185,7 +185,7 @@ def test_rephrasings_pass_through_the_env_in_every_format(fmt: str) -> None:
                 break
         last = env.task["gold"]["segments"][-1]
         for name, text in sorted(rephrasings(last["answer"], last["facts"],
-                                             context=env.log.results,
+                                             context=env.log.context(),
                                              allowed=explained(env)).items())[:6]:
             verdict = ToolUseEnv.audit_verdict({"task_id": task_id, "tool_format": fmt,
                                                 "actions": [*messages[:-1], text]})
@@ -207,3 +207,37 @@ def test_env_offers_its_perturbations_for_the_audit() -> None:
         verdict = ToolUseEnv.audit_verdict({"task_id": "chain/d3/4/1",
                                             "actions": [*messages[:-1], text]})
         assert verdict.reward == 1.0, (name, text, verdict.reason)
+
+
+def test_a_dump_of_a_whole_table_is_no_answer() -> None:
+    """Every employee's salary, each with its name: the slot's value is there, attributed,
+    but the answer never says which one was asked; only gold calls can excuse a value."""
+    from rlvr_envs.core.tool_formats import get_tool_format
+    from rlvr_envs.core.tools import ToolCall
+
+    tried = 0
+    for index in range(60):
+        task_id = f"simple/d1/0/{index}"
+        env = gold_episode(task_id)
+        calls = [c for s in env.task["gold"]["segments"][0]["steps"] for c in s["calls"]]
+        if not calls[0]["arguments"].get("sql", "").startswith("SELECT salary"):
+            continue
+        tried += 1
+        rows = env.world.db.rows("SELECT name, salary FROM employees")
+        dump_call = get_tool_format("hermes").render(
+            [ToolCall("", "query_db", {"sql": "SELECT name, salary FROM employees"})])
+        table = "\n".join(f"{name}: ${pay:,.2f}" for name, pay in rows)
+        verdict = ToolUseEnv.audit_verdict({"task_id": task_id, "actions": [dump_call, table]})
+        assert verdict.reward == 0.0, verdict.reason
+        gold = env.task["gold"]["segments"][0]["answer"]  # the gold answer alone passes
+        verdict = ToolUseEnv.audit_verdict({"task_id": task_id, "actions": [dump_call, gold]})
+        assert verdict.reward == 1.0, verdict.reason
+    assert tried >= 2
+
+
+def test_decimal_commas_and_number_words() -> None:
+    fact = number_fact("high F Arlen", 64.4, tol=0.05, unit="F")
+    assert check_facts("Es sind 64,4 °F.", [fact])[0][1]
+    assert check_facts("It is 64.4 °F, one of two readings.", [fact])[0][1]
+    assert not check_facts("It is 64.4 °F, maybe sixty-five.", [fact])[0][1]
+    assert not check_facts("It is 64.4 °F (not 64,9).", [fact])[0][1]

@@ -239,7 +239,8 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
                                    "write": result.call.name in self.world.writes})
             if result.ok:
                 self.segment_reads.add(call_key(result.call.name, result.call.arguments))
-                self.log.results.append((dict(result.call.arguments), result.value))
+                self.log.results.append((result.call.name, dict(result.call.arguments),
+                                         result.value))
         self.log.unreadable += len(tool_round.errors)
         k = min(self.segment, len(self.gold.snapshots) - 1)
         if (not self.goal_reached and self.gold.reads[k] <= self.segment_reads
@@ -286,7 +287,7 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
         seg = segments[min(self.segment, len(segments) - 1)]
         allowed = numbers_in(user_texts(segments)) + gold_numbers(segments)
         return rephrasings(text, seg["facts"], question=str(seg["user"]),
-                           context=self.log.results, allowed=allowed)
+                           context=self.log.context(), allowed=allowed)
 
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:

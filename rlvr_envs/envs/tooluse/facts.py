@@ -9,7 +9,8 @@ numbered-list markers ("1.", "2)"), dates written with month names ("March 14, 2
 clock times ("2 pm") and ordinals ("3rd") are numbers but not quantities. Quantities are
 read as people write them: "$1,234.50", "1 234.50" with a thin or no-break space,
 "−5" with a typographic minus, units glued or not ("45.6mi", "18°C", "20 km"), multipliers
-("$144k", "1.2M", "3 million").
+("$144k", "1.2M", "3 million"), decimal commas ("812,50 €": one or two digits after the
+comma; three make a thousands separator).
 
 * `kind == "number"`: the answer must contain a quantity within `tol` (absolute) or 1e-6
   relative of `value`, in the fact's unit when both the fact and the answer name one.
@@ -23,11 +24,12 @@ gold solution passed to a tool) and could be the slot's value: one of the slot's
 `conflicts` (other accounts' balances, other days' highs), or any quantity of the slot's
 magnitude (within a factor of 10, or within 5) in a compatible unit. A candidate is
 excused only when the answer attributes it to something else and the tool results confirm
-it: a word of the field that holds that number in a tool result the agent received ("low",
-"to"), or an entity of that record ("ACC-2"), other than the slot's own words, written next
-to the number without a hedging cue ("or", "maybe", "about", "/") and outside a range. Rival
-values are also found loosely (decimal commas, unspaced lists, number words); those and any
-declared rival of a token fact cannot be excused.
+it: a word of the field that holds that number in a `context` result ("low", "to"; the
+reward passes the results of the gold calls the agent made), or an entity of that record
+("ACC-2"), other than the slot's own words, written next to the number without a hedging
+cue ("or", "maybe", "about", "/") and outside a range. Other values are also found loosely
+(unspaced lists, range ends, number words); those and any declared rival of a token fact
+cannot be excused.
 """
 
 from __future__ import annotations
@@ -76,8 +78,9 @@ class Mention:
 
 _NUM_RE = re.compile(
     r"(?<![\w.:/\\#@\-])(?<!\d,)(?P<sign>[-+](?=\d))?"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?!\d)|\d+(?:\.\d+)?)"
     r"(?P<suffix>°?[A-Za-z%]+)?(?!\w)(?![.:/,\-]\d)")
+_THOUSANDS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _SCALE = {"k": 1e3, "K": 1e3, "M": 1e6, "mn": 1e6, "MM": 1e6, "bn": 1e9, "B": 1e9}
 _SCALE_WORD_RE = re.compile(r"\s+(thousand|million|billion)\b", re.IGNORECASE)
 _SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
@@ -117,7 +120,10 @@ def read_numbers(text: str, *, normalized: bool = False) -> list[Mention]:
     shaped: list[int] = []  # numbers placed like list markers: "1. ", "Request 2:", "| 3 |"
     for m in _NUM_RE.finditer(text):
         num, suffix = m.group("num"), m.group("suffix") or ""
-        value = float(num.replace(",", ""))
+        if _THOUSANDS_RE.fullmatch(num):
+            num = num.replace(",", "")
+        num = num.replace(",", ".")  # a decimal comma: "812,50 €"
+        value = float(num)
         if m.group("sign") == "-":
             value = -value
         decimals = len(num.split(".")[1]) if "." in num else 0
@@ -130,7 +136,7 @@ def read_numbers(text: str, *, normalized: bool = False) -> list[Mention]:
             role = "time"
         elif not suffix and (_DATE_BEFORE_RE.search(before) or _DATE_AFTER_RE.match(after)):
             role = "date"
-        elif (not suffix and num.isdigit() and value < 100 and m.group("sign") is None
+        elif (not suffix and m.group("num").isdigit() and value < 100 and m.group("sign") is None
               and _MARKER_AFTER_RE.match(after)
               and (_LINE_MARKER_RE.fullmatch(text[text.rfind("\n", 0, m.start()) + 1:m.start()])
                    or _WORD_MARKER_RE.search(before) or _INLINE_MARKER_RE.search(before))):
@@ -173,10 +179,10 @@ def numbers_in(text: str) -> list[float]:
 
 # ---- loose readings (rival values only) -------------------------------------------------
 
-_LOOSE_RE = re.compile(r"(?<![\w.:/\-])(\d+(?:[.,]\d+)*)(?!\d|[.:/\-]\d)")
-_THOUSANDS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+_LOOSE_RE = re.compile(r"(?<![\w.:/\-])(?<!\d,)(\d+(?:[.,]\d+)*)(?!\d|[.:/\-]\d)")
+_PLAIN_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 _RANGE_NUM = r"(-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
-_RANGE_RE = re.compile(rf"(?<![\w.:/\-]){_RANGE_NUM}\s*(?:-|–|—|to|and|or|/|~)\s*[$€£]?"
+_RANGE_RE = re.compile(rf"(?<![\w.:/\-])(?<!\d,){_RANGE_NUM}\s*(?:-|–|—|to|and|or|/|~)\s*[$€£]?"
                        rf"{_RANGE_NUM}(?![\w]|[.:/\-]\d)", re.IGNORECASE)
 _ALTERNATIVE_RE = re.compile(
     r"\b(?:or|maybe|perhaps|possibly|probably|likely|alternatively|alternative|either|"
@@ -207,33 +213,33 @@ def _words_value(phrase: str) -> float:
     return float(total + current)
 
 
-def loose_readings(text: str, mentions: Sequence[Mention] = ()) -> list[tuple[float, bool]]:
+def loose_readings(text: str, mentions: Sequence[Mention] = ()) -> list[tuple[float, str]]:
     """Values a reader could take as numbers in `text` beyond `mentions` (its strict
-    numbers, whose places are skipped): decimal commas ("67,0"), unspaced lists ("36,67"),
-    range ends ("30-40", flagged True) and number words ("sixty-seven"). Used only to find
-    rival values, never to find the fact."""
+    numbers, whose places are skipped), with their kind: "loose" (unspaced lists "36,67,9"),
+    "range" (the ends of "30-40") and "word" ("sixty-seven"). Used only to find other
+    candidates, never to find the fact."""
     taken = [(m.start, m.end) for m in mentions]
 
     def free(start: int, end: int) -> bool:
         return not any(s < end and start < e for s, e in taken)
 
-    out: list[tuple[float, bool]] = []
+    out: list[tuple[float, str]] = []
     for m in _LOOSE_RE.finditer(text):
         if not free(m.start(), m.end()):
             continue
         chunk = m.group(1)
-        if _THOUSANDS_RE.fullmatch(chunk):
-            out.append((float(chunk.replace(",", "")), False))
+        if _PLAIN_RE.fullmatch(chunk):
+            out.append((float(chunk.replace(",", "")), "loose"))
             continue
         pieces = chunk.split(",")
-        out += [(float(p), False) for p in pieces if re.fullmatch(r"\d+(?:\.\d+)?", p)]
+        out += [(float(p), "loose") for p in pieces if re.fullmatch(r"\d+(?:\.\d+)?", p)]
         if len(pieces) == 2 and len(pieces[1]) <= 2 and "." not in chunk:
-            out.append((float(".".join(pieces)), False))
+            out.append((float(".".join(pieces)), "loose"))
     for m in _RANGE_RE.finditer(text):
-        out += [(float(m.group(g).replace(",", "")), True) for g in (1, 2)
+        out += [(float(m.group(g).replace(",", "")), "range") for g in (1, 2)
                 if free(m.start(g), m.end(g))]
-    out += [(_words_value(m.group(0)), False) for m in _WORDS_RE.finditer(text)]
-    return [(v, r) for v, r in out if math.isfinite(v)]
+    out += [(_words_value(m.group(0)), "word") for m in _WORDS_RE.finditer(text)]
+    return [(v, kind) for v, kind in out if math.isfinite(v)]
 
 
 def loose_numbers(text: str) -> list[float]:
@@ -336,7 +342,7 @@ class _Reading:
     quantity_starts: list[int]
 
     @functools.cached_property
-    def loose(self) -> list[tuple[float, bool]]:
+    def loose(self) -> list[tuple[float, str]]:
         return loose_readings(self.text, self.mentions)
 
     @classmethod
@@ -480,10 +486,11 @@ def _number_fact(fact: Mapping[str, Any], reading: _Reading, explained: list[flo
         if plausible(m.value, m) and not reading.attributed(m, slot, index):
             candidates += 1
     known = [value, *explained, *siblings]
-    return True, candidates + sum(
-        1 for x, is_range in reading.loose
+    return True, candidates + sum(  # loose readings: rivals, or near (words from eleven)
+        1 for x, kind in reading.loose
         if not any(close(x, a, max(tol, 0.005)) for a in known)
-        and (any(close(x, c, 0.005) for c in conflicts) or (is_range and _near(x, value))))
+        and (any(close(x, c, 0.005) for c in conflicts)
+             or (_near(x, value) and (kind != "word" or x >= 11))))
 
 
 def number_fact(slot: str, value: float, conflicts: Iterable[float] = (),

@@ -89,10 +89,16 @@ class EpisodeLog:
     calls: list[dict[str, Any]] = field(default_factory=list)  # segment, name, status, ...
     unreadable: int = 0
     answers: list[str] = field(default_factory=list)
-    results: list[tuple[dict[str, Any], Any]] = field(default_factory=list)  # (args, value)
+    results: list[tuple[str, dict[str, Any], Any]] = field(default_factory=list)  # ok calls
 
     def ok_tools(self, segment: int) -> set[str]:
         return {c["name"] for c in self.calls if c["segment"] == segment and c["ok"]}
+
+    def context(self, keys: set[str] | None = None) -> list[tuple[dict[str, Any], Any]]:
+        """(arguments, result) of the successful calls, only those whose `call_key` is in
+        `keys` if given."""
+        return [(args, value) for name, args, value in self.results
+                if keys is None or call_key(name, args) in keys]
 
 
 def gold_numbers(segments: Sequence[Mapping[str, Any]]) -> list[float]:
@@ -120,6 +126,10 @@ def score_episode(task: Mapping[str, Any], gold: GoldRun, log: EpisodeLog,
     said = user_texts(segments)
     all_facts = [f for s in segments for f in s["facts"]]
     allowed_numbers = numbers_in(said) + gold_numbers(segments)
+    # numbers an answer may attribute to other fields: only from the calls the task needs,
+    # so a dump of a whole table ("SELECT * FROM employees") excuses nothing
+    context = log.context({call_key(c["name"], c["arguments"]) for seg in segments
+                           for step in seg["steps"] for c in step.get("calls", ())})
     allowed_tokens = [str(f["value"]) for f in all_facts if f["kind"] == "token"]
     allowed_tokens += [c for f in all_facts if f["kind"] == "token"
                        for c in f["conflicts"] if has_token(said, c)]
@@ -150,7 +160,7 @@ def score_episode(task: Mapping[str, Any], gold: GoldRun, log: EpisodeLog,
                            f"{', '.join(sorted(missing_tools))}")
             continue
         for _fact, ok, why in check_facts(answer, seg["facts"], allowed_numbers,
-                                          allowed_tokens, log.results):
+                                          allowed_tokens, context):
             ok_facts += ok
             hedged = hedged or why.endswith("hedged")
             if not ok:
