@@ -218,10 +218,12 @@ def loose_readings(text: str, mentions: Sequence[Mention] = ()) -> list[tuple[fl
     numbers, whose places are skipped), with their kind: "loose" (unspaced lists "36,67,9"),
     "range" (the ends of "30-40") and "word" ("sixty-seven"). Used only to find other
     candidates, never to find the fact."""
-    taken = [(m.start, m.end) for m in mentions]
+    starts = [m.start for m in mentions]  # in order, never overlapping
 
     def free(start: int, end: int) -> bool:
-        return not any(s < end and start < e for s, e in taken)
+        k = bisect.bisect_right(starts, start) - 1
+        return not any(0 <= j < len(mentions) and mentions[j].start < end
+                       and start < mentions[j].end for j in (k, k + 1))
 
     out: list[tuple[float, str]] = []
     for m in _LOOSE_RE.finditer(text):
@@ -395,11 +397,6 @@ def _near(x: float, v: float) -> bool:
     return (x > 0) == (v > 0) and min(a, b) > 0 and max(a, b) <= NEAR_RATIO * min(a, b)
 
 
-def _rounding_of(m: Mention, v: float) -> bool:
-    """Is `m` the value written with fewer decimals ("$813" or "812.5" for 812.50)?"""
-    return m.decimals < 6 and abs(m.value - v) <= 0.5 * 10 ** -m.decimals + 1e-9
-
-
 def _unit_ok(m: Mention, unit: str) -> bool:
     return not (m.unit and unit and m.unit != unit)
 
@@ -467,30 +464,35 @@ def _number_fact(fact: Mapping[str, Any], reading: _Reading, explained: list[flo
     quantities = [m for m in reading.mentions if m.role == "quantity"]
     if not any(close(m.value, value, tol) and _unit_ok(m, unit) for m in quantities):
         return False, 0
-    conflicts = [float(c) for c in fact.get("conflicts", ())]
-
-    def plausible(x: float, m: Mention | None = None) -> bool:  # could be the slot's value
-        return (any(close(x, c, 0.005) for c in conflicts)
-                or (_near(x, value) and (m is None or _unit_ok(m, unit))))
-
-    def among(m: Mention, values: list[float]) -> bool:  # one of `values`, maybe rounded
-        return any(close(m.value, a, 0.005) or _rounding_of(m, a) for a in values)
-
+    rivals = _ValueSet(fact.get("conflicts", ()))
+    own, others = _ValueSet([value, *explained]), _ValueSet(siblings)
     slot = _slot_terms(fact)
     candidates = 0
     for m in quantities:
-        if close(m.value, value, tol) or among(m, [value, *explained]):
+        rounded = max(0.005, 0.5 * 10 ** -m.decimals + 1e-9)  # "$813" for 812.50 is no rival
+        if close(m.value, value, tol) or own.has(m.value, rounded):
             continue
-        if among(m, siblings) and not reading.cued(m, approximate=False):
+        if others.has(m.value, rounded) and not reading.cued(m, approximate=False):
             continue  # another required value of this answer, not offered as an alternative
-        if plausible(m.value, m) and not reading.attributed(m, slot, index):
+        plausible = rivals.has(m.value) or (_near(m.value, value) and _unit_ok(m, unit))
+        if plausible and not reading.attributed(m, slot, index):
             candidates += 1
-    known = [value, *explained, *siblings]
+    known = _ValueSet([value, *explained, *siblings])
     return True, candidates + sum(  # loose readings: rivals, or near (words from eleven)
-        1 for x, kind in reading.loose
-        if not any(close(x, a, max(tol, 0.005)) for a in known)
-        and (any(close(x, c, 0.005) for c in conflicts)
-             or (_near(x, value) and (kind != "word" or x >= 11))))
+        1 for x, kind in reading.loose if not known.has(x, max(tol, 0.005))
+        and (rivals.has(x) or (_near(x, value) and (kind != "word" or x >= 11))))
+
+
+class _ValueSet:
+    """Numbers, sorted, for "is x within tol of one of them" in log time."""
+
+    def __init__(self, values: Iterable[float]) -> None:
+        self.values = sorted(float(v) for v in values)
+
+    def has(self, x: float, tol: float = 0.005) -> bool:
+        reach = max(tol, 1e-6 * abs(x))
+        k = bisect.bisect_left(self.values, x - reach)
+        return k < len(self.values) and self.values[k] <= x + reach
 
 
 def number_fact(slot: str, value: float, conflicts: Iterable[float] = (),
