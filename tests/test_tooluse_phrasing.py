@@ -18,7 +18,7 @@ from rlvr_envs.envs.tooluse import ToolUseEnv
 from rlvr_envs.envs.tooluse.env import _final_text
 from rlvr_envs.envs.tooluse.facts import check_facts, number_fact, read_numbers
 from rlvr_envs.envs.tooluse.phrasings import hedges, rephrasings
-from rlvr_envs.envs.tooluse.reward import gold_numbers, score_episode, user_texts
+from rlvr_envs.envs.tooluse.reward import explained_numbers, score_episode
 from rlvr_envs.envs.tooluse.tasks import CATEGORIES, LEVELS
 
 ANSWERING = [c for c in CATEGORIES if c != "irrelevance"]
@@ -47,9 +47,7 @@ def rescore(env: ToolUseEnv, k: int, text: str) -> float:
 
 
 def explained(env: ToolUseEnv) -> list[float]:
-    from rlvr_envs.envs.tooluse.facts import numbers_in
-    segments = env.task["gold"]["segments"]
-    return numbers_in(user_texts(segments)) + gold_numbers(segments)
+    return explained_numbers(env.task["gold"]["segments"])
 
 
 @pytest.mark.parametrize("category", ANSWERING)

@@ -25,9 +25,9 @@ from typing import Any
 from ...core.tool_formats import get_tool_format
 from ...core.tools import ToolCall
 from .bfcl import load_bfcl
-from .facts import has_token, numbers_in
+from .facts import has_token
 from .phrasings import hedges, rephrasings
-from .reward import gold_numbers, user_texts
+from .reward import explained_numbers, user_texts
 from .tasks import CATEGORIES, make_tooluse_source
 from .worlds import World
 
@@ -224,7 +224,7 @@ def _phrasing_cases(task: dict[str, Any], fmt: str, case) -> Iterator[dict[str, 
     """Three re-expressions of the last answer (must pass) and two hedges (must fail)."""
     segments = task["gold"]["segments"]
     last = segments[-1]
-    allowed = numbers_in(user_texts(segments)) + gold_numbers(segments)
+    allowed = explained_numbers(segments)
     tokens = [f["value"] for s in segments for f in s["facts"] if f["kind"] == "token"]
     said = user_texts(segments)
     tokens += [c for s in segments for f in s["facts"] if f["kind"] == "token"

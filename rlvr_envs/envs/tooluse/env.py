@@ -10,16 +10,14 @@ from ...core.tool_env import ToolEnvMixin
 from ...core.tools import ToolCall, ToolRegistry
 from .bfcl import gold_calls, is_bfcl_record, normalize_bfcl
 from .bfcl_match import score_bfcl
-from .facts import numbers_in
 from .phrasings import rephrasings
 from .reward import (
     EpisodeLog,
     GoldRun,
     call_key,
-    gold_numbers,
+    explained_numbers,
     replay_gold,
     score_episode,
-    user_texts,
 )
 from .tasks import CATEGORIES, make_tooluse_source
 from .worlds import World
@@ -285,9 +283,8 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
             return {}
         segments = self.task["gold"]["segments"]
         seg = segments[min(self.segment, len(segments) - 1)]
-        allowed = numbers_in(user_texts(segments)) + gold_numbers(segments)
         return rephrasings(text, seg["facts"], question=str(seg["user"]),
-                           context=self.log.context(), allowed=allowed)
+                           context=self.log.context(), allowed=explained_numbers(segments))
 
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:

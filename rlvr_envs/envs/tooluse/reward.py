@@ -12,8 +12,8 @@ answers, and penalties for invalid, unrequested, excess and late calls.
     late_call_penalty    = -0.1 per call made after the segment's goal was already reached
     off_task_penalty     = -0.25 per distinct tool called that the gold solver never uses,
                            beyond the first (one alternative route is free)
-    hedge_penalty        = -(state + answer) if any answer hedged (gave rival values of a
-                           slot): a hedge earns nothing, whatever else was right
+    hedge_penalty        = -(state + answer) if any answer hedged (gave another candidate
+                           value for a slot, facts.py): a hedge earns nothing
     reward = state + answer + penalties, penalties scaled down so that reward >= 0
 
 A segment's facts count only if the agent called (successfully, in that segment) every tool
@@ -101,10 +101,10 @@ class EpisodeLog:
                 if keys is None or call_key(name, args) in keys]
 
 
-def gold_numbers(segments: Sequence[Mapping[str, Any]]) -> list[float]:
-    """The numbers the gold solver passed to tools: intermediate values of the solution
-    (a converted amount, a temperature before conversion), which an answer may mention."""
-    out: list[float] = []
+def explained_numbers(segments: Sequence[Mapping[str, Any]]) -> list[float]:
+    """Numbers an answer may mention freely: the user's, and the ones the gold solver passed
+    to tools (intermediate values: a converted amount, a temperature before conversion)."""
+    out = numbers_in(user_texts(segments))
     for seg in segments:
         for step in seg["steps"]:
             for c in step.get("calls", ()):
@@ -125,7 +125,7 @@ def score_episode(task: Mapping[str, Any], gold: GoldRun, log: EpisodeLog,
     state_ok = final_state == gold.snapshots[-1]
     said = user_texts(segments)
     all_facts = [f for s in segments for f in s["facts"]]
-    allowed_numbers = numbers_in(said) + gold_numbers(segments)
+    allowed_numbers = explained_numbers(segments)
     # numbers an answer may attribute to other fields: only from the calls the task needs,
     # so a dump of a whole table ("SELECT * FROM employees") excuses nothing
     context = log.context({call_key(c["name"], c["arguments"]) for seg in segments
