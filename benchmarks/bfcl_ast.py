@@ -13,9 +13,9 @@ multiple, parallel, parallel_multiple, irrelevance, live_* incl. live_relevance)
 
 * `gt_<format>`: the gold calls in each tool format (hermes, openai_json, pythonic, mistral);
 * wrong answers: a perturbed number, string or bool, a changed digit, a dropped decimal
-  point or minus sign inside a string, another function, a missing required or extra undefined argument, a
-  value of the wrong type, one call too many, a call on an irrelevance record, no call on a
-  relevance record;
+  point or minus sign inside a string, another function, a missing required or an extra
+  undefined argument, a value of the wrong type, one call too many, a call on an
+  irrelevance record, no call on a relevance record;
 * variants models produce: string case, surrounding or doubled whitespace, punctuation,
   an int for an integral float, a date with slashes, optional arguments left out.
 
@@ -132,7 +132,8 @@ def _java(value: Any, kind: str, item: str | None) -> str:
         return "true" if value else "false"
     if kind in ("Array", "ArrayList") and isinstance(value, list):
         if kind == "Array":
-            return f"new {item or 'Object'}[]{{{', '.join(_java(v, item or '', None) for v in value)}}}"
+            elements = ", ".join(_java(v, item or "", None) for v in value)
+            return f"new {item or 'Object'}[]{{{elements}}}"
         quoted = [json.dumps(v) if isinstance(v, str) else _java(v, item or "", None)
                   for v in value]
         return f"new ArrayList<>(Arrays.asList({', '.join(quoted)}))"

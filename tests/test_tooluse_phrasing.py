@@ -128,7 +128,8 @@ def test_dates_times_ids_and_list_markers_are_not_quantities() -> None:
 def test_three_nearby_candidates_fail_without_declared_rivals() -> None:
     fact = number_fact("high F Arlen", 64.4, tol=0.05, unit="F")  # a chain: no rivals declared
     assert fact["conflicts"] == []
-    for answer in ("64.4 °F, 63.8 °F or 65.1 °F", "63.8, 64.4, 65.1", "It is 64.4 °F.\n65.1 °F",
+    for answer in ("64.4 °F, 63.8 °F or 65.1 °F", "63.8, 64.4, 65.1",
+                   "It is 64.4 °F.\n65.1 °F",
                    "| high |\n|---|\n| 63.8 |\n| 64.4 |", "64.4 °F (range 63-66)",
                    "high F Arlen: 64.4\nhigh F Arlen: 66.0", "64.4 °F, perhaps 70"):
         [(_, ok, why)] = check_facts(answer, [fact])

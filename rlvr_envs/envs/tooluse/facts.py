@@ -182,8 +182,8 @@ def numbers_in(text: str) -> list[float]:
 _LOOSE_RE = re.compile(r"(?<![\w.:/\-])(?<!\d,)(\d+(?:[.,]\d+)*)(?!\d|[.:/\-]\d)")
 _PLAIN_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 _RANGE_NUM = r"(-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
-_RANGE_RE = re.compile(rf"(?<![\w.:/\-])(?<!\d,){_RANGE_NUM}\s*(?:-|–|—|to|and|or|/|~)\s*[$€£]?"
-                       rf"{_RANGE_NUM}(?![\w]|[.:/\-]\d)", re.IGNORECASE)
+_RANGE_RE = re.compile(rf"(?<![\w.:/\-])(?<!\d,){_RANGE_NUM}\s*(?:-|–|—|to|and|or|/|~)\s*"
+                       rf"[$€£]?{_RANGE_NUM}(?![\w]|[.:/\-]\d)", re.IGNORECASE)
 _ALTERNATIVE_RE = re.compile(
     r"\b(?:or|maybe|perhaps|possibly|probably|likely|alternatively|alternative|either|"
     r"otherwise|between|somewhere|could|might|may|unsure|uncertain|guess|vs|versus|"
