@@ -479,7 +479,8 @@ def _number_fact(fact: Mapping[str, Any], reading: _Reading, explained: list[flo
             candidates += 1
     known = _ValueSet([value, *explained, *siblings])
     return True, candidates + sum(  # loose readings: rivals, or near (words from eleven)
-        1 for x, kind in reading.loose if not known.has(x, max(tol, 0.005))
+        1 for x, kind in reading.loose  # words carry no decimals: "eight hundred twelve"
+        if not known.has(x, 0.5 + 1e-9 if kind == "word" else max(tol, 0.005))
         and (rivals.has(x) or (_near(x, value) and (kind != "word" or x >= 11))))
 
 
