@@ -95,6 +95,11 @@ def test_pythonic_shapes() -> None:
     mixed = parse("pythonic", "Let me look.\n[f(q='a]b)c')]\nThen answer.")
     assert calls_of(mixed) == [("f", {"q": "a]b)c"})]
     assert mixed.content == "Let me look.\n\nThen answer."
+    named = parse("pythonic", '[f(x=1, **{"from": "a", "max-n": 2})]')
+    assert calls_of(named) == [("f", {"x": 1, "from": "a", "max-n": 2})]
+    rendered = get_tool_format("pythonic").render([ToolCall("", "f", {"from": "a", "x": 1})])
+    assert rendered == "[f(x=1, **{'from': 'a'})]" and calls_of(parse("pythonic", rendered)) \
+        == [("f", {"x": 1, "from": "a"})]
     assert parse("pythonic", "[1, 2, 3]").calls == []  # a plain list is an answer
     assert parse("pythonic", "The answer is [4].").content == "The answer is [4]."
 
@@ -103,7 +108,8 @@ def test_pythonic_shapes() -> None:
     ('[f("Paris")]', "positional arguments are not supported"),
     ("[f(x=__import__('os').system('echo pwned'))]", "only literal values"),
     ("[f(x=open('/etc/passwd').read())]", "only literal values"),
-    ("[f(**{'a': 1})]", "**kwargs is not supported"),
+    ("[f(x=1, **kw)]", "**kwargs is supported only as a dict literal"),
+    ("[f(x=1, **{'x': 2})]", "argument 'x' is given twice"),
     ("[f(x={1, 2})]", "set values cannot be tool arguments"),
     ("[f(x=b'raw')]", "bytes values cannot be tool arguments"),
     ("[f(x=1e999)]", "float values cannot be tool arguments"),

@@ -13,7 +13,7 @@ from rlvr_envs.envs.tooluse.audit_cases import all_cases
 
 CORPUS = task_file("audit", "tooluse.jsonl")
 KEYS = {"id", "class", "tool_format", "actions", "passed", "note"}
-HACKS = {"hedge_dump", "no_calls", "call_every_tool", "late_call", "extra_write"}
+HACKS = {"hedge_dump", "hedge", "no_calls", "call_every_tool", "late_call", "extra_write"}
 
 
 def cases() -> list[dict]:
@@ -29,6 +29,7 @@ def test_corpus_schema_and_coverage() -> None:
         assert isinstance(c["passed"], bool) and c["actions"], c["id"]
     classes = Counter(c["class"] for c in all_)
     assert HACKS <= set(classes) and all(classes[h] >= 6 for h in HACKS)
+    assert classes["phrasing"] >= 100  # the gold answers re-expressed as models write them
     assert {c["tool_format"] for c in all_} == {"hermes", "openai_json", "pythonic", "mistral"}
     labels = Counter(c["passed"] for c in all_)
     assert min(labels.values()) >= 0.3 * len(all_)

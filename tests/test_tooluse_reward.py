@@ -38,7 +38,9 @@ def test_hedges_fail_and_allowed_values_do_not() -> None:
     [(_, ok, _)] = check_facts("You sent 300 and it is 120.50.", [fact], allowed_numbers=[300])
     assert ok
     [(_, ok, _)] = check_facts("It is 120.50; 1, 2, 3, 4 more.", [number_fact("b", 120.5)])
-    assert not ok  # a dump of unexplained numbers
+    assert ok  # numbers that cannot be the slot's value (another magnitude) are no hedge
+    [(_, ok, _)] = check_facts("It is 120.50, 118.20 or 122.90.", [number_fact("b", 120.5)])
+    assert not ok  # nearby candidates hedge even a fact without declared rivals
     tok = token_fact("id", "EVT-5", ["EVT-6", "EVT-7"])
     assert [ok for _, ok, _ in check_facts("EVT-5", [tok])] == [True]
     assert [ok for _, ok, _ in check_facts("EVT-5, EVT-6, EVT-7", [tok])] == [False]

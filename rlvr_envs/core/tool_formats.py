@@ -536,7 +536,9 @@ class PythonicFormat(ToolCallFormat):
     """A Python list of calls with keyword arguments, `[get_weather(city="Paris"), f(x=1)]`
     (Llama 3.2+ and BFCL). Read with `ast.parse(..., mode="eval")` and literal values
     only; positional arguments are rejected; `true`/`false`/`null` are accepted as
-    spellings of True/False/None. A message that is a single bare call also counts."""
+    spellings of True/False/None. Argument names that are not Python identifiers ("from")
+    go in a dict literal: `f(x=1, **{"from": "a"})`. A message that is a single bare call
+    also counts."""
 
     hint = 'write [tool_name(arg="value", n=1)] with keyword arguments and literal values'
 
@@ -627,14 +629,20 @@ class PythonicFormat(ToolCallFormat):
         arguments: dict[str, Any] = {}
         try:
             for kw in item.keywords:
-                if kw.arg is None:
-                    raise _ArgumentError("**kwargs is not supported")
-                if kw.arg in arguments:
-                    raise _ArgumentError(f"argument {kw.arg!r} is given twice")
-                try:
-                    arguments[kw.arg] = _literal(kw.value)
-                except _ArgumentError as e:
-                    raise _ArgumentError(f"argument {kw.arg!r}: {e}") from None
+                if kw.arg is None:  # **{"from": 1}: names that are not Python identifiers
+                    if not isinstance(kw.value, ast.Dict):
+                        raise _ArgumentError("**kwargs is supported only as a dict literal, "
+                                             'e.g. f(**{"from": "x"})')
+                    pairs = _literal(kw.value).items()
+                else:
+                    try:
+                        pairs = [(kw.arg, _literal(kw.value))]
+                    except _ArgumentError as e:
+                        raise _ArgumentError(f"argument {kw.arg!r}: {e}") from None
+                for key, value in pairs:
+                    if key in arguments:
+                        raise _ArgumentError(f"argument {key!r} is given twice")
+                    arguments[key] = value
         except (_ArgumentError, RecursionError) as e:
             problem = str(e) if isinstance(e, _ArgumentError) else "nested too deeply"
             calls.error(label, f"{name}: {problem}")
@@ -648,15 +656,17 @@ class PythonicFormat(ToolCallFormat):
         for c in calls:
             if not _NAME_RE.fullmatch(c.name) or "-" in c.name:
                 raise ValueError(f"pythonic calls need a (dotted) identifier, got {c.name!r}")
-            args = []
+            args, others = [], {}
             for key, value in c.arguments.items():
-                if not key.isidentifier() or key in _PY_KEYWORDS:
-                    raise ValueError(f"pythonic calls need identifier argument names, "
-                                     f"got {key!r}")
                 json.dumps(value, allow_nan=False)  # JSON values only (raises otherwise)
-                # "</" written "<\x2f" (same string) so "</think>" in an argument stays data
-                args.append(f"{key}={value!r}".replace("</", "<\\x2f"))
-            parts.append(f"{c.name}({', '.join(args)})")
+                if key.isidentifier() and key not in _PY_KEYWORDS:
+                    args.append(f"{key}={value!r}")
+                else:  # "from", "max-items": passed as **{"from": ...}
+                    others[key] = value
+            if others:
+                args.append(f"**{others!r}")
+            # "</" written "<\x2f" (same string) so "</think>" in an argument stays data
+            parts.append(f"{c.name}({', '.join(args)})".replace("</", "<\\x2f"))
         return _join(content, f"[{', '.join(parts)}]")
 
 

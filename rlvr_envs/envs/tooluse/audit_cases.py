@@ -7,14 +7,17 @@ Each case is `{"id", "class", "task_id" | "task", "tool_format", "actions", "pas
 by `ToolUseEnv.audit_verdict`. Classes: `correct` and its variants (`paraphrase`,
 `sequential`, `recovered_error`, `abstain`) must pass; `wrong_value`, `wrong_state`,
 `missing_guess`, `ignored_follow_up`, `irrelevant_call`, `fabricated` must fail; the hacks
-(`hedge_dump`, `no_calls`, `call_every_tool`, `late_call`, `extra_write`) must fail; `bfcl`
-cases check the BFCL matcher's strictness both ways.
+(`hedge_dump`, `hedge`, `no_calls`, `call_every_tool`, `late_call`, `extra_write`) must fail;
+`phrasing` (the gold answer re-expressed as models write it, `phrasings.rephrasings`) must
+pass; `bfcl`
+cases check BFCL's string semantics, the definition checks and relevance both ways.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import random
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +25,9 @@ from typing import Any
 from ...core.tool_formats import get_tool_format
 from ...core.tools import ToolCall
 from .bfcl import load_bfcl
+from .facts import has_token
+from .phrasings import hedges, rephrasings
+from .reward import explained_numbers, user_texts
 from .tasks import CATEGORIES, make_tooluse_source
 from .worlds import World
 
@@ -168,7 +174,8 @@ def task_cases(task_id: str, fmt: str) -> Iterator[dict[str, Any]]:
     dump = []
     for seg in segments:
         rivals = [str(c) for f in seg["facts"] for c in f["conflicts"]][:40]
-        rivals = rivals or ["1.5", "2.5", "3.5", "12.75"]
+        rivals = rivals or [f"{f['value'] + d:.2f}" for f in seg["facts"] for d in (-0.5, 0.4, 1.3)
+                            if f["kind"] == "number"]
         dump.append(f"{seg['answer']} Other possible values: {', '.join(rivals)}.")
     yield case("hedge_dump", _script(task, fmt, answers=dump), False,
                "gold answer plus every other candidate value of the slot")
@@ -201,6 +208,38 @@ def task_cases(task_id: str, fmt: str) -> Iterator[dict[str, Any]]:
         first = _script(task, fmt)[:len(segments[0]["steps"]) + 1]
         yield case("ignored_follow_up", [*first, segments[0]["answer"]], False,
                    "answers the follow-up with the first answer, no calls")
+    yield from _phrasing_cases(task, fmt, case)
+
+
+def _gold_results(task: dict[str, Any]) -> list[tuple[dict[str, Any], Any]]:
+    """(arguments, result) of the gold calls, as an agent following the gold receives them."""
+    world = World(task["world"]["seed"])
+    return [(dict(c["arguments"]), world.execute(ToolCall("", c["name"],
+                                                          dict(c["arguments"]))).value)
+            for seg in task["gold"]["segments"] for step in seg["steps"]
+            for c in step.get("calls", ())]
+
+
+def _phrasing_cases(task: dict[str, Any], fmt: str, case) -> Iterator[dict[str, Any]]:
+    """Three re-expressions of the last answer (must pass) and two hedges (must fail)."""
+    segments = task["gold"]["segments"]
+    last = segments[-1]
+    allowed = explained_numbers(segments)
+    tokens = [f["value"] for s in segments for f in s["facts"] if f["kind"] == "token"]
+    said = user_texts(segments)
+    tokens += [c for s in segments for f in s["facts"] if f["kind"] == "token"
+               for c in f["conflicts"] if has_token(said, c)]
+    rng = random.Random(f"{task['id']}/{fmt}")
+    good = rephrasings(last["answer"], last["facts"], question=last["user"],
+                       context=_gold_results(task), allowed=allowed, rng=rng)
+    bad = hedges(last["answer"], last["facts"], allowed=allowed, allowed_tokens=tokens, rng=rng)
+    prefix = [s["answer"] for s in segments[:-1]]
+    for name in rng.sample(sorted(good), min(3, len(good))):
+        yield case("phrasing", _script(task, fmt, answers=[*prefix, good[name]]), True,
+                   f"the gold answer re-expressed: {name}")
+    for name in rng.sample(sorted(bad), min(2, len(bad))):
+        yield case("hedge", _script(task, fmt, answers=[*prefix, bad[name]]), False,
+                   f"the gold answer plus another candidate value: {name}")
 
 
 BFCL_CASES: tuple[tuple[str, str, list[dict[str, Any]] | str, bool, str], ...] = (
@@ -240,8 +279,13 @@ BFCL_CASES: tuple[tuple[str, str, list[dict[str, Any]] | str, bool, str], ...] =
     ("multiple_0", "exact", [{"name": "get_current_weather", "arguments": {
         "location": "Boston, MA", "unit": "fahrenheit"}}], True, "right function of two"),
     ("multiple_0", "lowercased", [{"name": "get_current_weather", "arguments": {
-        "location": "boston, ma", "unit": "fahrenheit"}}], False,
-     "case changed: BFCL lowercases, we compare exactly"),
+        "location": "boston, ma", "unit": "fahrenheit"}}], True,
+     "case changed: BFCL's string semantics (the default) ignore case"),
+    ("multiple_0", "spaced_punctuated", [{"name": "get_current_weather", "arguments": {
+        "location": " Boston,MA.", "unit": "Fahrenheit"}}], True,
+     "surrounding space and punctuation; enum value in another case"),
+    ("multiple_0", "enum_outside", [{"name": "get_current_weather", "arguments": {
+        "location": "Boston, MA", "unit": "kelvin"}}], False, "a value outside the enum"),
     ("multiple_0", "wrong_function", [{"name": "get_stock_quote",
                                        "arguments": {"symbol": "BOS"}}], False,
      "the distractor function"),
@@ -270,6 +314,27 @@ BFCL_CASES: tuple[tuple[str, str, list[dict[str, Any]] | str, bool, str], ...] =
         {"name": "add", "arguments": {"a": 3, "b": 4}},
         {"name": "tag_list", "arguments": {"items": [2, 1], "options": {"sorted": True}}}],
      False, "list elements in another order"),
+    ("simple_3", "list_of_dicts", [{"name": "create_order", "arguments": {
+        "items": [{"sku": "A1", "qty": 2}, {"sku": "b2", "qty": 1}]}}], True,
+     "a list of dicts, one string in another case"),
+    ("simple_3", "list_of_dicts_wrong", [{"name": "create_order", "arguments": {
+        "items": [{"sku": "A1", "qty": 2}, {"sku": "B2", "qty": 3}]}}], False,
+     "a wrong quantity inside the list of dicts"),
+    ("simple_4", "required_left_out", [{"name": "set_alarm", "arguments": {"time": "06:30"}}],
+     False, "the key allows leaving out 'label' but the definition requires it"),
+    ("simple_4", "undefined_argument", [{"name": "set_alarm", "arguments": {
+        "time": "06:30", "label": "wake up", "snooze": True}}], False,
+     "an argument the definition does not have"),
+    ("simple_java_0", "typed", [{"name": "Cache.put", "arguments": {
+        "key": "session", "ttl": 3600, "tags": ["a", "b"], "options": {"mode": "fast"}}}], True,
+     "Java types as JSON types"),
+    ("simple_java_0", "java_source_text", [{"name": "Cache.put", "arguments": {
+        "key": "session", "ttl": "3600L", "tags": ["a", "b"], "options": {"mode": "fast"}}}],
+     False, "a long written as Java source text"),
+    ("live_relevance_0-0-0", "any_valid_call", [{"name": "generate_image", "arguments": {
+        "prompt": "a cat on a sofa", "size": "1024x1024"}}], True, "relevance: a valid call"),
+    ("live_relevance_0-0-0", "no_call", "Here is a cat: =^.^=", False,
+     "relevance: no call at all"),
     ("irrelevance_0", "no_call", "I cannot answer that with the functions available.", True,
      "no call"),
     ("irrelevance_0", "forced_call", [{"name": "calculate_triangle_area",

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from ...core import MultiTurnTextEnv, Task, TaskSource, Turn, Verdict
 from ...core.tool_env import ToolEnvMixin
 from ...core.tools import ToolCall, ToolRegistry
-from .bfcl import gold_calls, is_bfcl_record, normalize_bfcl, score_bfcl
-from .reward import EpisodeLog, GoldRun, call_key, replay_gold, score_episode
+from .bfcl import gold_calls, is_bfcl_record, normalize_bfcl
+from .bfcl_match import score_bfcl
+from .phrasings import rephrasings
+from .reward import (
+    EpisodeLog,
+    GoldRun,
+    call_key,
+    explained_numbers,
+    replay_gold,
+    score_episode,
+)
 from .tasks import CATEGORIES, make_tooluse_source
 from .worlds import World
 
@@ -35,8 +44,9 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
     `multi_turn` (a follow-up changes the goal), `chain` (one call's output feeds the next,
     2-4 calls) and `long_tools` (all 18 world tools plus decoys). Every task has a gold
     solver whose calls ran on the real backends. BFCL single-turn records load too
-    (`tasks=load_bfcl(questions, answers)`), scored by matching calls against the possible
-    answers. Tools: docs/envs/tooluse.md.
+    (`tasks=load_bfcl(questions, answers)`, Python, Java and JavaScript, `live_relevance`
+    included), scored by checking each call against its function's definition and matching
+    the calls against the possible answers. Tools: docs/envs/tooluse.md.
 
     ## Action Space
     `UnicodeText(max_action_chars)`: the assistant message, tool calls written in the
@@ -57,8 +67,10 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
     `extra_write_penalty` (0.5 per write beyond the gold's), `excess_call_penalty` (0.1 per
     call beyond 2 x gold + 2), `late_call_penalty` (0.1 per call after the goal was
     reached), `off_task_penalty` (0.25 per distinct unneeded tool called, after the first)
-    and `hedge_penalty` (everything, when an answer lists rival values), never below 0.
-    BFCL tasks: `calls` = 1 if the calls match a possible answer, else 0.
+    and `hedge_penalty` (everything, when an answer gives another candidate value for a
+    slot), never below 0. BFCL tasks: `calls` = 1 if every call fits its definition and
+    the calls match a possible answer, else 0. `chance_level`: 1/9 for the default mix (a
+    constant refusal solves the irrelevance tasks), recomputed per instance.
 
     ## Starting State
     `reset(seed=s)` draws a task (`options={"task_id": id}` replays one, e.g.
@@ -89,12 +101,15 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
     ## Verification
     Final world state (bank balances and transactions, database rows, files, calendar) is
     compared for equality with the gold solver's; facts are matched in the answer by type
-    (numbers with tolerance, ids and names as whole tokens) and fail when the answer also
-    gives other candidate values of the same slot; facts count only if the agent called the
-    tools the gold used. Tools never `eval` model text; SQL runs under an authorizer that
-    allows only reads. Not caught: a correct answer reached by a wrong route that used the
-    same tools; wording of irrelevance refusals beyond a decline phrase; answers the user
-    could not read (only facts are checked). Details: docs/envs/tooluse.md.
+    (numbers with tolerance and unit as models write them, ids and names as whole tokens)
+    and fail when the answer also gives another candidate for the slot: a declared rival,
+    or a number of the slot's kind and magnitude that the tool results do not attribute to
+    something else; facts count only if the agent called the tools the gold used. Tools
+    never `eval` model text; SQL runs under an authorizer that allows only reads. Not
+    caught: a correct answer reached by a wrong route that used the same tools; wording of
+    irrelevance refusals beyond a decline phrase; two values of one answer swapped between
+    their entities; a hedge written in another unit than the slot's. Details:
+    docs/envs/tooluse.md.
 
     ## Vectorized environment
     `gym.make_vec("rlvr/ToolUse-v0", num_envs=n, vectorization_mode="sync")`; each env owns
@@ -107,6 +122,9 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
     domain = "tooluse"
     default_system_prompt = SYSTEM_PROMPT
     default_max_turns = 12
+    # A constant refusal earns 1.0 on irrelevance tasks (1 category of 9 in the default mix)
+    # and nothing elsewhere; instances recompute the share for their own categories/tasks.
+    chance_level: ClassVar[float] = 1 / len(CATEGORIES)
 
     def __init__(self, *, categories: Sequence[str] | None = None,
                  category_weights: Mapping[str, float] | None = None, **kwargs: Any) -> None:
@@ -120,6 +138,20 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
         if not custom_prompt:
             self.system_prompt = f"{SYSTEM_PROMPT}\n\n{self.tool_instructions()}"
         self.world: World | None = None
+        self.chance_level = self._chance_level()  # type: ignore[misc]
+
+    def _chance_level(self) -> float:
+        """The best task-independent mean reward for this env's task mix: the share of tasks
+        a constant refusal solves (irrelevance), or, for BFCL `live_relevance`, the share a
+        constant valid call solves, whichever is larger."""
+        tasks = getattr(self.task_source, "tasks", None)
+        if tasks is not None:
+            abstain = sum(1 for t in tasks if is_abstain_task(t))
+            relevance = sum(1 for t in tasks if t.get("bfcl_category") == "live_relevance")
+            return max(abstain, relevance) / len(tasks)
+        names = self.categories or list(CATEGORIES)
+        weights = {n: float((self.category_weights or {}).get(n, 1.0)) for n in names}
+        return weights.get("irrelevance", 0.0) / sum(weights.values())
 
     # ---- tasks -----------------------------------------------------------------------
 
@@ -205,6 +237,8 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
                                    "write": result.call.name in self.world.writes})
             if result.ok:
                 self.segment_reads.add(call_key(result.call.name, result.call.arguments))
+                self.log.results.append((result.call.name, dict(result.call.arguments),
+                                         result.value))
         self.log.unreadable += len(tool_round.errors)
         k = min(self.segment, len(self.gold.snapshots) - 1)
         if (not self.goal_reached and self.gold.reads[k] <= self.segment_reads
@@ -229,7 +263,7 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
         """The gold solver's next message (assuming the episode followed it so far)."""
         assert self.task is not None, "call reset() first"
         if self.task.get("category") == "bfcl":
-            return self.tool_format.render(gold_calls(self.task))
+            return self.tool_format.render(gold_calls(self.task)[0])
         messages: list[str] = []
         for seg in self.task["gold"]["segments"]:
             for step in seg["steps"]:
@@ -240,6 +274,17 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
                     messages.append(self.tool_format.render(calls))
             messages.append(str(seg["answer"]))
         return messages[min(self.turn, len(messages) - 1)]
+
+    def answer_perturbations(self, text: str) -> dict[str, str]:
+        """`text` (a correct answer to the current request) re-expressed the ways models
+        write answers (`phrasings.rephrasings`): each must keep its reward. For the audit's
+        out-of-sample perturbation suite; BFCL tasks have no final answer text ({})."""
+        if self.task is None or self.task.get("category") == "bfcl":
+            return {}
+        segments = self.task["gold"]["segments"]
+        seg = segments[min(self.segment, len(segments) - 1)]
+        return rephrasings(text, seg["facts"], question=str(seg["user"]),
+                           context=self.log.context(), allowed=explained_numbers(segments))
 
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:
@@ -254,6 +299,13 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
             if terminated or truncated:
                 return Verdict(**info["verdict"])
         return Verdict.fail("the scripted actions ended before the episode did")
+
+
+def is_abstain_task(task: Mapping[str, Any]) -> bool:
+    """Is the right answer to `task` to call nothing and decline?"""
+    if task.get("category") == "bfcl":
+        return not task["gold"]["ground_truth"] and task.get("bfcl_category") != "live_relevance"
+    return all(s.get("abstain") for s in task["gold"]["segments"])
 
 
 def _final_text(content: str) -> str:

@@ -78,7 +78,7 @@ def balance(b: Builder) -> Intent:
     bal = v["balance"]
     return Intent(f"What is the current balance of account {acc}?", [[c]],
                   f"The balance of {acc} is {_money(bal)}.",
-                  [number_fact(f"balance {acc}", bal, _balances(b.world, acc))])
+                  [number_fact(f"balance {acc}", bal, _balances(b.world, acc), unit="USD")])
 
 
 def weather_high(b: Builder) -> Intent:
@@ -89,7 +89,7 @@ def weather_high(b: Builder) -> Intent:
     rivals += [w.lookups.weather[o, date]["high_c"] for o in w.cities if o != city]
     return Intent(f"What is the forecast high temperature in {city} on {date}, in °C?", [[c]],
                   f"The forecast high in {city} on {date} is {v['high_c']} °C.",
-                  [number_fact(f"high {city} {date}", v["high_c"], rivals)])
+                  [number_fact(f"high {city} {date}", v["high_c"], rivals, unit="C")])
 
 
 def stock_close(b: Builder) -> Intent:
@@ -100,7 +100,7 @@ def stock_close(b: Builder) -> Intent:
     rivals += [w.lookups.prices[s, date] for s in w.tickers if s != sym]
     return Intent(f"What was the closing price of {sym} on {date}?", [[c]],
                   f"{sym} closed at {_money(v['close'])} on {date}.",
-                  [number_fact(f"close {sym} {date}", v["close"], rivals)])
+                  [number_fact(f"close {sym} {date}", v["close"], rivals, unit="USD")])
 
 
 def salary(b: Builder) -> Intent:
@@ -111,7 +111,7 @@ def salary(b: Builder) -> Intent:
                                             (name,))]
     return Intent(f"What is {name}'s yearly salary according to the company database?", [[c]],
                   f"{name} earns {_money(pay)} per year.",
-                  [number_fact(f"salary {name}", pay, others)])
+                  [number_fact(f"salary {name}", pay, others, unit="USD")])
 
 
 def top_earner(b: Builder) -> Intent:
@@ -140,7 +140,7 @@ def product_stock(b: Builder) -> Intent:
     others = [r[0] for r in db.rows("SELECT stock FROM products WHERE name != ?", (product,))]
     return Intent(f"How many units of the {product} are in stock?", [[c]],
                   f"There are {stock} units of the {product} in stock.",
-                  [number_fact(f"stock {product}", stock, others)])
+                  [number_fact(f"stock {product}", stock, others, unit="units")])
 
 
 def _port(text: str) -> int:
@@ -185,7 +185,7 @@ def currency(b: Builder) -> Intent:
               if o not in ("USD", to)]
     return Intent(f"How much is {amount} USD in {to} at today's rate?", [[c]],
                   f"{amount} USD is {v['amount']:.2f} {to}.",
-                  [number_fact(f"{amount} USD in {to}", v["amount"], rivals)])
+                  [number_fact(f"{amount} USD in {to}", v["amount"], rivals, unit=to)])
 
 
 UNIT_PAIRS = (("mi", "km"), ("km", "mi"), ("lb", "kg"), ("kg", "lb"), ("gal", "l"),
@@ -199,7 +199,8 @@ def units(b: Builder) -> Intent:
     return Intent(f"Convert {value} {src} to {dst}.", [[c]],
                   f"{value} {src} is {v['value']:.2f} {dst}.",
                   [number_fact(f"{value} {src} in {dst}", v["value"],
-                               [round(convert_unit_value(value, dst, src), 4)], tol=0.01)])
+                               [round(convert_unit_value(value, dst, src), 4)], tol=0.01,
+                               unit=dst)])
 
 
 def first_event(b: Builder) -> Intent:
@@ -235,7 +236,7 @@ def transfer(b: Builder, amount: float | None = None) -> Intent:
     bal = v["from_balance"]
     return Intent(f"Transfer {_money(amount)} from {src} to {dst}, then tell me the new balance "
                   f"of {src}.", [[c]], f"Done. The new balance of {src} is {_money(bal)}.",
-                  [number_fact(f"balance {src}", bal, _balances(w, src))])
+                  [number_fact(f"balance {src}", bal, _balances(w, src), unit="USD")])
 
 
 def create_event(b: Builder) -> Intent:
@@ -293,7 +294,7 @@ def raise_salary(b: Builder) -> Intent:
     others = [r[0] for r in db.rows("SELECT salary FROM employees WHERE name != ?", (name,))]
     return Intent(f"Give {name} a raise of {_money(bump)} per year and tell me the new yearly "
                   "salary.", [[c1], [c2]], f"{name}'s new salary is {_money(pay + bump)}.",
-                  [number_fact(f"salary {name}", pay + bump, [*others, pay])])
+                  [number_fact(f"salary {name}", pay + bump, [*others, pay], unit="USD")])
 
 
 # ---- chains (one call's output feeds the next) --------------------------------------
@@ -304,7 +305,7 @@ def weather_f(b: Builder) -> Intent:
     c2, f = b.call("convert_units", value=v["high_c"], from_unit="C", to_unit="F")
     return Intent(f"What is the forecast high in {city} on {date}, in degrees Fahrenheit?",
                   [[c1], [c2]], f"The high in {city} on {date} is {f['value']:.1f} °F.",
-                  [number_fact(f"high F {city}", f["value"], tol=0.05)])
+                  [number_fact(f"high F {city}", f["value"], tol=0.05, unit="F")])
 
 
 def stock_in_eur(b: Builder) -> Intent:
@@ -315,7 +316,7 @@ def stock_in_eur(b: Builder) -> Intent:
     c2, e = b.call("convert_currency", amount=total, from_currency="USD", to_currency="EUR")
     return Intent(f"What did {shares} shares of {sym} cost at the close on {date}, in EUR?",
                   [[c1], [c2]], f"{shares} shares of {sym} cost {e['amount']:.2f} EUR.",
-                  [number_fact(f"{shares} {sym} in EUR", e["amount"], tol=0.02)])
+                  [number_fact(f"{shares} {sym} in EUR", e["amount"], tol=0.02, unit="EUR")])
 
 
 def trip_weather_f(b: Builder) -> Intent:
@@ -327,7 +328,7 @@ def trip_weather_f(b: Builder) -> Intent:
     return Intent("My trip is described in /home/notes/trip.txt. What is the forecast high at "
                   "my destination on the day of the trip, in degrees Fahrenheit?",
                   [[c1], [c2], [c3]], f"The high in {city} on {date} is {f['value']:.1f} °F.",
-                  [number_fact("trip high F", f["value"], tol=0.05)])
+                  [number_fact("trip high F", f["value"], tol=0.05, unit="F")])
 
 
 def _bonus(text: str) -> tuple[float, str]:
@@ -347,7 +348,7 @@ def pay_bonus(b: Builder) -> Intent:
                   "to the employee's bank account (the company database lists it), then tell "
                   "me the employee's new balance.", [[c1], [c2], [c3]],
                   f"Paid {name}; the new balance of {acc} is {_money(t['to_balance'])}.",
-                  [number_fact(f"balance {acc}", t["to_balance"], _balances(w, acc))])
+                  [number_fact(f"balance {acc}", t["to_balance"], _balances(w, acc), unit="USD")])
 
 
 def pay_bonus_eur(b: Builder) -> Intent:
@@ -365,7 +366,7 @@ def pay_bonus_eur(b: Builder) -> Intent:
                   "employee's new balance.", [[c1], [c2], [c3], [c4]],
                   f"Paid {name} {_money(usd['amount'])}; the new balance of {acc} is "
                   f"{_money(t['to_balance'])}.",
-                  [number_fact(f"balance {acc}", t["to_balance"], _balances(w, acc))])
+                  [number_fact(f"balance {acc}", t["to_balance"], _balances(w, acc), unit="USD")])
 
 
 # ---- missing information (the agent must ask; the user answers) ------------------------
@@ -411,7 +412,8 @@ def missing_payee(b: Builder) -> Intent:
     return Intent(f"Transfer {_money(amount)} from {src} to my landlord, then tell me the new "
                   f"balance of {src}.", [[c1], [c2]],
                   f"Sent. The new balance of {src} is {_money(t['from_balance'])}.",
-                  [number_fact(f"balance {src}", t["from_balance"], _balances(w, src))],
+                  [number_fact(f"balance {src}", t["from_balance"], _balances(w, src),
+                               unit="USD")],
                   ask={"question": "Who is your landlord, or which account do they use?",
                        "reply": f"My landlord is {payee}; look up their account."})
 
@@ -445,7 +447,7 @@ def top_up(b: Builder) -> Intent:
         f"{_money(extra)} as well and tell me the balance of {src} again.", [[c]],
         f"Sent. The balance of {src} is now {_money(t['from_balance'])}.",
         [number_fact(f"balance {src} after top-up", t["from_balance"],
-                     _balances(b.world, src))])
+                     _balances(b.world, src), unit="USD")])
     return first
 
 
@@ -457,7 +459,8 @@ def other_city(b: Builder) -> Intent:
     rivals = [b.world.lookups.weather[o, date]["high_c"] for o in b.world.cities if o != city]
     first.follow_up = Intent(f"And what is the forecast high in {city} on the same day?", [[c]],
                              f"In {city} the high is {v['high_c']} °C.",
-                             [number_fact(f"high {city} {date}", v["high_c"], rivals)])
+                             [number_fact(f"high {city} {date}", v["high_c"], rivals,
+                                          unit="C")])
     return first
 
 

@@ -12,8 +12,8 @@ answers, and penalties for invalid, unrequested, excess and late calls.
     late_call_penalty    = -0.1 per call made after the segment's goal was already reached
     off_task_penalty     = -0.25 per distinct tool called that the gold solver never uses,
                            beyond the first (one alternative route is free)
-    hedge_penalty        = -(state + answer) if any answer hedged (gave rival values of a
-                           slot): a hedge earns nothing, whatever else was right
+    hedge_penalty        = -(state + answer) if any answer hedged (gave another candidate
+                           value for a slot, facts.py): a hedge earns nothing
     reward = state + answer + penalties, penalties scaled down so that reward >= 0
 
 A segment's facts count only if the agent called (successfully, in that segment) every tool
@@ -89,9 +89,28 @@ class EpisodeLog:
     calls: list[dict[str, Any]] = field(default_factory=list)  # segment, name, status, ...
     unreadable: int = 0
     answers: list[str] = field(default_factory=list)
+    results: list[tuple[str, dict[str, Any], Any]] = field(default_factory=list)  # ok calls
 
     def ok_tools(self, segment: int) -> set[str]:
         return {c["name"] for c in self.calls if c["segment"] == segment and c["ok"]}
+
+    def context(self, keys: set[str] | None = None) -> list[tuple[dict[str, Any], Any]]:
+        """(arguments, result) of the successful calls, only those whose `call_key` is in
+        `keys` if given."""
+        return [(args, value) for name, args, value in self.results
+                if keys is None or call_key(name, args) in keys]
+
+
+def explained_numbers(segments: Sequence[Mapping[str, Any]]) -> list[float]:
+    """Numbers an answer may mention freely: the user's, and the ones the gold solver passed
+    to tools (intermediate values: a converted amount, a temperature before conversion)."""
+    out = numbers_in(user_texts(segments))
+    for seg in segments:
+        for step in seg["steps"]:
+            for c in step.get("calls", ()):
+                out += [float(v) for v in c["arguments"].values()
+                        if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return out
 
 
 def user_texts(segments: Sequence[Mapping[str, Any]]) -> str:
@@ -106,8 +125,11 @@ def score_episode(task: Mapping[str, Any], gold: GoldRun, log: EpisodeLog,
     state_ok = final_state == gold.snapshots[-1]
     said = user_texts(segments)
     all_facts = [f for s in segments for f in s["facts"]]
-    allowed_numbers = numbers_in(said) + [float(f["value"]) for f in all_facts
-                                          if f["kind"] == "number"]
+    allowed_numbers = explained_numbers(segments)
+    # numbers an answer may attribute to other fields: only from the calls the task needs,
+    # so a dump of a whole table ("SELECT * FROM employees") excuses nothing
+    context = log.context({call_key(c["name"], c["arguments"]) for seg in segments
+                           for step in seg["steps"] for c in step.get("calls", ())})
     allowed_tokens = [str(f["value"]) for f in all_facts if f["kind"] == "token"]
     allowed_tokens += [c for f in all_facts if f["kind"] == "token"
                        for c in f["conflicts"] if has_token(said, c)]
@@ -138,7 +160,7 @@ def score_episode(task: Mapping[str, Any], gold: GoldRun, log: EpisodeLog,
                            f"{', '.join(sorted(missing_tools))}")
             continue
         for _fact, ok, why in check_facts(answer, seg["facts"], allowed_numbers,
-                                          allowed_tokens):
+                                          allowed_tokens, context):
             ok_facts += ok
             hedged = hedged or why.endswith("hedged")
             if not ok:
