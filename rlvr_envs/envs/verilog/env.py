@@ -65,7 +65,7 @@ class VerilogEnv(SubmissionEnv):
     | `max_attempts` | int | 3 | designs allowed per episode |
     | `attempt_rewards` | list[float] | 1, 0.5, 0.25 | reward factor for success on attempt k |
     | `partial` | bool | False | reward `1 - mismatch_rate` instead of pass/fail |
-    | `sim_timeout` | float | 10.0 | wall-clock seconds for vvp (iverilog gets 10 s) |
+    | `sim_timeout` | float | 10.0 | CPU seconds for vvp (iverilog gets 10 CPU s); not wall clock |
     | `system_prompt` | str | see class | system message ("" for none) |
     | `max_action_chars` | int | 32768 | longest accepted message |
 
@@ -80,7 +80,9 @@ class VerilogEnv(SubmissionEnv):
     don't-care). Not caught: behaviour outside the stimulus (small input spaces are
     exhaustive, larger ones are random plus edge values), timing/synthesizability (the
     simulation is zero-delay), and designs that are correct only for the exercised reset
-    and enable patterns. See docs/envs/verilog.md.
+    and enable patterns. Limits are CPU time and simulation time, so a verdict does not
+    depend on machine load; a run the machine starved (stall guard before the CPU limit) is
+    `infra_error`. See docs/envs/verilog.md.
 
     ## Vectorized environment
     `gym.make_vec("rlvr/Verilog-v0", num_envs=n, vectorization_mode="sync")`. Each

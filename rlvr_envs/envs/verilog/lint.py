@@ -152,6 +152,83 @@ def lint_candidate(source: str, forbidden_modules: Iterable[str] = (),
     return None
 
 
+_NET_TYPES = frozenset({"wire", "reg", "logic", "signed", "unsigned", "bit", "var", "tri",
+                        "wand", "wor", "tri0", "tri1", "uwire", "integer", "int", "byte",
+                        "shortint", "longint", "time", "real", "trireg"})
+_DIRECTIONS = frozenset({"input", "output", "inout"})
+_OPEN, _CLOSE = frozenset("([{"), frozenset(")]}")
+
+
+def port_directions(source: str, module: str) -> dict[str, str] | None:
+    """`{port: direction}` of `module` in `source`, from an ANSI header or body declarations
+    (task and function arguments skipped), or None when the module is not found."""
+    toks = tokenize(source)
+    start = next((i for i, t in enumerate(toks[:-1]) if t.text in ("module", "macromodule")
+                  and toks[i + 1].name == module), None)
+    if start is None:
+        return None
+    ports: dict[str, str] = {}
+    i, depth, skip_until = start + 2, 0, None
+    while i < len(toks) and toks[i].text != "endmodule":
+        text = toks[i].text
+        if skip_until:
+            skip_until = None if text == skip_until else skip_until
+        elif text in ("function", "task"):
+            skip_until = "end" + text
+        elif text in _OPEN:
+            depth += 1
+        elif text in _CLOSE:
+            depth -= 1
+        elif text in _DIRECTIONS:
+            i = _read_port_declaration(toks, i, depth, ports)
+            continue
+        i += 1
+    return ports
+
+
+def _read_port_declaration(toks: list[Token], i: int, depth: int,
+                           ports: dict[str, str]) -> int:
+    """Read `input [..] a, b` from toks[i]; record each name; return the index after it."""
+    direction, i = toks[i].text, i + 1
+    level, name, in_default = 0, None, False
+    while i < len(toks):
+        text = toks[i].text
+        if level == 0 and (text == ";" or text in _DIRECTIONS or (text == ")" and depth > 0)
+                           or text == ","):
+            if name:
+                ports[name] = direction
+            if text != ",":
+                return i
+            name, in_default = None, False
+        elif text in _OPEN:
+            level += 1
+        elif text in _CLOSE:
+            level -= 1
+        elif level == 0 and text == "=":
+            in_default = True
+        elif level == 0 and not in_default and toks[i].kind in ("ident", "escaped") \
+                and text not in _NET_TYPES:
+            name = toks[i].name   # the last identifier: `input state_t s` names s
+        i += 1
+    return i
+
+
+def port_direction_problem(design: str, reference: str) -> str | None:
+    """Why TopModule's port directions differ from RefModule's, or None. A design that
+    declared an input as an output would drive the testbench's net that the reference
+    reads."""
+    ref = port_directions(reference, "RefModule")
+    mine = port_directions(design, "TopModule")
+    if not ref or mine is None:
+        return None
+    for name, want in ref.items():
+        got = mine.get(name)
+        if got is not None and got != want:
+            return (f"port {name!r} is declared {got} in your design but is an {want} of the "
+                    "interface; keep the interface's port directions")
+    return None
+
+
 _FENCE = re.compile(r"```[ \t]*([A-Za-z]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 
 
