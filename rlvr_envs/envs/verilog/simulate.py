@@ -34,9 +34,10 @@ from .lint import (
     lint_candidate,
     module_names,
     port_direction_problem,
+    port_directions,
     subroutine_names,
 )
-from .testbench import RESULT_FILE, dut_instance_lines, generated_testbench, verilogeval_testbench
+from .testbench import RESULT_FILE, generated_testbench, verilogeval_testbench
 
 DUT_FILE = "TopModule.sv"
 APT_HINT = "install Icarus Verilog: `apt-get install iverilog` (Debian/Ubuntu package iverilog)"
@@ -46,7 +47,7 @@ VERILOGEVAL_FLAGS = ("-Wall", "-Winfloop", "-Wno-timescale", "-g2012")
 #: STALL_MIN_S; a run this starved says nothing about the design
 STALL_FACTOR = 8.0
 STALL_MIN_S = 30.0
-_COERCED = re.compile(r"^tb\.sv:(\d+): warning: input port (\S+) is coerced to inout")
+_COERCED = re.compile(r"^tb\.sv:\d+: warning: input port (\S+) is coerced to inout")
 
 
 def require_iverilog() -> None:
@@ -121,7 +122,7 @@ def simulate(task: Mapping[str, Any], design: str, *, compile_cpu_s: float = 10.
                    f"the driver printed no report (exit {run.exit_code}, signal {run.signal}, "
                    f"stderr {run.stderr[-300:]!r})"))
         return SimResult("infra", why, times=times)
-    return _judge(report, nonce, bench, times, compile_cpu_s, sim_cpu_s)
+    return _judge(report, nonce, str(task["reference"]), times, compile_cpu_s, sim_cpu_s)
 
 
 def _report(stdout: str, nonce: str) -> dict[str, Any] | None:
@@ -135,7 +136,7 @@ def _report(stdout: str, nonce: str) -> dict[str, Any] | None:
     return None
 
 
-def _judge(report: dict[str, Any], nonce: str, bench: str, times: dict[str, float],
+def _judge(report: dict[str, Any], nonce: str, reference: str, times: dict[str, float],
            compile_cpu_s: float, sim_cpu_s: float) -> SimResult:
     comp, sim = report.get("compile") or {}, report.get("simulate") or {}
     times.update(compile_s=comp.get("wall_s", 0.0), compile_cpu_s=comp.get("cpu_s", 0.0),
@@ -154,7 +155,7 @@ def _judge(report: dict[str, Any], nonce: str, bench: str, times: dict[str, floa
                          times=times)
     if comp.get("exit") != 0:
         return SimResult("compile", _compile_feedback(log), times=times)
-    driven = _driven_inputs(log, bench)
+    driven = _driven_inputs(log, reference)
     if driven:
         return SimResult("compile", f"the design drives its input port(s) {', '.join(driven)} "
                          "(the simulator coerced them to inout); inputs are driven only by "
@@ -180,15 +181,18 @@ def _judge(report: dict[str, Any], nonce: str, bench: str, times: dict[str, floa
     return SimResult("simulated", "", int(parsed[0]), int(parsed[1]), first, times)
 
 
-def _driven_inputs(log: str, bench: str) -> list[str]:
-    """Input ports of the design that Icarus coerced to inout at the design's instance (the
-    design drives them; through a net they would reach the reference too)."""
-    lines = dut_instance_lines(bench)
+def _driven_inputs(log: str, reference: str) -> list[str]:
+    """Inputs of the interface that Icarus coerced to inout at the testbench's level: the
+    design drives them, and through a testbench net that would reach the reference too.
+    (Icarus gives the line of the connection, or line 1 for `.name` connections, so the
+    port is identified by name.)"""
+    inputs = {n for n, d in (port_directions(reference, "RefModule") or {}).items()
+              if d == "input"}
     found = []
     for line in log.splitlines():
         m = _COERCED.match(line)
-        if m and int(m.group(1)) in lines and m.group(2) not in found:
-            found.append(m.group(2))
+        if m and (not inputs or m.group(1) in inputs) and m.group(1) not in found:
+            found.append(m.group(1))
     return found
 
 

@@ -255,17 +255,3 @@ def verilogeval_testbench(task: Mapping[str, Any], nonce: str) -> str:
     opener = f'  initial rlvr_fd = $fopen("{RESULT_FILE.format(nonce=nonce)}", "w");\n'
     return text[:match.end()] + declare + body + opener + text[end:]
 
-
-def dut_instance_lines(testbench: str) -> set[int]:
-    """The line numbers (1-based) that the testbench's `TopModule` instantiation spans: a
-    compiler warning there is about the design's ports."""
-    lines: set[int] = set()
-    toks = tokenize(testbench)
-    for i, tok in enumerate(toks[:-1]):
-        if tok.name == "TopModule" and toks[i + 1].kind in ("ident", "escaped", "op"):
-            j = i
-            while j < len(toks) and toks[j].text != ";":
-                j += 1
-            last = toks[min(j, len(toks) - 1)].line
-            lines.update(range(tok.line, last + 1))
-    return lines
