@@ -77,12 +77,13 @@ def run_stage(argv: list[str], cpu_s: float, wall_s: float, out_path: str) -> di
         except OSError:
             pass
 
-    signal.signal(signal.SIGALRM, on_alarm)
+    previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, wall_s)
     try:
         _, status, usage = os.wait4(pid, 0)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
     try:
         os.killpg(pid, signal.SIGKILL)   # whatever the stage left behind (compiler helpers)
     except OSError:
