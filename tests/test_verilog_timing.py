@@ -179,6 +179,25 @@ def test_a_design_driving_its_input_cannot_reach_the_reference() -> None:
     assert "drives its input port(s) in" in verdict.reason
 
 
+def test_switches_to_an_x_net_are_rejected() -> None:
+    # A tran switch joins nets without driving them, so Icarus keeps the design's input
+    # joined to the testbench's variable: the reference read X (a don't-care) and a constant
+    # design passed, here and under VerilogEval's own harness. The lint rejects switches.
+    blind = ("module TopModule(input [7:0] in, output [7:0] out);\n"
+             "  wire [7:0] xn = 8'bx;\n  genvar i;\n"
+             "  generate for (i = 0; i < 8; i = i + 1) begin : g\n"
+             "    tran sw(in[i], xn[i]);\n  end endgenerate\n"
+             "  assign out = 8'd0;\nendmodule\n")
+    verdict = verify_verilog(VECTOR_REVERSE, fenced(blind))
+    assert not verdict.passed and verdict.details["stage"] == "lint"
+    assert "bidirectional switch 'tran'" in verdict.reason
+    for switch in ("rtran sw(in[i], xn[i])", "tranif1 sw(in[i], xn[i], 1'b1)",
+                   "rtranif0 sw(in[i], xn[i], 1'b0)"):
+        design = blind.replace("tran sw(in[i], xn[i])", switch)
+        verdict = verify_verilog(VECTOR_REVERSE, fenced(design))
+        assert not verdict.passed and verdict.details["stage"] == "lint", switch
+
+
 def test_a_design_flipping_a_port_direction_is_rejected() -> None:
     flipped = ("module TopModule(output [7:0] in, output [7:0] out);\n"
                "  assign in = 8'bx;\n  assign out = 8'bx;\nendmodule\n")

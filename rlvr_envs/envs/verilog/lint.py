@@ -8,7 +8,9 @@ simulation the judge reads); uses a compiler directive other than `timescale`/`d
 could read the reference's outputs (`good1.out`) or poke the testbench; instantiates or
 declares a module whose name the testbench or the reference uses (instantiating `RefModule`
 would copy the answer); uses `inout`, `force`,
-`release`, `defparam` or `bind`; or has no `module TopModule`.
+`release`, `defparam` or `bind`, or a bidirectional switch (`tran`, `tranif0/1`, `rtran...`:
+a switch joins the design's input net to the testbench's, so it could set what the
+reference reads); or has no `module TopModule`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from dataclasses import dataclass
 ALLOWED_SYSTEM_CALLS = frozenset({"$signed", "$unsigned", "$clog2", "$bits"})
 ALLOWED_DIRECTIVES = frozenset({"`timescale", "`default_nettype", "`resetall"})
 FORBIDDEN_KEYWORDS = frozenset({"inout", "force", "release", "defparam", "bind"})
+#: bidirectional switches join nets without driving them, so Icarus keeps a design's input
+#: port joined to the testbench's net and the switch reaches the reference's inputs
+SWITCH_PRIMITIVES = frozenset({"tran", "tranif0", "tranif1", "rtran", "rtranif0", "rtranif1"})
 DESIGN_UNITS = frozenset({"module", "macromodule", "primitive", "interface", "program",
                           "package", "class", "config", "checker"})
 MAX_SOURCE_CHARS = 65_536
@@ -131,6 +136,9 @@ def lint_candidate(source: str, forbidden_modules: Iterable[str] = (),
                     f"{', '.join(sorted(ALLOWED_DIRECTIVES))}); write the code out in full")
         if tok.kind == "ident" and tok.text in FORBIDDEN_KEYWORDS:
             return f"{where}: {tok.text!r} is not allowed in the design"
+        if tok.kind == "ident" and tok.text in SWITCH_PRIMITIVES:
+            return (f"{where}: the bidirectional switch {tok.text!r} is not allowed (it would "
+                    "connect the design to the testbench's input nets); use assign or gates")
         if (tok.kind in ("ident", "escaped") or tok.text == "]") and i + 2 < len(toks) \
                 and toks[i + 1].text == "." and toks[i + 2].kind in ("ident", "escaped"):
             return (f"{where}: hierarchical (dotted) name '{tok.name}.{toks[i + 2].name}' is "
