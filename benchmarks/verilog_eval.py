@@ -21,9 +21,10 @@ output 0; `tran_blind`: a hack, outputs 0 and every input
 joined by `tran` switches to an X net) and right ones (`hierarchy`: the reference as a submodule; `sv_style`: `logic`,
 `always_ff`, `always_comb`; `always_comb_const`: `assign x = 0;` written `always_comb x = 0;`). A mutation that does not apply to a problem is skipped.
 
-Prints a table per candidate class (n, agree, ours-only passes = fp, theirs-only passes = fn)
-and every disagreement with its class and who is right; `--json-out` writes the shared
-differential schema. `--load N` runs N CPU burners (own sessions) during the whole run, to
+Prints a table per candidate class (n, passes on each side, agreement, our fp and fn against
+the truth, which is VerilogEval's verdict except where a disagreement is adjudicated for
+ours, counted as "theirs wrong") and the disagreements by class with who is right;
+`--json-out` writes the shared differential schema. `--load N` runs N CPU burners (own sessions) during the whole run, to
 show that verdicts do not depend on machine load.
 """
 
@@ -337,6 +338,8 @@ def _version() -> str:
 
 def report(rows: list[dict[str, Any]], have_iverilog: bool, args: argparse.Namespace,
            wall: float, load_before: float) -> None:
+    """Print the table and the disagreements; write `--json-out`. fp and fn count our errors
+    against the truth: VerilogEval's verdict, except where adjudication says ours is right."""
     by_class: dict[str, Counter] = {}
     disagreements = []
     for row in rows:
@@ -349,37 +352,45 @@ def report(rows: list[dict[str, Any]], have_iverilog: bool, args: argparse.Names
         if ours.passed == theirs_pass and not ours.infra_error:
             c["agree"] += 1
             continue
-        c["fp"] += ours.passed and not theirs_pass
-        c["fn"] += theirs_pass and not ours.passed
         klass, right = adjudicate(row["class"], ours, row["theirs"])
+        if right.startswith("ours"):
+            c["theirs_wrong"] += 1
+        else:
+            c["fp"] += ours.passed and not theirs_pass
+            c["fn"] += theirs_pass and not ours.passed
         disagreements.append({"class": klass, "input": f"{row['problem']} [{row['class']}]",
                               "ours": f"{'pass' if ours.passed else 'fail'}: {ours.reason}"[:300],
                               "reference": f"analyzer code {row['theirs']!r}",
                               "who_is_right": right})
-    total = Counter()
+    total: Counter = Counter()
     for c in by_class.values():
         total.update(c)
     problems = len({r["problem"] for r in rows})
     print(f"VerilogEval v2 spec-to-rtl at {args.path}: {problems} problems, {len(rows)} "
           f"candidates; theirs = {_version()} + sv-iv-analyze rules; wall {wall:.0f} s, "
-          f"load {args.load} burners (1-min load average before: {load_before:.2f})\n")
-    print("| candidate | n | ours pass | theirs pass | agree | fp (ours only) | "
-          "fn (theirs only) | infra |")
-    print("|---|---|---|---|---|---|---|---|")
+          f"{args.load} extra CPU burners (1-min load average at start: {load_before:.2f})\n")
+    print("| candidate | n | ours pass | theirs pass | agree | ours fp | ours fn | "
+          "theirs wrong | infra |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in (*RIGHT, *WRONG):
         c = by_class.get(name)
         if c:
             print(f"| {name} | {c['n']} | {c['ours_pass']} | {c['theirs_pass']} | "
-                  f"{c['agree']} | {c['fp']} | {c['fn']} | {c['infra']} |")
+                  f"{c['agree']} | {c['fp']} | {c['fn']} | {c['theirs_wrong']} | {c['infra']} |")
     print(f"| **all** | {total['n']} | {total['ours_pass']} | {total['theirs_pass']} | "
-          f"{total['agree']} | {total['fp']} | {total['fn']} | {total['infra']} |")
-    failing_refs = sorted(r["problem"] for r in rows
-                          if r["class"] == "reference" and not r["ours"].passed)
-    print(f"\nreferences failing ours: {failing_refs}")
-    print(f"\n{len(disagreements)} disagreements:")
+          f"{total['agree']} | {total['fp']} | {total['fn']} | {total['theirs_wrong']} | "
+          f"{total['infra']} |")
+    failing = [f"{r['problem']} (theirs {r['theirs']!r})" for r in rows
+               if r["class"] == "reference" and not r["ours"].passed]
+    print(f"\nreferences failing ours: {', '.join(failing) or 'none'}")
+    groups: dict[str, list[dict[str, str]]] = {}
     for d in disagreements:
-        print(f"- {d['input']}: {d['class']}; ours {d['ours']}; theirs {d['reference']}; "
-              f"right: {d['who_is_right']}")
+        groups.setdefault(d["class"], []).append(d)
+    print(f"\n{len(disagreements)} disagreements in {len(groups)} classes:")
+    for klass, items in groups.items():
+        print(f"- {klass} ({len(items)}; right: {items[0]['who_is_right']}): "
+              + "; ".join(f"{d['input']}: ours {d['ours'][:90]!r}, theirs {d['reference']}"
+                          for d in items[:3]) + ("; ..." if len(items) > 3 else ""))
     if args.json_out:
         out = {"env_id": "rlvr/Verilog-v0",
                "reference": f"VerilogEval v2 harness ({_version()}, sv-iv-analyze rules)",
@@ -390,7 +401,6 @@ def report(rows: list[dict[str, Any]], have_iverilog: bool, args: argparse.Names
         args.json_out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     if not have_iverilog:
         print("iverilog not on PATH: only our side ran (theirs marked '?')")
-
 
 if __name__ == "__main__":
     main()
