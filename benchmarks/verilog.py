@@ -7,8 +7,9 @@ one sandbox run that compiles (iverilog) and simulates (vvp). Half the responses
 golden reference renamed (pass), half a wrong design that drives every output to 0 (fail,
 same cost). Tasks cycle through every family and level (seed 0). The time split comes from
 the verdict's details: `testbench_s` (lint + generation, in the judge), `compile_s` and
-`simulate_s` (measured inside the sandbox with `date +%s%N`), and the rest of `run_s`
-(sandbox fork, namespaces, file transfer, process exits) as overhead.
+`simulate_s` (wall time of each stage, measured inside the sandbox by the driver, which also
+reports their CPU time), and the rest of `run_s` (sandbox fork, namespaces, file transfer,
+the driver's own fork/exec and exits) as overhead.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def run(items: list[tuple[dict[str, Any], str]], threads: int) -> dict[str, Any]
     assert passed == (len(items) + 1) // 2, f"{passed} passed; expected the references only"
     times = [v.details["times"] for v in verdicts]
     split = {key: statistics.mean(t.get(key, 0.0) for t in times) * 1000
-             for key in ("testbench_s", "compile_s", "simulate_s", "run_s")}
+             for key in ("testbench_s", "compile_s", "simulate_s", "run_s",
+                         "compile_cpu_s", "simulate_cpu_s")}
     split["overhead_s"] = split["run_s"] - split["compile_s"] - split["simulate_s"]
     samples = statistics.mean(v.details["samples"] for v in verdicts)
     return {"threads": threads, "n": len(items), "per_s": len(items) / wall, "split_ms": split,
@@ -72,13 +74,15 @@ def main() -> None:
     items = workload(args.tasks)
     verify_verilog(*items[0])  # start the sandbox's zygote outside the timing
     print("| threads | verifications | per second | testbench (ms) | compile (ms) | "
-          "simulate (ms) | sandbox overhead (ms) | samples/verification |")
-    print("|---|---|---|---|---|---|---|---|")
+          "simulate (ms) | compile CPU (ms) | simulate CPU (ms) | sandbox overhead (ms) | "
+          "samples/verification |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for threads in args.threads:
         r = run(items, threads)
         s = r["split_ms"]
         print(f"| {threads} | {r['n']} | {r['per_s']:.1f} | {s['testbench_s']:.2f} | "
-              f"{s['compile_s']:.1f} | {s['simulate_s']:.1f} | {s['overhead_s']:.1f} | "
+              f"{s['compile_s']:.1f} | {s['simulate_s']:.1f} | {s['compile_cpu_s']:.1f} | "
+              f"{s['simulate_cpu_s']:.1f} | {s['overhead_s']:.1f} | "
               f"{r['samples']:.0f} |")
 
 

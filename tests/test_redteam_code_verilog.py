@@ -274,6 +274,11 @@ def test_verilog_surrogate_is_a_lint_failure_not_infra() -> None:
     ("unnamed_ref_instance", "  RefModule (.a(a), .b(b), .s(s));\n"),
     ("drive_inputs", "  assign a = 0; assign b = 0; assign s = 0;\n"),
     ("tran_to_supply", "  supply0 [3:0] z; tran t0(a[0], z[0]); assign s = 0;\n"),
+    ("tran_inputs_to_x", "  wire [3:0] x = 4'bx; tran t0(a[0], x[0]); tran t1(a[1], x[1]);"
+     " tran t2(a[2], x[2]); tran t3(a[3], x[3]); tran u0(b[0], x[0]); tran u1(b[1], x[1]);"
+     " tran u2(b[2], x[2]); tran u3(b[3], x[3]); assign s = 0;\n"),
+    ("output_declared_input", "  assign s = 0;\nendmodule\nmodule Unused(output a);\n"
+     "  assign a = 0;\n"),
     ("outputs_z", "  assign s = 4'bzzzz;\n"),
     ("outputs_x", "  assign s = 4'bxxxx;\n"),
     ("delayed_race", "  assign #2 s = a + b;\n"),

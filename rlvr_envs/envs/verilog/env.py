@@ -65,7 +65,7 @@ class VerilogEnv(SubmissionEnv):
     | `max_attempts` | int | 3 | designs allowed per episode |
     | `attempt_rewards` | list[float] | 1, 0.5, 0.25 | reward factor for success on attempt k |
     | `partial` | bool | False | reward `1 - mismatch_rate` instead of pass/fail |
-    | `sim_timeout` | float | 10.0 | wall-clock seconds for vvp (iverilog gets 10 s) |
+    | `sim_timeout` | float | 10.0 | CPU seconds for vvp (iverilog gets 10 CPU s); not wall clock |
     | `system_prompt` | str | see class | system message ("" for none) |
     | `max_action_chars` | int | 32768 | longest accepted message |
 
@@ -74,13 +74,17 @@ class VerilogEnv(SubmissionEnv):
     lines of a result file named with a fresh 128-bit nonce, written by the testbench; the
     design is rejected before simulation if it uses any system task except $signed,
     $unsigned, $clog2, $bits, a directive other than `timescale`/`default_nettype`,
-    hierarchical names, inout/force/release/defparam/bind, or declares a testbench or
-    reference module name. Generated tasks compare strictly (`!==`; a design X/Z where the
-    reference is 0/1 fails); VerilogEval tasks keep VerilogEval's rule (reference X is a
-    don't-care). Not caught: behaviour outside the stimulus (small input spaces are
+    hierarchical names, inout/force/release/defparam/bind, bidirectional switches (tran...),
+    flips an interface port's direction, or declares a testbench or reference module name.
+    VerilogEval designs sit on the testbench's own nets exactly as in VerilogEval's harness
+    (same event timing at clock edges), compiled with its flags and file order. Generated
+    tasks compare strictly (`!==`; a design X/Z where the reference is 0/1 fails);
+    VerilogEval tasks keep VerilogEval's rule (reference X is a don't-care). Not caught: behaviour outside the stimulus (small input spaces are
     exhaustive, larger ones are random plus edge values), timing/synthesizability (the
     simulation is zero-delay), and designs that are correct only for the exercised reset
-    and enable patterns. See docs/envs/verilog.md.
+    and enable patterns. Limits are CPU time and simulation time, so a verdict does not
+    depend on machine load; a run the machine starved (stall guard before the CPU limit) is
+    `infra_error`. See docs/envs/verilog.md.
 
     ## Vectorized environment
     `gym.make_vec("rlvr/Verilog-v0", num_envs=n, vectorization_mode="sync")`. Each

@@ -8,7 +8,9 @@ simulation the judge reads); uses a compiler directive other than `timescale`/`d
 could read the reference's outputs (`good1.out`) or poke the testbench; instantiates or
 declares a module whose name the testbench or the reference uses (instantiating `RefModule`
 would copy the answer); uses `inout`, `force`,
-`release`, `defparam` or `bind`; or has no `module TopModule`.
+`release`, `defparam` or `bind`, or a bidirectional switch (`tran`, `tranif0/1`, `rtran...`:
+a switch joins the design's input net to the testbench's, so it could set what the
+reference reads); or has no `module TopModule`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from dataclasses import dataclass
 ALLOWED_SYSTEM_CALLS = frozenset({"$signed", "$unsigned", "$clog2", "$bits"})
 ALLOWED_DIRECTIVES = frozenset({"`timescale", "`default_nettype", "`resetall"})
 FORBIDDEN_KEYWORDS = frozenset({"inout", "force", "release", "defparam", "bind"})
+#: bidirectional switches join nets without driving them, so Icarus keeps a design's input
+#: port joined to the testbench's net and the switch reaches the reference's inputs
+SWITCH_PRIMITIVES = frozenset({"tran", "tranif0", "tranif1", "rtran", "rtranif0", "rtranif1"})
 DESIGN_UNITS = frozenset({"module", "macromodule", "primitive", "interface", "program",
                           "package", "class", "config", "checker"})
 MAX_SOURCE_CHARS = 65_536
@@ -131,6 +136,9 @@ def lint_candidate(source: str, forbidden_modules: Iterable[str] = (),
                     f"{', '.join(sorted(ALLOWED_DIRECTIVES))}); write the code out in full")
         if tok.kind == "ident" and tok.text in FORBIDDEN_KEYWORDS:
             return f"{where}: {tok.text!r} is not allowed in the design"
+        if tok.kind == "ident" and tok.text in SWITCH_PRIMITIVES:
+            return (f"{where}: the bidirectional switch {tok.text!r} is not allowed (it would "
+                    "connect the design to the testbench's input nets); use assign or gates")
         if (tok.kind in ("ident", "escaped") or tok.text == "]") and i + 2 < len(toks) \
                 and toks[i + 1].text == "." and toks[i + 2].kind in ("ident", "escaped"):
             return (f"{where}: hierarchical (dotted) name '{tok.name}.{toks[i + 2].name}' is "
@@ -149,6 +157,83 @@ def lint_candidate(source: str, forbidden_modules: Iterable[str] = (),
                 "reference uses; declare only TopModule and your own helper modules")
     if "TopModule" not in declared:
         return "no 'module TopModule' found; the design's top module must be named TopModule"
+    return None
+
+
+_NET_TYPES = frozenset({"wire", "reg", "logic", "signed", "unsigned", "bit", "var", "tri",
+                        "wand", "wor", "tri0", "tri1", "uwire", "integer", "int", "byte",
+                        "shortint", "longint", "time", "real", "trireg"})
+_DIRECTIONS = frozenset({"input", "output", "inout"})
+_OPEN, _CLOSE = frozenset("([{"), frozenset(")]}")
+
+
+def port_directions(source: str, module: str) -> dict[str, str] | None:
+    """`{port: direction}` of `module` in `source`, from an ANSI header or body declarations
+    (task and function arguments skipped), or None when the module is not found."""
+    toks = tokenize(source)
+    start = next((i for i, t in enumerate(toks[:-1]) if t.text in ("module", "macromodule")
+                  and toks[i + 1].name == module), None)
+    if start is None:
+        return None
+    ports: dict[str, str] = {}
+    i, depth, skip_until = start + 2, 0, None
+    while i < len(toks) and toks[i].text != "endmodule":
+        text = toks[i].text
+        if skip_until:
+            skip_until = None if text == skip_until else skip_until
+        elif text in ("function", "task"):
+            skip_until = "end" + text
+        elif text in _OPEN:
+            depth += 1
+        elif text in _CLOSE:
+            depth -= 1
+        elif text in _DIRECTIONS:
+            i = _read_port_declaration(toks, i, depth, ports)
+            continue
+        i += 1
+    return ports
+
+
+def _read_port_declaration(toks: list[Token], i: int, depth: int,
+                           ports: dict[str, str]) -> int:
+    """Read `input [..] a, b` from toks[i]; record each name; return the index after it."""
+    direction, i = toks[i].text, i + 1
+    level, name, in_default = 0, None, False
+    while i < len(toks):
+        text = toks[i].text
+        if level == 0 and (text == ";" or text in _DIRECTIONS or (text == ")" and depth > 0)
+                           or text == ","):
+            if name:
+                ports[name] = direction
+            if text != ",":
+                return i
+            name, in_default = None, False
+        elif text in _OPEN:
+            level += 1
+        elif text in _CLOSE:
+            level -= 1
+        elif level == 0 and text == "=":
+            in_default = True
+        elif level == 0 and not in_default and toks[i].kind in ("ident", "escaped") \
+                and text not in _NET_TYPES:
+            name = toks[i].name   # the last identifier: `input state_t s` names s
+        i += 1
+    return i
+
+
+def port_direction_problem(design: str, reference: str) -> str | None:
+    """Why TopModule's port directions differ from RefModule's, or None. A design that
+    declared an input as an output would drive the testbench's net that the reference
+    reads."""
+    ref = port_directions(reference, "RefModule")
+    mine = port_directions(design, "TopModule")
+    if not ref or mine is None:
+        return None
+    for name, want in ref.items():
+        got = mine.get(name)
+        if got is not None and got != want:
+            return (f"port {name!r} is declared {got} in your design but is an {want} of the "
+                    "interface; keep the interface's port directions")
     return None
 
 
