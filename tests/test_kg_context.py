@@ -45,13 +45,20 @@ def test_evidence_sits_at_the_requested_depth(depth: float) -> None:
 def test_tier1_share_brings_confusable_neighbours() -> None:
     near = KGMultiHopEnv(context_tokens=4096, tier1_share=1.0, unanswerable_rate=0.0)
     far = KGMultiHopEnv(context_tokens=4096, tier1_share=0.0, unanswerable_rate=0.0)
-    near.reset(seed=2)
-    far.reset(seed=2)
-    chain = {n for c in near.task["chain"] for n in c}
+    world = near.task_source.world_for(0)
 
-    def chain_mentions(env: KGMultiHopEnv) -> int:
-        return sum(any(name in text for name in chain) for _, _, text in env._docs)
-    assert chain_mentions(near) > 2 * chain_mentions(far)
+    def confusers(env: KGMultiHopEnv, seed: int) -> int:
+        """Distractors that share a relation and its target with a chain entity or the
+        answer (other employees of the same firm): the confusable kind."""
+        env.reset(seed=seed)
+        gold = set(env.task["doc_entities"][int(d[1:]) - 1] for d in env.task["evidence"])
+        names = [n for c in env.task["chain"] for n in c] + [env.task["answer"]]
+        chain = {world.names.index(n) for n in names}
+        shared = {(r, t) for e in chain for r, tails in world.out[e].items() for t in tails}
+        return sum(any((r, t) in shared for r, tails in world.out[e].items() for t in tails)
+                   for e in env.task["doc_entities"] if e not in gold)
+    seeds = range(6)
+    assert sum(confusers(near, s) for s in seeds) > 3 * sum(confusers(far, s) for s in seeds)
 
 
 def test_custom_tokenizers() -> None:

@@ -72,24 +72,28 @@ def block_tokens(world: World, alias: bool, counter: Callable[[str], int],
 
 
 def tier1_pool(world: World, question: Question, rng: random.Random) -> list[int]:
-    """Highly confusable documents: entities that share a relation and its target with a
-    hop of the chain (other employees of the same firm), same-type entities with the same
-    relation, and the other neighbours of chain entities."""
-    pool: set[int] = set()
+    """Highly confusable documents, closest first: entities that share a relation and its
+    target with a chain entity (other employees of the same firm, the other candidates of an
+    intersection constraint), then the other neighbours of chain entities and same-type
+    entities."""
     chain_nodes = set(question.evidence) | {question.answer} | set(question.anchors)
+    siblings: set[int] = set()
+    near: set[int] = set()
     for node in sorted(chain_nodes):
         for relation, tails in world.out[node].items():
             for tail in tails:
-                pool.update(world.inc[tail].get(relation, ()))
-                pool.add(tail)
+                siblings.update(world.inc[tail].get(relation, ()))
+                near.add(tail)
         for heads in world.inc[node].values():
-            pool.update(heads)
+            near.update(heads)
         same_type = world.by_type[world.types[node]]
-        pool.update(rng.sample(same_type, min(8, len(same_type))))
-    pool -= chain_nodes
-    ordered = sorted(pool)
-    rng.shuffle(ordered)
-    return ordered[:TIER1_CAP]
+        near.update(rng.sample(same_type, min(8, len(same_type))))
+    siblings -= chain_nodes
+    near -= chain_nodes | siblings
+    first, then = sorted(siblings), sorted(near)
+    rng.shuffle(first)
+    rng.shuffle(then)
+    return (first + then)[:TIER1_CAP]
 
 
 def select_documents(world: World, question: Question, rng: random.Random, *,
