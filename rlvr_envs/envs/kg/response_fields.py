@@ -31,6 +31,8 @@ from .names import normalize_name
 
 MAX_GRADED_CHARS = 200_000  # only the last part of a longer response is read
 MAX_VALUE_CHARS = 2_000  # a value is cut here before it is read
+MAX_HEAD_CHARS = 200  # an entity name ends within this many characters of a value's start
+MAX_VALUES = 64  # values kept per field; more is a list of candidates, not an answer
 FIELD_LABELS = {
     "answer": ("answer", "final answer", "short answer", "the answer", "the final answer"),
     "missing": ("missing", "missing entity", "missing document", "missing link",
@@ -48,12 +50,12 @@ _FIELD_LINE = re.compile(
     rf"[ \t]*(?:[:：]|[ \t]+is[ \t]*:?|(?=[ \t*_#]*$))(?P<value>.*)$", re.IGNORECASE)
 _ITEM = re.compile(r"^[ \t]*(?:[-*+•·]|\d{1,2}[.)])[ \t]+(?P<text>.*)$")
 _TABLE_SEPARATOR = re.compile(r"^[\s|:\-]+$")
-_EMBEDDED = re.compile(r"[\s(;,.]\s*(?P<label>missing(?:\s+(?:entity|document|link))?|"
+_EMBEDDED = re.compile(r"(?<=[\s(;,.])(?P<label>missing(?:\s+(?:entity|document|link))?|"
                        r"evidence)\s*[:：]", re.IGNORECASE)
 DOC_ID = re.compile(r"\bD(\d{1,6})\b", re.IGNORECASE)
 _BRACKETED_IDS = re.compile(r"\[\s*D\d{1,6}(?:\s*[,;]\s*D\d{1,6})*\s*\]", re.IGNORECASE)
-_CITATION_TAIL = re.compile(r"\s*[\[(]\s*(?:see\s+|docs?\.?\s+|documents?\s+)?D\d{1,6}"
-                            r"(?:\s*(?:[,;]|and)?\s*D\d{1,6})*\s*[\])]", re.IGNORECASE)
+_CITATION_TAIL = re.compile(r"[ \t]?[\[(]\s*(?:see\s+|docs?\.?\s+|documents?\s+)?D\d{1,6}"
+                            r"(?:\s*(?:[,;]\s*|and\s+)?D\d{1,6})*\s*[\])]", re.IGNORECASE)
 _LATEX_WRAPPER = re.compile(r"\\(?:boxed|text|textbf|mathrm|mathbf)\s*\{([^{}]*)\}")
 _BOUNDARY = re.compile(r"(?<=[.!?;])\s+|\s+[—–-]{1,2}\s+|\s*[—–]\s*|:\s+|,\s+(?=[a-z])|\s*\(")
 _HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably|likely|alternatively|"
@@ -78,6 +80,7 @@ class ResponseFields:
     final_answers: list[str] = field(default_factory=list)  # from `Final answer:` labels
     missing: list[str] = field(default_factory=list)
     cited: list[str] = field(default_factory=list)
+    overflow: bool = False  # more than MAX_VALUES answer or missing values
 
     @property
     def graded_answers(self) -> list[str]:
@@ -150,12 +153,13 @@ def _add(out: ResponseFields, kind: str, value: str, *, final: bool,
             evidence.append(rest)
         else:
             _add(out, inner, rest, final=False, evidence=evidence)
-    if kind == "answer":
-        out.answers.append(value)
-        if final:
-            out.final_answers.append(value)
-    elif kind == "missing":
-        out.missing.append(value)
+    target = out.missing if kind == "missing" else out.answers
+    if len(target) >= MAX_VALUES:
+        out.overflow = True
+        return
+    target.append(value)
+    if kind == "answer" and final:
+        out.final_answers.append(value)
 
 
 def _following(lines: list[str], i: int, *, evidence: bool) -> tuple[list[str], int]:
@@ -243,7 +247,7 @@ def readings(value: str, forms: Collection[str] = ()) -> list[str]:
     """The normalized readings of one value (see the module docstring). `forms` are the
     forms of the entity being checked: a parenthesis holding one of them is an alias."""
     text = _clean(value)
-    heads = [text] + [text[:m.start()] for m in _BOUNDARY.finditer(text)
+    heads = [text] + [text[:m.start()] for m in _BOUNDARY.finditer(text[:MAX_HEAD_CHARS])
                       if m.start() > 0 and _explains(text[m.start():], forms)]
     out: list[str] = []
     for head in heads:

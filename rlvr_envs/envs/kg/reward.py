@@ -87,6 +87,9 @@ def _grade(task: Mapping[str, Any], response: str, w: float) -> Verdict:
                "cited": fields.cited[:50], "precision": precision, "recall": recall, "f1": f1}
     if not answers:
         return Verdict(False, 0.0, "no 'Answer: <entity>' line", zero, details)
+    if fields.overflow:
+        return Verdict(False, 0.0, "hedged: more answer or missing fields than one response "
+                       "gives; give exactly one entity", zero, details)
     if bool(task.get("answerable", True)):
         why = _answer_fault(answers, entity_forms(task["answer"], task.get("answer_aliases")))
     else:

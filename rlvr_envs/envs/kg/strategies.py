@@ -219,6 +219,51 @@ def learn_prior(env: KGMultiHopEnv, seeds: Sequence[int],
     return {key: c.most_common(1)[0][0] for key, c in counts.items()}
 
 
+def gold_rewards(env: KGMultiHopEnv, seeds: Sequence[int],
+                 levels: Sequence[int]) -> dict[str, Any]:
+    """The gold solver (`oracle_action`) over seeds and levels: episodes, unanswerable ones,
+    and the tasks where it earned less than 1.0 (there should be none)."""
+    n = unanswerable = 0
+    short: list[str] = []
+    for level in levels:
+        for seed in seeds:
+            env.reset(seed=seed, options={"difficulty": level})
+            for _ in range(env.max_turns):
+                *_, reward, terminated, truncated, _ = env.step(env.oracle_action())
+                if terminated or truncated:
+                    break
+            n += 1
+            unanswerable += not env.task["answerable"]
+            if abs(float(reward) - 1.0) > 1e-9:
+                short.append(str(env.task["id"]))
+    return {"episodes": n, "unanswerable": unanswerable, "below_1": short}
+
+
+def answer_skew(env: KGMultiHopEnv, seeds: Sequence[int],
+                levels: Sequence[int]) -> dict[str, dict[str, Any]]:
+    """Per template and level: tasks, the share of the most frequent gold answer (what a
+    constant answer can win) and the most frequent answer type with its share."""
+    answers: dict[str, Counter[str]] = defaultdict(Counter)
+    kinds: dict[str, Counter[str]] = defaultdict(Counter)
+    for level in levels:
+        for seed in seeds:
+            env.reset(seed=seed, options={"difficulty": level})
+            task = env.task
+            if not task["answerable"]:
+                continue
+            world = env.task_source.world_for(int(task["world_seed"]))
+            key = f"{task['template']}/d{level}"
+            answers[key][task["answer"]] += 1
+            kinds[key][world.types[world.names.index(task["answer"])]] += 1
+    out = {}
+    for key, counts in sorted(answers.items()):
+        n = sum(counts.values())
+        kind, k = kinds[key].most_common(1)[0]
+        out[key] = {"n": n, "top_answer_share": counts.most_common(1)[0][1] / n,
+                    "top_type": kind, "top_type_share": k / n}
+    return out
+
+
 @dataclass
 class Outcome:
     """Mean reward and pass rate of one strategy over episodes."""
@@ -282,8 +327,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--context-tokens", type=int, default=2048,
                         help="document tokens per episode (0: the level's length)")
     parser.add_argument("--json-out", help="write the report as JSON here")
+    parser.add_argument("--skew", action="store_true",
+                        help="print the generator's answer skew instead (--tasks seeds)")
+    parser.add_argument("--oracle", action="store_true",
+                        help="play the gold solver instead (--tasks seeds, every mode)")
     args = parser.parse_args(argv)
     kwargs = {"context_tokens": args.context_tokens or None}
+    if args.oracle:
+        for mode in args.modes:
+            result = gold_rewards(KGMultiHopEnv(mode=mode, **kwargs), range(args.tasks),
+                                  args.levels)
+            print(f"mode={mode} {result['episodes']} episodes ({result['unanswerable']} "
+                  f"unanswerable), below 1.0: {result['below_1'][:20]}")
+        return
+    if args.skew:
+        skew = answer_skew(KGMultiHopEnv(unanswerable_rate=0.0, **kwargs), range(args.tasks),
+                           args.levels)
+        for key, row in skew.items():
+            print(f"{key:18} n={row['n']:5}  most frequent answer {row['top_answer_share']:.3f}"
+                  f"  type {row['top_type']} {row['top_type_share']:.2f}")
+        return
     report = evaluate(modes=args.modes, levels=args.levels, tasks=args.tasks,
                       env_kwargs=kwargs, names=args.strategies)
     for mode, rows in report.items():
