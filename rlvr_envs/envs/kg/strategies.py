@@ -29,6 +29,8 @@ _QUESTION = re.compile(r"^Question: (.+)$", re.MULTILINE)
 # capitalised word runs, allowing the lowercase joiners and marks of generated names
 _NAME = re.compile(r"[A-Z][\w'-]+(?:\s+(?:of\s+)?(?:[A-Z][\w'-]*|\d{2,4}|'\d\d))*")
 _QUESTION_WORDS = {"Who", "What", "Which", "Of"}
+_STATED = re.compile(r"([A-Z][^.:\n]*?) (?:has a population of|was born in the year|was founded "
+                     r"in|was released in|took place in the year) (\d+)")
 
 
 @dataclass
@@ -96,6 +98,19 @@ def _most_mentioned(view: View, unlisted: bool) -> str:
     counts = Counter(n for n in _NAME.findall(text) if not (unlisted and n in titles))
     named = set(view.question_names())
     return next((n for n, _ in counts.most_common() if n not in named), "x")
+
+
+def _extreme(view: View) -> str:
+    """The entity with the most extreme stated number (the largest for "larger", else the
+    smallest) among those not named in the question: a comparison's guess from the numbers
+    alone."""
+    text = " ".join(x for _, _, x in view.documents()) + " ".join(view.observations[1:])
+    named = set(view.question_names())
+    values = {n: int(v) for n, v in _STATED.findall(text) if n not in named}
+    if not values:
+        return "x"
+    pick = max if "larger" in view.question else min
+    return pick(values, key=lambda n: values[n])
 
 
 def _ranked(view: View) -> list[tuple[str, str]]:
@@ -169,6 +184,7 @@ def library(prior: dict[tuple[Any, ...], str] | None = None) -> list[Strategy]:
             _most_mentioned(v, False), first_ids(v)))),
         Strategy("most_mentioned_unlisted", _searched(lambda v: _answer(
             _most_mentioned(v, True), first_ids(v)))),
+        Strategy("extreme_number", _searched(lambda v: _answer(_extreme(v), first_ids(v)))),
         Strategy("top_hit", _searched(lambda v: _answer(
             ((_ranked(v) or v.hits()) or [("D1", "x")])[0][1],
             [d for d, _ in (_ranked(v) or v.hits())[:3]]))),
