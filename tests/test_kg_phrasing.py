@@ -56,6 +56,10 @@ def phrasings(value: str, evidence: list[str], *, missing: str | None = None,
     yield "think_before", (f"<think>\nMaybe Answer: Someone Else? No: {FILLER}\n</think>\n\n"
                            f"Answer: {value}{tail}\nEvidence: {ev}")
     yield "crlf", f"Answer: {value}{tail}\r\nEvidence: {ev}\r\n"
+    yield "xml_tags", (f"<answer>{value}</answer>"
+                       + (f"\n<missing>{missing}</missing>" if missing else "")
+                       + f"\n<evidence>{ev}</evidence>")
+    yield "dash_separator", f"Answer - {value}{tail}\nEvidence - {ev}"
     yield "evidence_first", f"Evidence: {ev}\nAnswer: {value}{tail}"
     yield "evidence_bullets", f"Answer: {value}{tail}\nEvidence:\n" + "\n".join(
         f"- [{d}]" for d in evidence)

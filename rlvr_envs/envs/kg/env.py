@@ -63,8 +63,11 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
 
     ## Action Space
     `UnicodeText(max_action_chars)`: the whole assistant message. The final answer is a line
-    `Answer: <entity>` (or `Answer: unanswerable`) and a line `Evidence: [D3], [D17]`; in
-    search mode, tool calls in the env's `tool_format` (Hermes `<tool_call>` by default).
+    `Answer: <entity>` (or `Answer: unanswerable` with a line `Missing: <entity>` naming the
+    entity whose document is absent) and a line `Evidence: [D3], [D17]`; the forms models
+    write are read too (`Final answer:`, bold, the value on the next line, tables, bullets,
+    a trailing explanation; see `response_fields.py`). In search mode, tool calls in the
+    env's `tool_format` (Hermes `<tool_call>` by default).
 
     ## Observation Space
     `UnicodeText` (up to 4,000,000 characters). Context mode: instructions, every document
@@ -111,18 +114,22 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     | `task_seed`, `difficulty`, `curriculum`, `tasks`, `max_turns` (1 context, 12 search), `max_action_chars`, `system_prompt` | | | as in every rlvr env |
 
     ## Verification
-    `rlvr_envs.envs.kg.reward.grade_kg_answer(task, response)`, rule-based. Checked: exactly
-    one distinct answer, equal after normalization to the gold name or an alias (aliases
-    that could name two entities are dropped when the world is built); cited ids against
-    the recorded gold evidence. Not checked: the reasoning itself (a right guess among two
-    comparison candidates is paid), and answers phrased as sentences ("It is X") fail.
+    `rlvr_envs.envs.kg.reward.grade_kg_answer(task, response)`, rule-based. Checked: every
+    answer names the gold entity (normalized name or alias; a value that lists or hedges
+    between candidates names none; aliases that could name two entities are dropped when
+    the world is built); for unanswerable questions an abstention plus the missing entity;
+    cited ids against the recorded gold evidence. Task-independent strategies
+    (`strategies.py`) earn at most 0.012 mean reward. Not checked: the reasoning itself (a
+    right guess between the two compared entities after following both walks is paid), and
+    an answer only in prose, without an answer field, fails.
 
     ## Vectorized environment
     `gym.make_vec("rlvr/KGMultiHop-v0", num_envs=n, vectorization_mode="sync")`. Worlds are
     cached per process, so async vector envs build each world once per worker.
 
     ## Version History
-    * v0: initial release.
+    * v0: initial release. Abstentions name the missing entity; answers drawn uniformly;
+      comparison contexts hold same-type peers; answer fields read as models write them.
     """
 
     domain = "kg"

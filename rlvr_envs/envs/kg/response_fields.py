@@ -3,7 +3,8 @@ models write them, and deciding whether one answer value names one given entity.
 
 Fields are read after the last `</think>`. A field is a line whose label is one of
 `FIELD_LABELS` behind any bullets, numbering, heading marks, quote marks or bold, followed by
-`:` or ` is ` (`Final answer: X`, `**Answer:** X`, `- Evidence: [D3]`, `The answer is X`),
+`:`, ` is ` or a dash (`Final answer: X`, `**Answer:** X`, `- Evidence: [D3]`, `The answer
+is X`, `Answer - X`), XML tags (`<answer>X</answer>`, also `<missing>`, `<evidence>`),
 or a label alone on its line (`## Answer`, `**Answer:**`) whose value is on the next
 non-empty line (every item of a list there is a value of its own); markdown table rows
 (`| Answer | X |`, or a header row naming the fields over data rows) too. Evidence also
@@ -47,7 +48,9 @@ _DECORATION = r"[ \t>#*_+•·\-]*(?:\d{1,2}[.)][ \t]+)?[ \t>#*_]*"  # no nested
 LABEL_SPAN = 200  # a label is looked for in the first characters of a line only
 _FIELD_LINE = re.compile(
     rf"^{_DECORATION}(?P<label>{_LABEL_RE})[ \t]*(?:\*\*|__|\*|_)?"
-    rf"[ \t]*(?:[:：]|[ \t]+is[ \t]*:?|(?=[ \t*_#]*$))(?P<value>.*)$", re.IGNORECASE)
+    rf"[ \t]*(?:[:：]|[ \t]+is[ \t]*:?|[ \t]+[—–-][ \t]+|(?=[ \t*_#]*$))(?P<value>.*)$",
+    re.IGNORECASE)
+_XML_FIELD = re.compile(r"<(answer|missing|evidence)>(.{0,2000}?)</\1>", re.IGNORECASE | re.DOTALL)
 _ITEM = re.compile(r"^[ \t]*(?:[-*+•·]|\d{1,2}[.)])[ \t]+(?P<text>.*)$")
 _TABLE_SEPARATOR = re.compile(r"^[\s|:\-]+$")
 _EMBEDDED = re.compile(r"(?<=[\s(;,.])(?P<label>missing(?:\s+(?:entity|document|link))?|"
@@ -99,7 +102,8 @@ def final_text(response: str) -> str:
 
 def read_fields(response: str) -> ResponseFields:
     """Every field value of a response (see the module docstring for the forms read)."""
-    text = final_text(response)
+    text = _XML_FIELD.sub(lambda m: f"\n{m.group(1)}: {m.group(2).strip()}\n",
+                          final_text(response))
     lines = text.split("\n")
     out = ResponseFields()
     evidence_text: list[str] = []
