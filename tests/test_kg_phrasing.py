@@ -4,6 +4,8 @@ the ways models write answers, over seeds, levels and both modes."""
 
 from __future__ import annotations
 
+import sys
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -193,3 +195,31 @@ def test_an_abstention_naming_two_missing_entities_earns_zero() -> None:
                 assert verdict.reward == 0.0, missing
             both = f"Answer: unanswerable\nMissing: {a}\nMissing: {b}{ev}"
             assert grade_kg_answer(task, both).reward == 0.0
+
+
+def main(first_seed: int = 1000, seeds: int = 30) -> None:
+    """The same checks at scale, on seeds the tests do not use:
+    `PYTHONPATH=. python tests/test_kg_phrasing.py 1000 30`."""
+    lost, total, paid, hedges = Counter(), Counter(), Counter(), Counter()
+    for mode in ("context", "search"):
+        env = KGMultiHopEnv(mode=mode, unanswerable_rate=0.3)
+        for level in (1, 2, 3, 4, 5):
+            for seed in range(first_seed, first_seed + seeds):
+                task = oracle_episode(env, seed, level)
+                for cls, text in phrasings(**gold_parts(env, task)):
+                    total[cls] += 1
+                    lost[cls] += abs(grade_kg_answer(task, text).reward - 1.0) > 1e-9
+                if task["answerable"]:
+                    other = next(t for _, t, _ in env._docs if t != task["answer"])
+                    for cls, text in two_candidates(task["answer"], other,
+                                                    list(task["evidence"])):
+                        hedges[cls] += 1
+                        paid[cls] += grade_kg_answer(task, text).reward > 0
+    print(f"correct answers re-expressed: {sum(total.values())}, lost reward: "
+          f"{sum(lost.values())} {dict(+lost)}")
+    print(f"two-candidate responses: {sum(hedges.values())}, paid: {sum(paid.values())} "
+          f"{dict(+paid)}")
+
+
+if __name__ == "__main__":
+    main(*map(int, sys.argv[1:3]))
