@@ -11,7 +11,9 @@
 Walks follow only relations that have exactly one tail for their head, so every noun phrase
 names exactly one entity. Each kept question passes `keeps_answer_unique`-style checks:
 no single document names the question's anchors together with the answer, and dropping any
-one hop of any walk does not lead to the same entity (so every hop is needed).
+one hop of any walk does not lead to the same entity (so every hop is needed). Answers
+(and a comparison's two entities) are drawn uniformly first and the walks built backwards
+from them, so no entity is a frequent gold answer.
 """
 
 from __future__ import annotations
@@ -61,25 +63,6 @@ def follow(world: World, start: int, relations: list[str]) -> int | None:
         if node is None:
             return None
     return node
-
-
-def walk(world: World, rng: random.Random, hops: int, start: int | None = None,
-         avoid: set[int] | None = None) -> tuple[list[int], list[str]] | None:
-    """A random walk of `hops` functional hops without revisits (None if it gets stuck)."""
-    avoid = set(avoid or ())
-    node = start if start is not None else rng.randrange(len(world))
-    if node in avoid:
-        return None
-    nodes, rels = [node], []
-    for _ in range(hops):
-        options = [(r, tails[0]) for r, tails in world.out[node].items()
-                   if len(tails) == 1 and tails[0] not in avoid and tails[0] not in nodes]
-        if not options:
-            return None
-        r, node = rng.choice(options)
-        nodes.append(node)
-        rels.append(r)
-    return nodes, rels
 
 
 def noun_phrase(world: World, anchor_name: str, relations: list[str]) -> str:
