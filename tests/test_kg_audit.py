@@ -13,11 +13,12 @@ from rlvr_envs.envs.kg.env import KGMultiHopEnv
 
 def test_audit_has_no_false_positives_or_negatives() -> None:
     report = run_audit("rlvr/KGMultiHop-v0")
-    assert report.total.n >= 150
+    assert report.total.n >= 250
     assert report.total.fp == 0, report.failures
     assert report.total.fn == 0, report.failures
-    for cls in ("correct", "wrong", "hedging", "evidence_dumping", "unanswerable_trap",
-                "unanswerable_correct", "correct_search"):
+    for cls in ("correct", "correct_phrasing", "wrong", "hedging", "evidence_dumping",
+                "unanswerable_trap", "unanswerable_correct", "abstention_without_missing",
+                "abstention_wrong_missing", "task_independent", "correct_search"):
         assert report.by_class[cls].n > 0
 
 

@@ -129,6 +129,23 @@ def test_record_task_with_its_own_documents() -> None:
     assert reward == pytest.approx(1.0)
 
 
+def test_unanswerable_record_names_its_missing_entity() -> None:
+    record = {"question": "Where was the founder of Qux Labs born?", "answer": "Brell",
+              "answerable": False, "missing": "Ima Zed", "missing_aliases": ["I. Zed"],
+              "documents": [
+                  {"id": "a", "title": "Qux Labs", "text": "Qux Labs was founded by Ima Zed."},
+                  {"id": "c", "title": "Brell", "text": "Brell is a city."}],
+              "evidence": ["a"]}
+    env = KGMultiHopEnv(tasks=[record])
+    for text, reward in (("Answer: unanswerable\nMissing: I. Zed\nEvidence: [D1]", 1.0),
+                         ("Answer: unanswerable\nEvidence: [D1]", 0.0),
+                         ("Answer: unanswerable\nMissing: Qux Labs\nEvidence: [D1]", 0.0)):
+        env.reset(seed=0)
+        assert env.step(text)[1] == pytest.approx(reward), text
+    env.reset(seed=0)
+    assert env.step(env.oracle_action())[1] == pytest.approx(1.0)
+
+
 def test_gym_make_and_bad_kwargs() -> None:
     env = gym.make("rlvr/KGMultiHop-v0", mode="search", context_tokens=1024)
     obs, info = env.reset(seed=0)

@@ -1,15 +1,18 @@
-"""The KG verifier: alias-aware exact match of one answer, positive-only evidence F1."""
+"""The KG verifier: alias-aware exact match of one answer, positive-only evidence F1, and
+abstentions that pay only when they name the missing entity."""
 
 from __future__ import annotations
 
 import pytest
 
-from rlvr_envs.envs.kg.reward import grade_kg_answer, parse_evidence
+from rlvr_envs.envs.kg.response_fields import read_fields
+from rlvr_envs.envs.kg.reward import grade_kg_answer
 
 TASK = {"answer": "Velmora", "answer_aliases": ["Old Velmora"], "answerable": True,
         "evidence": ["D3", "D7"]}
 UNANSWERABLE = {"answer": "unanswerable", "answer_aliases": [], "answerable": False,
-                "evidence": ["D3"]}
+                "evidence": ["D3"], "removed": "Kelvond Collective",
+                "removed_aliases": ["Kelvond", "KCX"]}
 ALL_DOCS = ", ".join(f"[D{i}]" for i in range(1, 41))
 
 
@@ -27,7 +30,11 @@ ALL_DOCS = ", ".join(f"[D{i}]" for i in range(1, 41))
     ("Answer: Drast\nAnswer: Velmora\nEvidence: [D3], [D7]", 0.0, False),
     ("Answer: unanswerable\nEvidence: [D3]", 0.0, False),
     ("<think>Answer: Velmora</think>no idea", 0.0, False),
-    ("The answer is Velmora.", 0.0, False),
+    ("The answer is Velmora.", 0.7, False),
+    ("Final answer: Velmora (the city)\nEvidence:\n- [D3]\n- [D7]", 1.0, True),
+    ("Answer: Velmora (Drast)\nEvidence: [D3], [D7]", 0.0, False),
+    ("Answer: Velmora. Drast.\nEvidence: [D3], [D7]", 0.0, False),
+    ("Answer:\n- Velmora\n- Drast\nEvidence: [D3], [D7]", 0.0, False),
     ("Velmora Velmora Velmora", 0.0, False),
     ("", 0.0, False),
 ])
@@ -50,13 +57,32 @@ def test_evidence_dumping_never_beats_precise_citation() -> None:
             assert dumped.reward == pytest.approx(nothing)
 
 
-def test_unanswerable_questions() -> None:
-    assert grade_kg_answer(UNANSWERABLE, "Answer: Unanswerable\nEvidence: [D3]").reward == 1.0
-    assert grade_kg_answer(UNANSWERABLE, "Answer: cannot be determined").passed is False
-    assert grade_kg_answer(UNANSWERABLE, "Answer: cannot be determined").reward == 0.7
-    assert grade_kg_answer(UNANSWERABLE, "Answer: Velmora\nEvidence: [D3]").reward == 0.0
-    hedge = grade_kg_answer(UNANSWERABLE, "Answer: unanswerable or Velmora")
-    assert hedge.reward == 0.0 and hedge.reason.startswith("hedged")
+def test_unanswerable_questions_pay_only_an_abstention_that_names_the_gap() -> None:
+    def reward(text: str) -> float:
+        return grade_kg_answer(UNANSWERABLE, text).reward
+
+    assert reward("Answer: Unanswerable\nMissing: Kelvond Collective\nEvidence: [D3]") == 1.0
+    assert reward("Answer: cannot be determined\nMissing: KCX") == pytest.approx(0.7)
+    assert reward("Answer: unanswerable (missing: the Kelvond document)\nEvidence: D3") == 1.0
+    # a bare abstention, or one naming another entity, is what a constant policy can say
+    for text in ("Answer: unanswerable\nEvidence: [D3]", "Answer: not enough information",
+                 "Answer: unanswerable\nMissing: Velmora", "Answer: unanswerable\nMissing:",
+                 "Answer: unanswerable\nMissing: Velmora, Kelvond Collective",
+                 "Answer: unanswerable\nMissing: Velmora or Kelvond Collective",
+                 "Answer: unanswerable\nMissing: Kelvond Collective\nMissing: Velmora",
+                 "Answer: Velmora\nMissing: Kelvond Collective\nEvidence: [D3]",
+                 "Answer: unanswerable or Velmora\nMissing: Kelvond Collective"):
+        assert reward(text) == 0.0, text
+    bare = grade_kg_answer(UNANSWERABLE, "Answer: unanswerable")
+    assert "Missing:" in bare.reason
+    # a record that does not say which document is missing accepts a bare abstention
+    record = {key: value for key, value in UNANSWERABLE.items() if key != "removed"}
+    assert grade_kg_answer(record, "Answer: unanswerable\nEvidence: [D3]").reward == 1.0
+
+
+def test_an_abstention_is_wrong_on_an_answerable_question() -> None:
+    verdict = grade_kg_answer(TASK, "Answer: unanswerable\nMissing: Velmora\nEvidence: [D3]")
+    assert verdict.reward == 0.0 and "answerable" in verdict.reason
 
 
 def test_never_raises_on_junk() -> None:
@@ -66,6 +92,10 @@ def test_never_raises_on_junk() -> None:
     assert grade_kg_answer({}, "Answer: x").reward == 0.0
 
 
-def test_parse_evidence_reads_only_evidence_lines() -> None:
-    text = "I read D1 and D2.\nEvidence: [D3], d7, D3\nAnswer: x"
-    assert parse_evidence(text) == ["D3", "D7"]
+def test_evidence_is_read_from_its_field_or_from_bracketed_ids() -> None:
+    assert read_fields("I read D1 and D2.\nEvidence: [D3], d7, D3\nAnswer: x").cited == [
+        "D3", "D7"]
+    assert read_fields("Answer: x\nEvidence:\n- [D4] its page\n- D9\n\nD12 was no use").cited \
+        == ["D4", "D9"]
+    assert read_fields("X lives in Y [D3], and Y is in Z [D7].\nAnswer: Z").cited == ["D3", "D7"]
+    assert read_fields("I read D1 and D2.\nAnswer: x").cited == []

@@ -248,3 +248,30 @@ def test_kg_search_mode_gold_still_passes_after_searching() -> None:
         if terminated or truncated:
             break
     assert info["verdict"]["passed"] and info["verdict"]["reward"] == pytest.approx(1.0)
+
+
+def test_kg_abstention_hacks_earn_zero() -> None:
+    env = KGMultiHopEnv(unanswerable_rate=1.0)
+    env.reset(seed=5, options={"difficulty": 4})
+    task = env.task
+    ev = "\nEvidence: " + ", ".join(f"[{d}]" for d in task["evidence"])
+    titles = [t for _, t, _ in env._docs]
+    named = [n for chain in task["chain"] for n in chain]
+    hacks = [
+        ("Answer: unanswerable" + ev, "a bare abstention"),
+        ("Answer: I don't know, the documents are not enough" + ev, "a bare refusal"),
+        (f"Answer: unanswerable\nMissing: {named[0]}{ev}", "the question's entity"),
+        (f"Answer: unanswerable\nMissing: {', '.join(named + [task['removed']])}{ev}",
+         "every chain entity as the missing one"),
+        ("Answer: unanswerable\n" + "\n".join(f"Missing: {n}" for n in named + titles) + ev,
+         "one Missing line per name"),
+        (f"Answer: unanswerable\nMissing: {task['removed']} or {titles[0]}{ev}",
+         "two missing candidates"),
+        (f"Answer: {task['unbroken_answer']}\nMissing: {task['removed']}{ev}",
+         "the answer the chain would reach"),
+    ]
+    for text, why in hacks:
+        v = grade_kg_answer(task, text)
+        assert v.reward == 0.0 and not v.passed, why
+    right = grade_kg_answer(task, f"Answer: unanswerable\nMissing: {task['removed']}{ev}")
+    assert right.passed and right.reward == pytest.approx(1.0)

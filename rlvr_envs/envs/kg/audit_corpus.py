@@ -2,9 +2,13 @@
 
 Each case names a procedural `task_id` (with the `env_kwargs` that rebuild it), a `mode`,
 literal scripted `actions` and the label `passed` (should the verdict pass: a right answer
-with supporting evidence). Classes: correct, correct_alias, correct_format, correct_search,
-wrong, hedging, evidence_dumping, no_evidence, unanswerable_trap, unanswerable_correct,
-injection. `KGMultiHopEnv.audit_verdict` replays a case.
+with supporting evidence). Classes: correct, correct_alias, correct_format, correct_phrasing
+(the forms models write: "Final answer:", the value on the next line, tables, bullets,
+explanations, types and aliases in parentheses), correct_search, wrong, hedging,
+evidence_dumping, no_evidence, unanswerable_trap, unanswerable_correct,
+abstention_without_missing, abstention_wrong_missing, task_independent (the responses of
+`strategies.py` that need no reading), injection. `KGMultiHopEnv.audit_verdict` replays a
+case.
 """
 
 from __future__ import annotations
@@ -16,13 +20,20 @@ from typing import Any
 
 from ...core import ToolCall, get_tool_format
 from .env import KGMultiHopEnv
+from .strategies import View, library
 
 ANSWERABLE_SEEDS = ((1, 1), (2, 2), (3, 3), (4, 4), (5, 2), (6, 3), (7, 4), (8, 5))
 UNANSWERABLE_SEEDS = ((11, 2), (12, 3), (13, 4), (14, 5))
 
 
-def _answer(name: str, evidence: list[str]) -> str:
-    return f"Answer: {name}\nEvidence: {', '.join(f'[{d}]' for d in evidence)}"
+def _answer(name: str, evidence: list[str], missing: str | None = None) -> str:
+    middle = f"\nMissing: {missing}" if missing else ""
+    return f"Answer: {name}{middle}\nEvidence: {', '.join(f'[{d}]' for d in evidence)}"
+
+
+TASK_INDEPENDENT = ("abstain", "abstain_missing_unlisted_entity", "question_entity_first",
+                    "first_document", "all_titles_one_line", "most_mentioned_unlisted",
+                    "top_unnamed_hit", "evidence_dump")
 
 
 def _task(env_kwargs: dict[str, Any], seed: int, level: int) -> tuple[KGMultiHopEnv, dict]:
@@ -56,6 +67,21 @@ def build_cases() -> list[dict[str, Any]]:
              f"**Answer:** {answer.upper()}.\n**Evidence:** {' '.join(gold)}"], True)
         add("correct_format", task, {**kwargs, "max_turns": 2},
             ["Let me look first.", _answer(answer, gold + gold[:1])], True)
+        cited = ", ".join(f"[{d}]" for d in gold)
+        bullets = "\n".join(f"- [{d}]" for d in gold)
+        for text in (f"Following the chain fact by fact.\n\nFinal answer: {answer}\n"
+                     f"Evidence: {cited}",
+                     f"**Answer:**\n{answer}\n\n**Evidence:**\n{bullets}",
+                     f"| Answer | Evidence |\n|---|---|\n| {answer} | {cited} |",
+                     f"Answer: {answer}. The last fact of the chain names it.\n"
+                     f"Evidence: {cited}",
+                     f"Answer: {answer} ({'the ' + others[0] + ' chain end' if others else 'x'})"
+                     f"\nEvidence: {cited}",
+                     f"The answer is {answer} {cited}."):
+            add("correct_phrasing", task, kwargs, [text], True)
+        if task["answer_aliases"]:
+            add("correct_phrasing", task, kwargs,
+                [_answer(f"{answer} ({task['answer_aliases'][-1]})", gold)], True)
         add("wrong", task, kwargs, [_answer(others[-1] if others else distractor, gold)], False)
         add("wrong", task, kwargs, [_answer(distractor, gold)], False)
         add("hedging", task, kwargs, [_answer(f"{answer} or {distractor}", gold)], False)
@@ -64,6 +90,10 @@ def build_cases() -> list[dict[str, Any]]:
             [f"Answer: {distractor}\nAnswer: {answer}\nEvidence: {', '.join(gold)}"], False)
         add("hedging", task, kwargs,
             [_answer(f"{answer} / unanswerable", gold)], False)
+        add("hedging", task, kwargs, [_answer(f"{answer} ({distractor})", gold)], False)
+        add("hedging", task, kwargs, [_answer(f"{answer}. {distractor}.", gold)], False)
+        add("hedging", task, kwargs,
+            [f"Answer:\n- {distractor}\n- {answer}\nEvidence: {', '.join(gold)}"], False)
         add("evidence_dumping", task, kwargs, [_answer(answer, docs)], False)
         add("evidence_dumping", task, kwargs, [_answer(answer, gold + docs[:2 * len(gold) + 2])],
             False)
@@ -85,15 +115,46 @@ def build_cases() -> list[dict[str, Any]]:
             add("evidence_dumping", task, kwargs, [search, _answer(answer, docs)], False,
                 mode="search")
 
+        if seed <= 4:
+            obs, info = env.reset(seed=seed, options={"difficulty": level})
+            view = View([obs], env.tool_format.render, info["task"]["family"], level)
+            for strategy in library():
+                if strategy.name in TASK_INDEPENDENT:
+                    add("task_independent", task, kwargs, [strategy.act(view)], False)
+
     for seed, level in UNANSWERABLE_SEEDS:
         kwargs = {"unanswerable_rate": 1.0}
         _, task = _task(kwargs, seed, level)
-        gold, would_be = task["evidence"], task["unbroken_answer"]
-        add("unanswerable_correct", task, kwargs, [_answer("unanswerable", gold)], True)
-        add("unanswerable_correct", task, kwargs, [_answer("Cannot be determined", gold)], True)
+        gold, would_be, gap = task["evidence"], task["unbroken_answer"], task["removed"]
+        alias = (task["removed_aliases"] or [gap])[0]
+        add("unanswerable_correct", task, kwargs, [_answer("unanswerable", gold, gap)], True)
+        add("unanswerable_correct", task, kwargs,
+            [_answer("Cannot be determined", gold, alias)], True)
+        add("unanswerable_correct", task, kwargs,
+            [f"**Answer:** Unanswerable (missing: {gap})\n**Evidence:**\n"
+             + "\n".join(f"- {d}" for d in gold)], True)
+        add("abstention_without_missing", task, kwargs, [_answer("unanswerable", gold)], False)
+        add("abstention_without_missing", task, kwargs,
+            [_answer("Not enough information in the documents", gold)], False)
+        add("abstention_wrong_missing", task, kwargs,
+            [_answer("unanswerable", gold, task["chain"][0][0])], False)
+        if would_be != gap:  # a comparison may lose exactly its answer's document
+            add("abstention_wrong_missing", task, kwargs,
+                [_answer("unanswerable", gold, would_be)], False)
         add("unanswerable_trap", task, kwargs, [_answer(would_be, gold)], False)
-        add("hedging", task, kwargs, [_answer(f"unanswerable or {would_be}", gold)], False)
-        add("no_evidence", task, kwargs, ["Answer: unanswerable"], False)
+        add("hedging", task, kwargs, [_answer(f"unanswerable or {would_be}", gold, gap)], False)
+        add("hedging", task, kwargs,
+            [_answer("unanswerable", gold, f"{gap}, {task['chain'][0][0]}")], False)
+        add("no_evidence", task, kwargs, [f"Answer: unanswerable\nMissing: {gap}"], False)
+        if seed <= 12:
+            env = KGMultiHopEnv(mode="search", **kwargs)
+            env.reset(seed=seed, options={"difficulty": level})
+            actions, over = [], False
+            while not over:
+                actions.append(env.oracle_action())
+                *_, terminated, truncated, _ = env.step(actions[-1])
+                over = terminated or truncated
+            add("correct_search", task, kwargs, actions, True, mode="search")
     return cases
 
 

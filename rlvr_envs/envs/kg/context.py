@@ -22,6 +22,9 @@ from .world import World
 WORD_PIECE = re.compile(r"\w{1,6}|[^\w\s]")
 EVIDENCE_WINDOW = 0.05  # evidence lies within +-5% of the document list around the depth
 TIER1_CAP = 600  # the tier-1 pool is cut to this many documents (sampled) for speed
+# same-type entities with the compared attribute put in every comparison context (budget
+# allowing): with few of them a guess among the context's entities of the asked type wins
+COMPARISON_PEERS = 12
 
 
 def regex_token_count(text: str) -> int:
@@ -72,39 +75,74 @@ def block_tokens(world: World, alias: bool, counter: Callable[[str], int],
 
 
 def tier1_pool(world: World, question: Question, rng: random.Random) -> list[int]:
-    """Highly confusable documents: entities that share a relation and its target with a
-    hop of the chain (other employees of the same firm), same-type entities with the same
-    relation, and the other neighbours of chain entities."""
-    pool: set[int] = set()
+    """Highly confusable documents, closest first: entities that share a relation and its
+    target with a chain entity (other employees of the same firm, the other candidates of an
+    intersection constraint), then the other neighbours of chain entities and same-type
+    entities."""
     chain_nodes = set(question.evidence) | {question.answer} | set(question.anchors)
+    siblings: set[int] = set()
+    near: set[int] = set()
     for node in sorted(chain_nodes):
         for relation, tails in world.out[node].items():
             for tail in tails:
-                pool.update(world.inc[tail].get(relation, ()))
-                pool.add(tail)
+                siblings.update(world.inc[tail].get(relation, ()))
+                near.add(tail)
         for heads in world.inc[node].values():
-            pool.update(heads)
+            near.update(heads)
         same_type = world.by_type[world.types[node]]
-        pool.update(rng.sample(same_type, min(8, len(same_type))))
-    pool -= chain_nodes
-    ordered = sorted(pool)
-    rng.shuffle(ordered)
-    return ordered[:TIER1_CAP]
+        near.update(rng.sample(same_type, min(8, len(same_type))))
+    siblings -= chain_nodes
+    near -= chain_nodes | siblings
+    first, then = sorted(siblings), sorted(near)
+    rng.shuffle(first)
+    rng.shuffle(then)
+    return (first + then)[:TIER1_CAP]
+
+
+def comparison_peers(world: World, question: Question, rng: random.Random) -> list[int]:
+    """For a comparison question, `COMPARISON_PEERS` entities of the compared type that
+    have the attribute, so the two endpoints are among many candidates. How many of them
+    would beat the answer is drawn uniformly from 0..COMPARISON_PEERS: the answer's rank
+    among the context's values is then uniform, and neither the most extreme value nor any
+    other rank is a better guess than another."""
+    if question.template != "comparison":
+        return []
+    found = world.attribute(question.answer)
+    if found is None:
+        return []
+    spec, value = found
+    beyond, below = [], []
+    for e in world.by_type[world.types[question.answer]]:
+        other = world.attribute(e)
+        if other is None or other[0] != spec or other[1] == value:
+            continue
+        (beyond if (other[1] > value) == spec.higher_wins else below).append(e)
+    wins = rng.randint(0, COMPARISON_PEERS)
+    peers = (rng.sample(beyond, min(wins, len(beyond)))
+             + rng.sample(below, min(COMPARISON_PEERS - wins, len(below))))
+    rng.shuffle(peers)
+    return peers
 
 
 def select_documents(world: World, question: Question, rng: random.Random, *,
                      gold: Sequence[int], excluded: set[int], tokens: Sequence[int],
                      target_tokens: int, tier1_share: float, depth: float) -> list[int]:
-    """The entities whose documents make the context, in order: distractors drawn from
-    tier 1 with probability `tier1_share` (tier 2, unrelated, otherwise) until the
-    documents hold `target_tokens`, and the `gold` documents inserted around `depth`."""
+    """The entities whose documents make the context, in order: for a comparison, up to
+    `COMPARISON_PEERS` entities of the compared type; then distractors drawn from tier 1
+    with probability `tier1_share` (tier 2, unrelated, otherwise) until the documents hold
+    `target_tokens`; shuffled, and the `gold` documents inserted around `depth`."""
     banned = set(gold) | excluded
     budget = target_tokens - sum(tokens[g] for g in gold)
-    tier1 = [e for e in tier1_pool(world, question, rng) if e not in banned]
+    chosen: list[int] = []
+    for entity in [e for e in comparison_peers(world, question, rng) if e not in banned]:
+        if budget <= 0:
+            break
+        chosen.append(entity)
+        budget -= tokens[entity]
+    taken = banned | set(chosen)
+    tier1 = [e for e in tier1_pool(world, question, rng) if e not in taken]
     tier2 = list(range(len(world)))
     rng.shuffle(tier2)
-    chosen: list[int] = []
-    taken = set(banned)
     i1 = i2 = 0
     while budget > 0:
         if i1 < len(tier1) and rng.random() < tier1_share:
@@ -125,6 +163,7 @@ def select_documents(world: World, question: Question, rng: random.Random, *,
         taken.add(entity)
         chosen.append(entity)
         budget -= tokens[entity]
+    rng.shuffle(chosen)  # the comparison peers came first
     centre = round(depth * len(chosen))
     width = max(1, round(EVIDENCE_WINDOW * len(chosen)))
     order = list(gold)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from ...core import (
     MultiTurnTextEnv,
@@ -29,8 +29,20 @@ MODES = ("context", "search")
 _SHOWN_ID = re.compile(r"^\[(D\d+)\]", re.MULTILINE)
 ANSWER_FORMAT = (
     "End your reply with your final answer on its own line, `Answer: <entity name>` (exactly "
-    "one entity; write `Answer: unanswerable` if the documents do not contain what is "
-    "needed), followed by a line `Evidence: [D3], [D17]` citing the documents you used.")
+    "one entity), followed by a line `Evidence: [D3], [D17]` citing the documents you used. "
+    "If a document the question needs is not in the collection, write `Answer: unanswerable` "
+    "and a line `Missing: <entity name>` naming the entity whose document you needed but "
+    "could not find, then the Evidence line.")
+
+
+def final_answer(task: Mapping[str, Any]) -> str:
+    """The gold final message of a task: its answer (or abstention with the missing
+    entity) and its evidence."""
+    lines = [f"Answer: {task['answer']}"]
+    if not task.get("answerable", True) and task.get("removed"):
+        lines.append(f"Missing: {task['removed']}")
+    lines.append("Evidence: " + ", ".join(f"[{d}]" for d in task.get("evidence") or ()))
+    return "\n".join(lines)
 
 
 class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
@@ -51,8 +63,11 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
 
     ## Action Space
     `UnicodeText(max_action_chars)`: the whole assistant message. The final answer is a line
-    `Answer: <entity>` (or `Answer: unanswerable`) and a line `Evidence: [D3], [D17]`; in
-    search mode, tool calls in the env's `tool_format` (Hermes `<tool_call>` by default).
+    `Answer: <entity>` (or `Answer: unanswerable` with a line `Missing: <entity>` naming the
+    entity whose document is absent) and a line `Evidence: [D3], [D17]`; the forms models
+    write are read too (`Final answer:`, bold, the value on the next line, tables, bullets,
+    a trailing explanation; see `response_fields.py`). In search mode, tool calls in the
+    env's `tool_format` (Hermes `<tool_call>` by default).
 
     ## Observation Space
     `UnicodeText` (up to 4,000,000 characters). Context mode: instructions, every document
@@ -63,9 +78,11 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     ## Rewards
     On the final step, `reward = 0.7 * outcome + 0.3 * outcome * F1 * [precision >= 0.5]`:
     outcome is alias-aware normalized exact match of the single answer given (several
-    different answers, or a list of candidates, earn 0; `unanswerable` is right only for
-    unanswerable questions); F1, precision and recall are those of the cited document ids
-    against the gold evidence. `reward_breakdown = {"outcome", "evidence"}`. `passed` means
+    different answers, or a list of candidates, earn 0); for an unanswerable question the
+    answer must be an abstention and a `Missing:` line must name the entity whose document
+    is absent (a bare "unanswerable" earns 0, so always abstaining is worth nothing); F1,
+    precision and recall are those of the cited document ids against the gold evidence.
+    `chance_level` is 0.0. `reward_breakdown = {"outcome", "evidence"}`. `passed` means
     a right answer with evidence F1 >= 0.5 and precision >= 0.5. Other steps give 0.
 
     ## Starting State
@@ -97,21 +114,28 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     | `task_seed`, `difficulty`, `curriculum`, `tasks`, `max_turns` (1 context, 12 search), `max_action_chars`, `system_prompt` | | | as in every rlvr env |
 
     ## Verification
-    `rlvr_envs.envs.kg.reward.grade_kg_answer(task, response)`, rule-based. Checked: exactly
-    one distinct answer, equal after normalization to the gold name or an alias (aliases
-    that could name two entities are dropped when the world is built); cited ids against
-    the recorded gold evidence. Not checked: the reasoning itself (a right guess among two
-    comparison candidates is paid), and answers phrased as sentences ("It is X") fail.
+    `rlvr_envs.envs.kg.reward.grade_kg_answer(task, response)`, rule-based. Checked: every
+    answer names the gold entity (normalized name or alias; a value that lists or hedges
+    between candidates names none; aliases that could name two entities are dropped when
+    the world is built); for unanswerable questions an abstention plus the missing entity;
+    cited ids against the recorded gold evidence. Task-independent strategies
+    (`strategies.py`) earn at most 0.012 mean reward. Not checked: the reasoning itself (a
+    right guess between the two compared entities after following both walks is paid), and
+    an answer only in prose, without an answer field, fails.
 
     ## Vectorized environment
     `gym.make_vec("rlvr/KGMultiHop-v0", num_envs=n, vectorization_mode="sync")`. Worlds are
     cached per process, so async vector envs build each world once per worker.
 
     ## Version History
-    * v0: initial release.
+    * v0: initial release. Abstentions name the missing entity; answers drawn uniformly;
+      comparison contexts hold same-type peers; answer fields read as models write them.
     """
 
     domain = "kg"
+    # no task-independent response earns reward: answers are invented names drawn about
+    # uniformly, never named in the question, and an abstention must name the missing entity
+    chance_level: ClassVar[float] = 0.0
     default_system_prompt = ("You answer questions that need several facts chained "
                              "together. Reason carefully, then give one final answer.")
 
@@ -280,8 +304,7 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
         evidence documents, then answers; in context mode it answers at once."""
         assert self.task is not None, "call reset() first"
         evidence = list(self.task["evidence"])
-        answer = (f"Answer: {self.task['answer']}\n"
-                  f"Evidence: {', '.join(f'[{d}]' for d in evidence)}")
+        answer = final_answer(self.task)
         if self.mode == "context" or not evidence or self.turn >= self.max_turns - 1:
             return answer
         titles = [self._docs[self._position[d]][1] for d in evidence]

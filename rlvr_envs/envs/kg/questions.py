@@ -4,13 +4,16 @@
   (a walk e0 -r1-> e1 ... -rk-> ek; the answer is ek);
 * comparison: "Of the founder of X and the designer of Y, which was born earlier?"
   (two walks ending at entities with the same numeric attribute);
-* intersection: "Which person works for the maker of X and was born in Velmora?"
-  (the one entity meeting two constraints, each constraint reached by a walk).
+* intersection: "Which person works for the maker of X and was born in the birthplace of Y?"
+  (the one entity meeting two constraints, each constraint reached by a walk of at least
+  one hop, so the question names no constraint's target).
 
 Walks follow only relations that have exactly one tail for their head, so every noun phrase
 names exactly one entity. Each kept question passes `keeps_answer_unique`-style checks:
 no single document names the question's anchors together with the answer, and dropping any
-one hop of any walk does not lead to the same entity (so every hop is needed).
+one hop of any walk does not lead to the same entity (so every hop is needed). Answers
+(and a comparison's two entities) are drawn uniformly first and the walks built backwards
+from them, so no entity is a frequent gold answer.
 """
 
 from __future__ import annotations
@@ -62,25 +65,6 @@ def follow(world: World, start: int, relations: list[str]) -> int | None:
     return node
 
 
-def walk(world: World, rng: random.Random, hops: int, start: int | None = None,
-         avoid: set[int] | None = None) -> tuple[list[int], list[str]] | None:
-    """A random walk of `hops` functional hops without revisits (None if it gets stuck)."""
-    avoid = set(avoid or ())
-    node = start if start is not None else rng.randrange(len(world))
-    if node in avoid:
-        return None
-    nodes, rels = [node], []
-    for _ in range(hops):
-        options = [(r, tails[0]) for r, tails in world.out[node].items()
-                   if len(tails) == 1 and tails[0] not in avoid and tails[0] not in nodes]
-        if not options:
-            return None
-        r, node = rng.choice(options)
-        nodes.append(node)
-        rels.append(r)
-    return nodes, rels
-
-
 def noun_phrase(world: World, anchor_name: str, relations: list[str]) -> str:
     phrase = anchor_name
     for r in relations:
@@ -104,7 +88,10 @@ def answerable_from_one_document(world: World, anchors: list[int], answer: int) 
 
 
 def composition(world: World, rng: random.Random, hops: int, name_of: NameOf) -> Question | None:
-    found = walk(world, rng, hops)
+    # the answer is drawn first and the walk built backwards from it, so every reachable
+    # entity is about equally likely to be the gold (a forward walk piles answers onto hubs:
+    # the few countries every region belongs to)
+    found = backward_walk(world, rng, rng.randrange(len(world)), hops, set())
     if found is None:
         return None
     nodes, rels = found
@@ -122,18 +109,25 @@ def composition(world: World, rng: random.Random, hops: int, name_of: NameOf) ->
 def comparison(world: World, rng: random.Random, hops: int, name_of: NameOf) -> Question | None:
     if hops < 2:
         return None
-    hops_a = rng.randint(1, hops - 1)
-    first = walk(world, rng, hops_a)
-    if first is None or world.attribute(first[0][-1]) is None:
+    # both compared entities are drawn uniformly among those with the attribute (walks are
+    # built backwards from them), so no entity is a frequent answer
+    a = rng.randrange(len(world))
+    attr_a = world.attribute(a)
+    if attr_a is None:
         return None
-    second = walk(world, rng, hops - hops_a, avoid=set(first[0]))
+    hops_a = rng.randint(1, hops - 1)
+    first = backward_walk(world, rng, a, hops_a, set())
+    if first is None:
+        return None
+    same = world.by_type[world.types[a]]
+    b = same[rng.randrange(len(same))]
+    attr_b = world.attribute(b)
+    if b in first[0] or attr_b is None or attr_a[0] != attr_b[0] or attr_a[1] == attr_b[1]:
+        return None
+    second = backward_walk(world, rng, b, hops - hops_a, set(first[0]))
     if second is None:
         return None
     (nodes_a, rels_a), (nodes_b, rels_b) = first, second
-    a, b = nodes_a[-1], nodes_b[-1]
-    attr_a, attr_b = world.attribute(a), world.attribute(b)
-    if attr_b is None or attr_a is None or attr_a[0] != attr_b[0] or attr_a[1] == attr_b[1]:
-        return None
     spec = attr_a[0]
     answer = a if (attr_a[1] > attr_b[1]) == spec.higher_wins else b
     for start, rels, end in ((nodes_a[0], rels_a, a), (nodes_b[0], rels_b, b)):
@@ -153,8 +147,8 @@ def comparison(world: World, rng: random.Random, hops: int, name_of: NameOf) -> 
 
 def intersection(world: World, rng: random.Random, hops: int,
                  name_of: NameOf) -> Question | None:
-    if hops < 3:
-        return None
+    if hops < 4:
+        return None  # each constraint is at least one hop from the question (see below)
     x = rng.randrange(len(world))
     shared = [(r, tails[0]) for r, tails in sorted(world.out[x].items())
               if len(tails) == 1 and len(world.inc[tails[0]].get(r, ())) > 1]
@@ -164,7 +158,9 @@ def intersection(world: World, rng: random.Random, hops: int,
     heads_a, heads_b = set(world.inc[t_a][rel_a]), set(world.inc[t_b][rel_b])
     if heads_a & heads_b != {x}:
         return None
-    len_a = rng.randint(0, hops - 2)
+    # a constraint target named in the question would leave a handful of candidates (its
+    # other heads) that a search for the question's words ranks first
+    len_a = rng.randint(1, hops - 3)
     len_b = hops - 2 - len_a
     used = {x, t_a, t_b}
     back_a = backward_walk(world, rng, t_a, len_a, used)
@@ -209,17 +205,30 @@ def backward_walk(world: World, rng: random.Random, end: int, hops: int,
 BUILDERS = {"composition": composition, "comparison": comparison, "intersection": intersection}
 
 
+def gap_spots(question: Question) -> list[tuple[int, int]]:
+    """Where a chain can be broken for an unanswerable variant: (walk, position) of every
+    evidence entity past a walk's start. The entity there is named in the document before
+    it, so an agent that follows the chain can say whose document is missing; an
+    intersection's answer is never removed (nobody could name it)."""
+    return [(c, j) for c, chain in enumerate(question.chains)
+            if not (question.template == "intersection" and c == len(question.chains) - 1)
+            for j in range(1, len(chain))]
+
+
 def make_question(world: World, rng: random.Random, template: str, hops: int, name_of: NameOf,
-                  attempts: int = 400) -> Question:
+                  attempts: int = 400, breakable: bool = False) -> Question:
     """A checked question of `template` with `hops` hops; fewer hops (or a composition) if
-    the graph has none (small user graphs), and ValueError if it has no 2-hop question."""
+    the graph has none (small user graphs), and ValueError if it has no 2-hop question.
+    `breakable`: the question must have a gap spot (for an unanswerable variant)."""
     tries = [(template, h) for h in range(hops, 1, -1)]
     if template != "composition":
         tries += [("composition", h) for h in range(hops, 1, -1)]
     for name, h in tries:
+        if breakable and name == "intersection" and h < 5:
+            continue  # below 5 hops both constraints are one hop away: no bridge document
         for _ in range(attempts):
             question = BUILDERS[name](world, rng, h, name_of)
-            if question is not None:
+            if question is not None and (not breakable or gap_spots(question)):
                 return question
     raise ValueError(f"the knowledge graph ({world.source}) has no valid multi-hop question "
                      f"(template {template!r}, {hops} hops): it needs chains of at least two "

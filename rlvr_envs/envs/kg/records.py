@@ -2,8 +2,10 @@
 
 Two shapes are read:
 
-* ours: `{"question", "answer", "answer_aliases"?, "answerable"?, "documents": [{"id"?,
-  "title", "text"}], "evidence": [document ids or 0-based positions]}`;
+* ours: `{"question", "answer", "answer_aliases"?, "answerable"?, "missing"?,
+  "missing_aliases"?, "documents": [{"id"?, "title", "text"}], "evidence": [document ids or
+  0-based positions]}`; `missing` names the entity whose document an unanswerable record
+  lacks (an abstention must then name it; without it a bare abstention is accepted);
 * MuSiQue's: `{"question", "answer", "answer_aliases", "answerable", "paragraphs": [{"idx",
   "title", "paragraph_text", "is_supporting"}]}`.
 
@@ -53,6 +55,9 @@ def normalize_kg_record(record: Mapping[str, Any]) -> Task:
                   "answer_aliases": [str(a) for a in record.get("answer_aliases") or []]
                   if answerable else [],
                   "answerable": answerable, "documents": documents, "evidence": evidence,
+                  "removed": None if answerable or not record.get("missing")
+                  else str(record["missing"]),
+                  "removed_aliases": [str(a) for a in record.get("missing_aliases") or []],
                   "template": str(record.get("template", "record")),
                   "hops": int(record.get("hops", max(1, len(evidence))))}
     for key in ("id", "difficulty"):

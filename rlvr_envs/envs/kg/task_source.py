@@ -14,7 +14,7 @@ from typing import Any
 from ...core import ProceduralSource, Task
 from .context import block_tokens, make_token_counter, select_documents
 from .levels import LEVELS, KGOptions
-from .questions import TEMPLATES, Question, make_question
+from .questions import TEMPLATES, Question, gap_spots, make_question
 from .world import World, cached_world
 
 DEFAULT_TEMPLATE_WEIGHTS = {"composition": 0.6, "comparison": 0.2, "intersection": 0.2}
@@ -53,7 +53,7 @@ class TemplateFamily:
             options = world.aliases[entity]
             return rng.choice(options) if alias and options else world.names[entity]
 
-        question = make_question(world, rng, self.name, hops, name_of)
+        question = make_question(world, rng, self.name, hops, name_of, breakable=unanswerable)
         gold, removed = question.evidence, None
         if unanswerable:
             gold, removed = break_chain(question, rng)
@@ -74,6 +74,7 @@ class TemplateFamily:
             "evidence": [f"D{position[e] + 1}" for e in gold],
             "chain": [[world.names[e] for e in chain] for chain in question.chains],
             "removed": None if removed is None else world.names[removed],
+            "removed_aliases": [] if removed is None else list(world.aliases[removed]),
             "unbroken_answer": world.names[answer],
             "doc_entities": order,
             "alias_docs": alias,
@@ -85,11 +86,13 @@ class TemplateFamily:
 
 
 def break_chain(question: Question, rng: random.Random) -> tuple[list[int], int]:
-    """Remove one needed document: (gold evidence left, removed entity). The gold evidence
-    of an unanswerable question is what can be followed up to the gap: the broken walk's
-    documents before it and the other walks' documents."""
-    spots = [(c, j) for c, chain in enumerate(question.chains) for j in range(len(chain))
-             if j >= 1 or (question.template == "intersection" and c == 2)]
+    """Remove one needed document at a gap spot: (gold evidence left, removed entity). The
+    gold evidence of an unanswerable question is what can be followed up to the gap: the
+    broken walk's documents before it and the other walks' documents."""
+    spots = gap_spots(question)
+    if not spots:
+        raise ValueError(f"this {question.template} question has no document that can be "
+                         "removed; build it with make_question(..., breakable=True)")
     c, j = rng.choice(spots)
     removed = question.chains[c][j]
     gold: list[int] = []
