@@ -962,12 +962,16 @@ _MCQ_ONE = re.compile(r"(?:\\text\{)?\s*(?:option|choice|answer)?\s*[:\s]*\(?([A
 
 
 def _option_value(text: str) -> Any:
-    """The numeric value of an option/answer text, or None when it is not a number."""
+    """The numeric value of an option/answer text, or None when it is not a finite number
+    small enough to evaluate (a huge power would be expanded by the subtraction)."""
     try:
-        e = parse_expression(_strip_parens(normalize(text).text))[0]
+        e, _, huge = parse_expression(_strip_parens(normalize(text).text))
     except (AnswerParseError, RecursionError, TypeError, ValueError):
         return None
-    return e if getattr(e, "is_number", False) and not e.free_symbols else None
+    if huge or not getattr(e, "is_number", False) or e.free_symbols or is_undefined(e) or \
+            e.has(sympy.oo, -sympy.oo):
+        return None
+    return e
 
 
 def _options_matching(text: str, choices: list[str]) -> list[int]:

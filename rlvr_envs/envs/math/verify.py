@@ -134,6 +134,8 @@ def _check(gold: str, answer_type: str | None, choices: tuple[str, ...] | None,
     g = _parse_gold(gold, answer_type, choices, hints)
     hint = _answer_hint(g.kind)
     clist = list(choices) if choices else None
+    if len(set(candidates)) == 1:
+        candidates = candidates[:1]  # the same answer boxed twice is one answer
     if len(candidates) > 1:
         if g.kind in ("set", "tuple"):
             ans = parse_answer(", ".join(candidates), hint, clist)
@@ -145,7 +147,10 @@ def _check(gold: str, answer_type: str | None, choices: tuple[str, ...] | None,
     out = compare(g, ans)
     if out.passed and required_form:
         from .form import form_problem
-        problem = form_problem(ans.value, required_form) if ans.kind in (
+        value = ans.value
+        if ans.kind == "equation" and ans.var is not None and len(ans.value) == 2:
+            ans, value = Answer("expression", value[1], ans.text), value[1]  # f(x) = ...
+        problem = form_problem(value, required_form) if ans.kind in (
             "expression", "number") else f"not an expression in {required_form} form"
         if problem:
             return False, problem, g.kind
