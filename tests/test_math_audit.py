@@ -24,7 +24,8 @@ ANSWER_TYPES = {"integer", "number", "expression", "equation", "set", "tuple", "
                 "matrix", "mcq", "text", None}
 CLASSES = {"integer", "fraction", "decimal", "radical", "pi_e", "percent", "expression",
            "equation", "solution_set", "tuple", "interval", "matrix", "mcq", "text",
-           "extraction", "hedge", "hack", "robustness"}
+           "extraction", "hedge", "hack", "robustness", "special_value", "gold_format",
+           "approximation", "notation"}
 # Classes whose cases are all negatives by design: every hedge earns nothing.
 ALL_NEGATIVE = {"hedge"}
 HUGE = 10_000  # characters
