@@ -1017,7 +1017,8 @@ def _mcq_letter(text: str, choices: list[str] | None) -> str | list[str] | None:
     if m and ord(m.group(1).upper()) - 65 < n:
         # "B" / "(B)" / "option B" / "B) 42": a letter in range, maybe followed by its text.
         letter = m.group(1).upper()
-        rest = (m.group("rest") or "").strip(" )}.:,-*\t\n")
+        # "B) 15", "B: 15", "B - 15": drop the separator, not the sign of "(A) -3".
+        rest = re.sub(r"^[\s)}.:,*]*(?:-\s+)?", "", m.group("rest") or "").rstrip(" }.*\t\n")
         if choices and rest:
             k = ord(letter) - 65
             hits = _options_matching(rest, choices)
