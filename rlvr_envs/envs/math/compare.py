@@ -1,6 +1,9 @@
 """Compare a predicted `Answer` with the gold `Answer`, by the gold's type.
 
-The gold decides what the answer must be (asymmetric on purpose):
+The gold decides what the answer must be (asymmetric on purpose). First, on every path
+(`values_equal`): an undefined or infinite value (`zoo`, `nan`, `oo`) matches nothing but the
+same infinity as gold, a probe point where the gold is defined and the answer is not is a
+disagreement, and an answer naming a variable the gold lacks is not a value of the gold's type.
 
 - number: exact when both sides are exact (rationals compare as fractions, radicals/pi/e
   numerically at 40 digits with relative tolerance 1e-20, i.e. equal up to rounding noise);
@@ -8,8 +11,11 @@ The gold decides what the answer must be (asymmetric on purpose):
   always *relative*, so `1/2^99` vs `1/2^98` differ. A decimal gold that is a rounded value
   (not a fraction with denominator <= 20, or the question asks for rounding; see
   `rounded_places`) also accepts an answer that rounds to it at that precision, if the
-  answer is at least as precise: `3.14` accepts `3.14159`, `2.5` does not accept `2.54`. `x = 5` and chains `a = b = 5` are accepted for gold 5
-  (last value decides; a chain with different constants is a hedge). Percent: `25\\%`,
+  answer is at least as precise: `3.14` accepts `3.14159`, `2.5` does not accept `2.54`. An
+  exact gold accepts a decimal approximation (4+ significant digits, rounded or truncated at
+  its last digit: `approximates`) only when the gold is marked `approx` (the task allows it).
+  `x = 5` and chains `a = b = 5` are accepted for gold 5 (last value decides; a chain with
+  different constants is a hedge). Percent: `25\\%`,
   `0.25` and (for a percentage gold) `25` are equal. Degrees: `90^\\circ`, `90`, `\\pi/2`.
   Units: ignored unless both sides carry different units.
 - expression: numeric probing at random points (40-digit evalf), `simplify(a-b)==0` when
