@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -133,6 +134,30 @@ class MathEnv(SubmissionEnv):
     def oracle_action(self) -> str:
         assert self.task is not None, "call reset() first"
         return f"The answer is as follows.\n\n\\boxed{{{self.task['answer']}}}"
+
+    def answer_perturbations(self, text: str) -> dict[str, str | None]:
+        """The gold re-expressed in notations models use, for the audit's perturbation suite
+        (`rlvr audit --perturb`): each must keep the reward of `text` (the oracle's message).
+        A class that means nothing for this gold is None."""
+        from .extract import gold_answer
+
+        assert self.task is not None, "call reset() first"
+        gold = gold_answer(str(self.task["answer"]))
+        kind = self.task.get("answer_type")
+        integer = re.fullmatch(r"-?\d+", gold) is not None
+        out: dict[str, str | None] = {
+            "dfrac": text.replace("\\frac", "\\dfrac") if "\\frac" in text else None,
+            "left_right": text.replace("(", "\\left(").replace(")", "\\right)")
+            if "(" in gold and "\\begin" not in gold else None,
+            "minerva": f"Final Answer: The final answer is ${gold}$. I hope it is correct.",
+            "inline_math": f"Putting it together, the answer is ${gold}$.",
+            "gsm8k_hashes": f"Adding it all up.\n#### {gold}" if integer else None,
+            "thousands_separator": f"\\boxed{{{int(gold):,}}}".replace(",", "{,}")
+            if integer and abs(int(gold)) >= 1000 else None,
+            "named_value": f"\\boxed{{x = {gold}}}" if kind in ("integer", "number") else None,
+            "mcq_text": f"\\boxed{{\\text{{({gold})}}}}" if kind == "mcq" else None,
+        }
+        return out
 
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:
