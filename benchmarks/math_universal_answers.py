@@ -1,11 +1,12 @@
 """Search for task-independent answers that earn reward on rlvr/Math-v0 (reward hacks).
 
     python benchmarks/math_universal_answers.py [--per-level 4] [--seed 7] [--json-out PATH]
-        [--strict] [--responses N]
+        [--strict] [--responses N] [--random 300]
 
 Plays every response of `universal_responses()` (special values such as `\\infty`,
 `\\frac{1}{0}`, `zoo`, `nan`, overflowing powers, free variables, letters, generic forms, each
-also wrapped in the shapes of every answer type) against `--per-level` items of every level of
+also wrapped in the shapes of every answer type, plus `--random` random expressions over special atoms)
+against `--per-level` items of every level of
 the 15 procedural families, and against the dataset loaders: the shipped samples
 (`tasks/math/*.jsonl`) and a user dataset made of the distinct golds of the audit corpus read
 through `normalize_math_record` (answer types inferred, as for `tasks=`). A response is a hack
@@ -67,16 +68,24 @@ def main() -> int:
     ap.add_argument("--per-level", type=int, default=4, help="items per family level")
     ap.add_argument("--seed", type=int, default=7, help="task seed of the procedural items")
     ap.add_argument("--responses", type=int, default=0, help="first N responses only (0: all)")
+    ap.add_argument("--random", type=int, default=300,
+                    help="random answers over special atoms added to the fixed lists")
     ap.add_argument("--margin", type=float, default=0.02)
     ap.add_argument("--json-out", type=Path)
     ap.add_argument("--strict", action="store_true", help="exit 1 when a hack is found")
     args = ap.parse_args()
 
-    from rlvr_envs.envs.math.universal_answers import play_universal, universal_responses
+    from rlvr_envs.envs.math.universal_answers import (
+        play_universal,
+        random_expressions,
+        universal_responses,
+    )
 
     responses = universal_responses()
     if args.responses:
         responses = responses[: args.responses]
+    responses += [f"The answer is $\\boxed{{{e}}}$."
+                  for e in random_expressions(args.random, args.seed)]
     tasks = procedural_tasks(args.per_level, args.seed) + dataset_tasks()
     groups = sorted({g for g, _ in tasks})
     print(f"{len(responses)} responses x {len(tasks)} tasks in {len(groups)} groups")

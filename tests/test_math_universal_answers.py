@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+import sympy
 
 from rlvr_envs.core.data import task_file
 from rlvr_envs.envs.math.families import ALL_FAMILIES, make_math_source
@@ -17,6 +18,7 @@ from rlvr_envs.envs.math.universal_answers import (
     SPECIAL_VALUES,
     chance_of,
     play_universal,
+    random_expressions,
     universal_responses,
 )
 from rlvr_envs.envs.math.verify import verify_math
@@ -51,6 +53,29 @@ def test_special_values_in_every_answer_shape_earn_nothing():
     assert len(wrapped) >= 150
     scores = play_universal(TASKS[::3], wrapped[::2])
     paid = [(r, g, s.examples) for r, per in scores.items() for g, s in per.items() if s.passed]
+    assert not paid, paid
+
+
+def _plain_finite(answer: str) -> bool:
+    """Judged without our parser: latex2sympy reads `answer` as one finite number."""
+    from latex2sympy2_extended import latex2sympy
+
+    try:
+        v = latex2sympy(answer)
+        return bool(v.is_number) and not v.free_symbols and bool(
+            sympy.N(v).is_finite) and not v.has(sympy.zoo, sympy.nan, sympy.oo)
+    except Exception:  # noqa: BLE001 - not readable as a number
+        return False
+
+
+def test_random_expressions_over_special_atoms_pay_only_as_plain_numbers():
+    """A random answer may pay only where it is an ordinary finite number equal to the gold
+    (`\\frac{1}{1}` for gold 1); anything undefined, infinite or with a free variable pays
+    nothing (judged by latex2sympy, not by our parser)."""
+    exprs = random_expressions(120, seed=3)
+    scores = play_universal(TASKS[::2], [box(e) for e in exprs])
+    paid = [(e, g, s.examples) for e in exprs for g, s in scores[box(e)].items()
+            if s.passed and g != "multiple_choice" and not _plain_finite(e)]
     assert not paid, paid
 
 

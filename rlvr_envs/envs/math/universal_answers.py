@@ -14,6 +14,7 @@ the dataset loaders; `tests/test_math_universal_answers.py` runs it in reduced f
 from __future__ import annotations
 
 import math
+import random
 import signal
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,7 +26,7 @@ from rlvr_envs.core.bounded import BoundedTimeout
 from . import verify as _v
 
 __all__ = ["GENERIC", "SPECIAL_VALUES", "UniversalScore", "chance_of", "play_universal",
-           "universal_responses"]
+           "random_expressions", "universal_responses"]
 
 # Values that are undefined, infinite, overflowing or not a number, written as models and
 # adversaries write them.
@@ -92,6 +93,40 @@ def universal_responses(*, wrapped: bool = True) -> list[str]:
         "#### nan",
         "\\infty",
     ]
+    return out
+
+
+_ATOMS = ("0", "1", "2", "x", r"\infty", r"-\infty", r"\pi", "e", "i", "zoo", "nan")
+_UNARY = (r"\log({a})", r"\ln {a}", r"\sqrt{{{a}}}", r"\tan({a})", r"\frac{{1}}{{{a}}}",
+          r"\lfloor {a} \rfloor", r"-{a}", r"|{a}|", r"e^{{{a}}}", r"({a})!")
+_BINARY = (r"{a} + {b}", r"{a} - {b}", r"{a} \cdot {b}", r"\frac{{{a}}}{{{b}}}", r"{a}^{{{b}}}")
+_SHAPES = (r"({a}, {b})", r"\{{{a}, {b}\}}", r"[{a}, {b}]", r"({a}, {b}]", r"x = {a}",
+           r"y = {a} x + {b}", r"x < {a}", r"{a} < x \le {b}", r"x \neq {a}",
+           r"\begin{{pmatrix}} {a} & {b} \\ {b} & {a} \end{{pmatrix}}")
+
+
+def random_expressions(n: int, seed: int = 0, depth: int = 3) -> list[str]:
+    """`n` random answers: arithmetic over special and ordinary atoms (`\\infty`, `zoo`,
+    `nan`, 0, 1, x, ...) up to `depth`, alone or put in an answer shape (point, set,
+    interval, equation, inequality, matrix). An adversarial search beyond the fixed lists:
+    whatever is undefined, infinite or names a free variable must pay nothing."""
+    rng = random.Random(seed)
+
+    def build(d: int) -> str:
+        r = rng.random()
+        if d == 0 or r < 0.3:
+            return rng.choice(_ATOMS)
+        if r < 0.6:
+            return rng.choice(_UNARY).format(a=build(d - 1))
+        return rng.choice(_BINARY).format(a=build(d - 1), b=build(d - 1))
+
+    out: list[str] = []
+    while len(out) < n:
+        e = build(depth)
+        if rng.random() < 0.4:
+            e = rng.choice(_SHAPES).format(a=e, b=build(depth - 1))
+        if e not in out:
+            out.append(e)
     return out
 
 
