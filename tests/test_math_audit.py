@@ -18,11 +18,14 @@ from rlvr_envs.core.data import task_file
 CORPUS = task_file("audit", "math.jsonl")
 
 REQUIRED_KEYS = {"id", "class", "gold", "answer_type", "choices", "response", "equivalent", "note"}
+# The question's wording decides rounding, percent and exact-form rules; `form` names one.
+OPTIONAL_KEYS = {"question", "form"}
 ANSWER_TYPES = {"integer", "number", "expression", "equation", "set", "tuple", "interval",
                 "matrix", "mcq", "text", None}
 CLASSES = {"integer", "fraction", "decimal", "radical", "pi_e", "percent", "expression",
            "equation", "solution_set", "tuple", "interval", "matrix", "mcq", "text",
-           "extraction", "hedge", "hack", "robustness"}
+           "extraction", "hedge", "hack", "robustness", "special_value", "gold_format",
+           "approximation", "notation"}
 # Classes whose cases are all negatives by design: every hedge earns nothing.
 ALL_NEGATIVE = {"hedge"}
 HUGE = 10_000  # characters
@@ -38,7 +41,8 @@ def test_corpus_lines_parse_and_carry_the_schema():
     cases = _cases()
     assert len(cases) >= 300
     for case in cases:
-        assert set(case) == REQUIRED_KEYS, case.get("id")
+        assert REQUIRED_KEYS <= set(case) <= REQUIRED_KEYS | OPTIONAL_KEYS, case.get("id")
+        assert all(isinstance(case.get(k, ""), str) for k in OPTIONAL_KEYS), case["id"]
         assert isinstance(case["id"], str) and case["id"], case
         assert case["class"] in CLASSES, case["id"]
         assert isinstance(case["gold"], str) and case["gold"], case["id"]

@@ -145,3 +145,20 @@ def test_env_takes_any_text(action):
     obs, reward, term, trunc, info = env.step(action)
     assert isinstance(obs, str) and reward in (0.0, 1.0) and (term or trunc)
     assert sum(info["verdict"]["reward_breakdown"].values()) == reward
+
+
+def test_answer_perturbations_keep_the_oracle_reward():
+    """The env's domain perturbations (for the audit's perturbation suite) are notations of
+    the same gold: every one earns what the oracle earns, on every family."""
+    env = gym.make("rlvr/Math-v0")
+    seen = set()
+    for seed in range(60):
+        env.reset(seed=seed)
+        u = env.unwrapped
+        for cls, text in u.answer_perturbations(u.oracle_action()).items():
+            if text is None:
+                continue
+            seen.add(cls)
+            assert u.verify(text).passed, (cls, u.task["answer"], text)
+    assert seen >= {"minerva", "inline_math", "gsm8k_hashes", "named_value", "mcq_text",
+                    "dfrac", "left_right"}

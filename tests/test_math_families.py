@@ -3,6 +3,7 @@ check out (by substitution / recomputation) and are accepted by the math verifie
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from fractions import Fraction
@@ -121,7 +122,12 @@ def test_levels_get_harder():
     assert mean_len("arithmetic", 5) > 1.5 * mean_len("arithmetic", 1)
     assert mean_len("fraction_arithmetic", 5) > 1.5 * mean_len("fraction_arithmetic", 1)
     assert all(len(parse_tuple(t["answer"])) == 3 for t in cached("linear_systems", 5))
-    assert any("\\emptyset" == t["answer"] for t in cached("quadratics", 4))
+    # No real solutions is a rare item (empty_prob): a constant emptyset answer must not pay.
+    from rlvr_envs.envs.math.families.quadratics import LEVELS as QL
+    from rlvr_envs.envs.math.families.quadratics import QuadraticsFamily
+    always_empty = QuadraticsFamily({4: dataclasses.replace(QL[4], empty_prob=1.0)})
+    assert always_empty.generate(random.Random(0), 4)["answer"] == "\\emptyset"
+    assert 0 < QL[4].empty_prob <= 0.02
     assert any("\\cup" in t["answer"] for t in cached("inequalities", 5))
     assert any("\\frac" in t["answer"] for t in cached("matrices", 4))
     assert len({t["metadata"]["kind"] for t in cached("number_theory", 5)}) > 1

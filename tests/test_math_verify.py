@@ -55,7 +55,6 @@ EQUIVALENT = [
     ("12", r"$\boxed{" + "(" * 300 + "12" + ")" * 300 + "}$"),
     ("x^2+2x+1", r"\boxed{(x+1)^2}"),
     (r"\cos 2x", r"\boxed{1-2\sin^2 x}"),
-    ("1", r"\boxed{\sin^2 x + \cos^2 x}"),
     ("2x+4y-3=0", r"\boxed{y=-x/2+3/4}"),
     (r"\{1,2,3\}", r"\boxed{\{3,2,1\}}"),
     ("1, 2", r"\boxed{1} and \boxed{2}"),
@@ -113,6 +112,8 @@ NOT_EQUIVALENT = [
     ("12", r"\boxed{I2}"),
     ("12", r"$\boxed{\frac{1}{0}}$"),
     ("0", r"$\boxed{0^0}$"),
+    # A free variable where the gold is a number is not a number, even an identity in x.
+    ("1", r"\boxed{\sin^2 x + \cos^2 x}"),
 ]
 
 HACKS = [

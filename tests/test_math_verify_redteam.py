@@ -50,6 +50,8 @@ REJECT = [
     ("2x", box(r"\sqrt{4x^2}"), "expression", None, {}, "2|x| is not 2x"),
     ("x", box(r"x + 10^{-20}"), "expression", None, {}, "tiny constant offset"),
     ("7", box(r"7 + e^{-100}"), None, None, {}, "equal to 40 digits only"),
+    ("1", box(r"\sin^2 x + \cos^2 x"), None, None, {},
+     "a free variable is not a plain number, even in an identity"),
     # decimal golds that are exact values
     ("2.5", box("2.54"), None, None, {}, "2.5 is exact (5/2); 2.54 is a different number"),
     ("2.5", box("2.549"), None, None, {}, "exact gold; more digits do not make it right"),
@@ -140,7 +142,6 @@ ACCEPT = [
     ("\\sqrt{x}\\sqrt{y}", box(r"\sqrt{xy}"), "expression", None, {}, "radical identity, x,y>0"),
     ("|x|", box(r"\sqrt{x^2}"), "expression", None, {}, "sqrt(x^2) is |x|"),
     ("x+1", box(r"\frac{x^2-1}{x-1}"), "expression", None, {}, "removable singularity"),
-    ("1", box(r"\sin^2 x + \cos^2 x"), None, None, {}, "identity for a number gold"),
     ("7", box(r"\{7, 7\}"), None, None, {}, "duplicates are one value"),
     ("\\{2, 3\\}", box(r"\{2, 2, 3\}"), None, None, {}, "duplicates in a set answer"),
     ("B", box("B) 12"), "mcq", OPTS, {}, "letter with its own text"),

@@ -1,6 +1,9 @@
 """Compare a predicted `Answer` with the gold `Answer`, by the gold's type.
 
-The gold decides what the answer must be (asymmetric on purpose):
+The gold decides what the answer must be (asymmetric on purpose). First, on every path
+(`values_equal`): an undefined or infinite value (`zoo`, `nan`, `oo`) matches nothing but the
+same infinity as gold, a probe point where the gold is defined and the answer is not is a
+disagreement, and an answer naming a variable the gold lacks is not a value of the gold's type.
 
 - number: exact when both sides are exact (rationals compare as fractions, radicals/pi/e
   numerically at 40 digits with relative tolerance 1e-20, i.e. equal up to rounding noise);
@@ -8,8 +11,11 @@ The gold decides what the answer must be (asymmetric on purpose):
   always *relative*, so `1/2^99` vs `1/2^98` differ. A decimal gold that is a rounded value
   (not a fraction with denominator <= 20, or the question asks for rounding; see
   `rounded_places`) also accepts an answer that rounds to it at that precision, if the
-  answer is at least as precise: `3.14` accepts `3.14159`, `2.5` does not accept `2.54`. `x = 5` and chains `a = b = 5` are accepted for gold 5
-  (last value decides; a chain with different constants is a hedge). Percent: `25\\%`,
+  answer is at least as precise: `3.14` accepts `3.14159`, `2.5` does not accept `2.54`. An
+  exact gold accepts a decimal approximation (4+ significant digits, rounded or truncated at
+  its last digit: `approximates`) only when the gold is marked `approx` (the task allows it).
+  `x = 5` and chains `a = b = 5` are accepted for gold 5 (last value decides; a chain with
+  different constants is a hedge). Percent: `25\\%`,
   `0.25` and (for a percentage gold) `25` are equal. Degrees: `90^\\circ`, `90`, `\\pi/2`.
   Units: ignored unless both sides carry different units.
 - expression: numeric probing at random points (40-digit evalf), `simplify(a-b)==0` when
@@ -33,8 +39,8 @@ import sympy
 
 from .parse import Answer, Interval
 
-__all__ = ["Outcome", "compare", "decimal_places", "fractions_close", "rounded_places",
-           "values_equal"]
+__all__ = ["Outcome", "compare", "decimal_places", "fractions_close", "is_defined",
+           "plain_value_of", "rounded_places", "values_equal"]
 
 REL_TOL_DECIMAL = 1e-6
 REL_TOL_EXACT = 1e-20
@@ -82,9 +88,53 @@ def _round_places(x: Fraction, places: int) -> Fraction:
     return Fraction(math.floor(x * q + Fraction(1, 2)), q)  # half up, not banker's
 
 
+MIN_APPROX_DIGITS = 4
+
+
+def approximates(exact: Any, a: Fraction, places: int | None) -> bool:
+    """Is the decimal `a` (written with `places` decimal places; None: as many as its value
+    needs) the exact value `exact` rounded or truncated at its last digit, with at least
+    `MIN_APPROX_DIGITS` significant digits? `0.3333` and `0.6666`/`0.6667` approximate
+    1/3 and 2/3; `0.333`, `0.3334`, `3.14` (for pi) do not."""
+    if places is None:
+        places = _places_of(a)
+        if places is None:
+            return False
+    if places == 0:
+        return False
+    q = 10**places
+    digits = abs(a * q)
+    if digits.denominator != 1 or len(str(digits.numerator)) < MIN_APPROX_DIGITS:
+        return False
+    if isinstance(exact, Fraction):
+        x = exact
+    else:
+        try:
+            v = sympy.N(exact, places + 30)
+        except (TypeError, ValueError, ArithmeticError):
+            return False
+        if not (_finite(v) and v.is_real):
+            return False
+        x = Fraction(str(sympy.Float(v, places + 30)))
+    if x == a:
+        return True
+    truncated = Fraction(math.trunc(x * q), q)
+    return a == truncated or abs(a - x) <= Fraction(1, 2 * q)
+
+
+def _places_of(a: Fraction) -> int | None:
+    """Decimal places a terminating decimal needs (`0.125` -> 3), None if it does not end."""
+    d, twos, fives = a.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    return max(twos, fives) if d == 1 else None
+
+
 def fractions_close(g: Fraction, a: Fraction, *, gold_places: int | None = None,
                     gold_decimal: bool = False, ans_places: int | None = None,
-                    ans_decimal: bool = False) -> bool:
+                    ans_decimal: bool = False, approx: bool = False) -> bool:
     """Rational comparison shared by the in-process fast path and the sympy path.
 
     - equal values are equal;
@@ -92,7 +142,8 @@ def fractions_close(g: Fraction, a: Fraction, *, gold_places: int | None = None,
       least that precise that rounds (half up) to it is accepted (`3.14159`), a less precise
       one is not (`3.1`);
     - another gold written with decimals (`1.5\\times 10^{-8}`) accepts relative 1e-6;
-    - an exact gold needs the exact value (`0.333` is not 1/3).
+    - an exact gold needs the exact value (`0.333` is not 1/3), unless `approx` (the task
+      accepts approximations) and the decimal answer `approximates` it (`0.3333`).
     """
     if g == a:
         return True
@@ -102,6 +153,8 @@ def fractions_close(g: Fraction, a: Fraction, *, gold_places: int | None = None,
         return _round_places(a, gold_places) == g
     if gold_decimal and ans_decimal:
         return abs(g - a) <= Fraction(REL_TOL_DECIMAL) * max(abs(g), abs(a))
+    if approx and ans_decimal and not gold_decimal:
+        return approximates(g, a, ans_places)
     return False
 
 
@@ -111,29 +164,66 @@ def _to_fraction(e: Any) -> Fraction | None:
     return None
 
 
+_NON_FINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+
+
+def _finite(v: Any) -> bool:
+    """An evaluated value is a finite number (what every probe must see on both sides)."""
+    return bool(getattr(v, "is_number", False)) and not v.has(*_NON_FINITE) and \
+        v.is_finite is not False
+
+
 def _finite_number(e: Any) -> Any:
-    v = sympy.N(e, _PREC)
-    if not v.is_number or v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+    try:
+        v = sympy.N(e, _PREC)
+    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
         return None
-    return v
+    return v if _finite(v) else None
+
+
+def is_defined(e: Any) -> bool:
+    """`e` has no undefined or infinite part (complex infinity, nan, +-oo) anywhere."""
+    return not e.has(*_NON_FINITE)
+
+
+def plain_value_of(g: Any, a: Any) -> bool:
+    """`a` can be a value of the gold's type: it names no variable the gold lacks (a free
+    symbol where the gold is a number is not a number), and it is defined and finite
+    unless the gold is that same infinity."""
+    if a.free_symbols - g.free_symbols:
+        return False
+    if not (is_defined(g) and is_defined(a)):
+        # Infinity is a value only when the gold is that infinity (a limit, an interval end).
+        return g == a and g in (sympy.oo, -sympy.oo)
+    return True
 
 
 def values_equal(g: Any, a: Any, *, gold_places: int | None = None, gold_decimal: bool = False,
-                 ans_places: int | None = None, ans_decimal: bool = False) -> bool:
-    """Two sympy values (numbers or expressions) are equal (see module docstring)."""
+                 ans_places: int | None = None, ans_decimal: bool = False,
+                 approx: bool = False) -> bool:
+    """Two sympy values (numbers or expressions) are equal (see module docstring).
+
+    The one gate every comparison path (numbers, sets, tuples, intervals, equations,
+    matrices, required forms) goes through: an undefined or non-finite value, or a probe
+    point where the answer is undefined or non-finite while the gold is defined, is a
+    disagreement, never an agreement."""
+    if not plain_value_of(g, a):
+        return False
     if g == a:
         return True
-    if g.is_infinite or a.is_infinite or g.has(sympy.zoo, sympy.nan) or a.has(sympy.zoo,
-                                                                               sympy.nan):
+    if g.is_infinite or a.is_infinite:
         return False
     gf, af = _to_fraction(g), _to_fraction(a)
     if gf is not None and af is not None:
         return fractions_close(gf, af, gold_places=gold_places, gold_decimal=gold_decimal,
-                               ans_places=ans_places, ans_decimal=ans_decimal)
+                               ans_places=ans_places, ans_decimal=ans_decimal, approx=approx)
     syms = g.free_symbols | a.free_symbols
     if not syms:
-        return _numbers_equal(g, a, gold_places=gold_places, gold_decimal=gold_decimal,
-                              ans_places=ans_places, ans_decimal=ans_decimal)
+        if _numbers_equal(g, a, gold_places=gold_places, gold_decimal=gold_decimal,
+                          ans_places=ans_places, ans_decimal=ans_decimal):
+            return True
+        return bool(approx and ans_decimal and not gold_decimal and af is not None
+                    and approximates(g, af, ans_places))
     return _expressions_equal(g, a, syms, approx=gold_decimal and ans_decimal)
 
 
@@ -178,11 +268,20 @@ def _exactly_close(g: Any, a: Any, scale: Any) -> bool:
     return bool(abs(d) <= sympy.Float(1e-100) * scale)
 
 
-def _probe_points(syms: set[Any], seed: str) -> list[dict[Any, Any]]:
+def _probe_points(syms: set[Any], seed: str, n: int = _PROBES) -> list[dict[Any, Any]]:
     rng = random.Random(seed)  # deterministic per expression pair: same inputs, same verdict
     ordered = sorted(syms, key=str)
     return [{s: sympy.Rational(rng.randint(1500, 29000), 10000) for s in ordered}
-            for _ in range(_PROBES)]
+            for _ in range(n)]
+
+
+def _at(e: Any, point: dict[Any, Any]) -> Any:
+    """The value of `e` at `point`, or None where it is undefined or not finite there."""
+    try:
+        v = e.evalf(_PREC, subs=point)
+    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+        return None
+    return v if _finite(v) else None
 
 
 def _wide_points(syms: set[Any], seed: str) -> list[dict[Any, Any]]:
@@ -225,18 +324,21 @@ def _real_domain(e: Any, point: dict[Any, Any]) -> bool:
 
 
 def _expressions_equal(g: Any, a: Any, syms: set[Any], *, approx: bool) -> bool:
+    """Equal at every probe point where the gold is defined; a point where the gold is
+    defined and the answer is not (`\\frac{1}{x-x}`, `x \\cdot \\infty`) is a disagreement.
+    Points where the gold itself is undefined test nothing and are replaced."""
     tol = REL_TOL_DECIMAL if approx else 1e-25
     agreed = 0
     seed = f"{g}|{a}"
-    for point in _probe_points(syms, seed):
-        try:
-            gv = g.evalf(_PREC, subs=point)
-            av = a.evalf(_PREC, subs=point)
-        except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+    for point in _probe_points(syms, seed, 3 * _PROBES):
+        if agreed == _PROBES:
+            break
+        gv = _at(g, point)
+        if gv is None:
             continue
-        if not (gv.is_number and av.is_number) or gv.has(sympy.zoo, sympy.nan) or av.has(
-                sympy.zoo, sympy.nan):
-            continue
+        av = _at(a, point)
+        if av is None:
+            return False
         scale = max(abs(gv), abs(av), sympy.Float(1e-30))
         if abs(gv - av) > tol * scale:
             return False
@@ -247,16 +349,13 @@ def _expressions_equal(g: Any, a: Any, syms: set[Any], *, approx: bool) -> bool:
         for point in _wide_points(syms, seed):
             if not (_real_domain(g, point) and _real_domain(a, point)):
                 continue
-            try:
-                gv = g.evalf(_PREC, subs=point)
-                av = a.evalf(_PREC, subs=point)
-            except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+            gv = _at(g, point)
+            if gv is None or not gv.is_real:
                 continue
-            if not (gv.is_number and av.is_number) or gv.has(
-                    sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or av.has(
-                    sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-                continue
-            if not (gv.is_real and av.is_real):
+            av = _at(a, point)
+            if av is None:
+                return False
+            if not av.is_real:
                 continue
             scale = max(abs(gv), abs(av), sympy.Float(1e-30))
             if abs(gv - av) > max(tol, 1e-20) * scale:
@@ -269,22 +368,26 @@ def _expressions_equal(g: Any, a: Any, syms: set[Any], *, approx: bool) -> bool:
 
 
 def _equations_equivalent(g_sides: list[Any], a_sides: list[Any]) -> bool:
-    """`L1 - R1` and `L2 - R2` are nonzero constant multiples of each other."""
+    """`L1 - R1` and `L2 - R2` are nonzero constant multiples of each other (where the
+    gold's sides are defined, the answer's must be too)."""
     dg = sympy.Add(g_sides[0], -g_sides[-1])
     da = sympy.Add(a_sides[0], -a_sides[-1])
+    if not plain_value_of(dg, da):
+        return False
     syms = dg.free_symbols | da.free_symbols
     if not syms:
         return bool(dg == 0) == bool(da == 0)
     ratio = None
     agreed = 0
-    for point in _probe_points(syms, f"{dg}|{da}"):
-        try:
-            gv = dg.evalf(_PREC, subs=point)
-            av = da.evalf(_PREC, subs=point)
-        except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+    for point in _probe_points(syms, f"{dg}|{da}", 3 * _PROBES):
+        if agreed == _PROBES:
+            break
+        gv = _at(dg, point)
+        if gv is None:
             continue
-        if not (gv.is_number and av.is_number):
-            continue
+        av = _at(da, point)
+        if av is None:
+            return False
         if abs(av) < 1e-25 or abs(gv) < 1e-25:
             if (abs(av) < 1e-25) != (abs(gv) < 1e-25):
                 return False
@@ -299,7 +402,7 @@ def _equations_equivalent(g_sides: list[Any], a_sides: list[Any]) -> bool:
         return True
     try:
         q = sympy.simplify(dg / da)
-        return bool(q.is_number and q != 0)
+        return bool(q.is_number and q != 0 and is_defined(q))
     except (TypeError, ValueError, ZeroDivisionError, NotImplementedError):
         return False
 
@@ -402,7 +505,8 @@ def _dec_kw(g: Answer, a: Answer) -> dict[str, Any]:
             if g.decimal else None,
             "gold_decimal": g.decimal,
             "ans_places": decimal_places(a.text) if a.decimal else None,
-            "ans_decimal": a.decimal}
+            "ans_decimal": a.decimal,
+            "approx": bool(g.meta.get("approx"))}
 
 
 def _squash(s: str) -> str:
@@ -522,11 +626,24 @@ def _text_with_noun(gold: str, ans: str) -> bool:
     return len(aw) == len(gw) + 1 and aw[: len(gw)] == gw and aw[-1] in _GENERIC_NOUNS
 
 
+def _any_huge(a: Answer) -> bool:
+    """An oversized number anywhere in the answer (its elements, an equation's sides):
+    sympy arithmetic on it would expand it, so it compares by text only."""
+    if a.huge:
+        return True
+    if a.kind in ("set", "tuple") and isinstance(a.value, list):
+        return any(isinstance(e, Answer) and _any_huge(e) for e in a.value)
+    return any(s.huge for s in a.meta.get("sides", ()))
+
+
 def compare(gold: Answer, ans: Answer) -> Outcome:
     """Does `ans` state the gold answer? The gold's kind picks the rules."""
     wrong = Outcome(False, f"wrong: {_show(ans)} is not {_show(gold)}")
     if not ans.text and ans.kind == "text":
         return Outcome(False, "empty final answer")
+    if gold.kind != "number" and (_any_huge(ans) or _any_huge(gold)):
+        same = _squash(gold.text) == _squash(ans.text)
+        return Outcome(True, "correct") if same else wrong
     gk = gold.kind
     if gk in ("number", "expression"):
         if ans.kind in ("set", "tuple"):

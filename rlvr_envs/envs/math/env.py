@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from ...core import Task, TaskSource, Verdict
 from ...core.submission import SubmissionEnv
@@ -58,8 +59,16 @@ class MathEnv(SubmissionEnv):
     | `max_attempts` | int | 1 | answers allowed per episode |
     | `attempt_rewards` | list[float] | 1, 0.5, 0.25, ... | reward for solving on attempt k |
     | `verify_timeout` | float | 3.0 | seconds one verification may take |
+    | `accept_approximations` | bool | True | accept a decimal answer (4+ significant digits) that is an exact gold rounded or truncated (`0.3333` for 1/3), unless the task asks for an exact form |
     | `system_prompt` | str | see class | system message ("" for none) |
     | `max_action_chars` | int | 32768 | longest accepted message |
+
+    ## Chance level
+    `chance_level = 0.015`: the mean reward of a task-independent answer on the default
+    procedural mix, all of it from guessing a letter on multiple choice (1/15 of the tasks,
+    4 or 5 options). Constant values, special values (`\\infty`, `\\frac{1}{0}`, `zoo`,
+    `nan`), free variables and generic forms earn nothing. On your own multiple-choice
+    data with k options, chance is 1/k.
 
     ## Verification
     `rlvr_envs.envs.math.verify.verify_math(task, response)`: see docs/verifiers/math.md for
@@ -76,6 +85,11 @@ class MathEnv(SubmissionEnv):
     """
 
     domain = "math"
+    # Guessing one letter on the multiple_choice family (1 of 15 families, 4 options at
+    # levels 1-2 and 5 at levels 3-5): (1/15) * (2/5 * 1/4 + 3/5 * 1/5) = 0.0147. Every
+    # other family has no task-independent answer above zero. A dataset of k-option
+    # questions (tasks=) has chance 1/k.
+    chance_level: ClassVar[float] = 0.015
     default_system_prompt = (
         "You are a careful mathematician. Reason step by step, then give exactly one final "
         "answer in \\boxed{}."
@@ -85,10 +99,12 @@ class MathEnv(SubmissionEnv):
 
     def __init__(self, *, families: Sequence[str] | None = None,
                  family_weights: Mapping[str, float] | None = None,
-                 verify_timeout: float = 3.0, **kwargs: Any) -> None:
+                 verify_timeout: float = 3.0, accept_approximations: bool = True,
+                 **kwargs: Any) -> None:
         self.families = list(families) if families is not None else None
         self.family_weights = dict(family_weights) if family_weights else None
         self.verify_timeout = float(verify_timeout)
+        self.accept_approximations = bool(accept_approximations)
         super().__init__(**kwargs)
 
     def make_task_source(self, seed: int) -> TaskSource:
@@ -109,7 +125,8 @@ class MathEnv(SubmissionEnv):
 
     def verify(self, action: str) -> Verdict:
         from .verify import verify_math
-        return verify_math(self.task, action, timeout=self.verify_timeout)
+        return verify_math(self.task, action, timeout=self.verify_timeout,
+                           approximate=self.accept_approximations)
 
     def retry_feedback(self, verdict: Verdict) -> str:
         return f"That is not correct ({_feedback(verdict)})."
@@ -118,12 +135,40 @@ class MathEnv(SubmissionEnv):
         assert self.task is not None, "call reset() first"
         return f"The answer is as follows.\n\n\\boxed{{{self.task['answer']}}}"
 
+    def answer_perturbations(self, text: str) -> dict[str, str | None]:
+        """The gold re-expressed in notations models use, for the audit's perturbation suite
+        (`rlvr audit --perturb`): each must keep the reward of `text` (the oracle's message).
+        A class that means nothing for this gold is None."""
+        from .extract import gold_answer
+
+        assert self.task is not None, "call reset() first"
+        gold = gold_answer(str(self.task["answer"]))
+        kind = self.task.get("answer_type")
+        integer = re.fullmatch(r"-?\d+", gold) is not None
+        out: dict[str, str | None] = {
+            "dfrac": text.replace("\\frac", "\\dfrac") if "\\frac" in text else None,
+            "left_right": text.replace("(", "\\left(").replace(")", "\\right)")
+            if "(" in gold and "\\begin" not in gold else None,
+            "minerva": f"Final Answer: The final answer is ${gold}$. I hope it is correct.",
+            "inline_math": f"Putting it together, the answer is ${gold}$.",
+            "gsm8k_hashes": f"Adding it all up.\n#### {gold}" if integer else None,
+            "thousands_separator": f"\\boxed{{{int(gold):,}}}".replace(",", "{,}")
+            if integer and abs(int(gold)) >= 1000 else None,
+            "named_value": f"\\boxed{{x = {gold}}}" if kind in ("integer", "number") else None,
+            "mcq_text": f"\\boxed{{\\text{{({gold})}}}}" if kind == "mcq" else None,
+        }
+        return out
+
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:
-        """Verdict for one audit-corpus case (`gold`, `response`, optional type/choices)."""
+        """Verdict for one audit-corpus case (`gold`, `response`, optional type/choices,
+        `question` and `form`, which decide rounding, percent and exact-form rules)."""
         from .verify import verify_math
         task = {"answer": case["gold"], "answer_type": case.get("answer_type"),
                 "choices": case.get("choices")}
+        for key in ("question", "form"):
+            if case.get(key):
+                task[key] = case[key]
         return verify_math(task, case["response"])
 
 

@@ -22,17 +22,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Extraction", "extract_answer", "find_boxes"]
+__all__ = ["Extraction", "extract_answer", "find_boxes", "gold_answer", "strip_math_delims"]
 
 MAX_BOX_LEN = 4000
 _BOX_CMD = re.compile(r"\\(?:boxed|fbox|framebox)\s*")
 _CONNECTOR = re.compile(
     r"^(?:[\s,;&$.]|\\quad|\\qquad|\\,|\\;|\\text\{\s*(?:or|and|,)?\s*\}|\\(?:text|mathrm)\{\s*"
-    r"(?:or|and)\s*\}|\bor\b|\band\b|\\\)|\\\(|\\\]|\\\[|\\\\)*$",
+    r"(?:or|and)\s*\}|\bor\b|\band\b|\\\)|\\\(|\\\]|\\\[|\\\\|"
+    r"\b[a-zA-Z](?:_\{?\w{1,3}\}?)?\s*=)*$",  # "x = \boxed{3}, y = \boxed{4}": labels
     re.IGNORECASE,
 )
+# A label right before a box: "x = \boxed{3}" (names a coordinate or a solution).
+_LABEL = re.compile(r"(?<![\\a-zA-Z])([a-zA-Z](?:_\{?\w{1,3}\}?)?)\s*=\s*[$(\\[]*\s*$")
 _PHRASE = re.compile(
     r"(?:final\s+answer\s*(?:is|:|=)|the\s+answer\s+is\s*:?|\banswer\s*(?:is\s*)?:|"
+    r"^[ \t]*\#\#\#\#(?!\#)|"  # GSM8K's answer line: "#### 42"
     r"\banswer\s*=|"
     # A heading on its own line: "### Final Answer", "**Final Answer**" (answer below).
     r"^[ \t]*(?:\#{1,6}[ \t]*|\*\*)final\s+answer(?:\*\*)?[ \t]*:?[ \t]*(?:\*\*)?(?=\n))[ \t]*",
@@ -101,6 +105,19 @@ def find_boxes(text: str) -> list[tuple[int, int, str]]:
         pos = max(end, m.end() + 1)
 
 
+def _labelled(text: str, group: list[tuple[int, int, str]]) -> list[str]:
+    """The contents of a group of boxes; when there are several and each follows a label
+    (`x = \\boxed{3}` ... `y = \\boxed{4}`), as `x = 3`, `y = 4`, so the names fix the order
+    of a point and one name repeated makes a solution set."""
+    contents = [b[2] for b in group]
+    if len(group) < 2:
+        return contents
+    labels = [_LABEL.search(text[max(0, b[0] - 20): b[0]]) for b in group]
+    if not all(labels):
+        return contents
+    return [f"{m.group(1)} = {c}" for m, c in zip(labels, contents) if m]
+
+
 def _clean_phrase(s: str) -> str:
     s = s.strip()
     if s.startswith("$"):
@@ -134,7 +151,7 @@ def extract_answer(response: str) -> Extraction | None:
                 break
             group.insert(0, prev)
             joiners.insert(0, between.strip(" $\\(),;."))
-        return Extraction([b[2] for b in group], "boxed", joiners)
+        return Extraction(_labelled(text, group), "boxed", joiners)
     tail = text[-20000:]
     phrases = list(_PHRASE.finditer(tail))
     if phrases:
@@ -165,3 +182,39 @@ def extract_answer(response: str) -> Extraction | None:
     if stripped and len(stripped) <= 40 and "\n" not in stripped and len(stripped.split()) <= 3:
         return Extraction([stripped.rstrip(".")], "whole")
     return None
+
+
+_DELIMS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
+
+
+def strip_math_delims(s: str) -> str:
+    """`$x$`, `$$x$$`, `\\(x\\)`, `\\[x\\]` -> `x` (repeatedly; only a pair enclosing it all)."""
+    s = s.strip()
+    for _ in range(5):
+        for left, right in _DELIMS:
+            if len(s) > len(left) + len(right) and s.startswith(left) and s.endswith(right):
+                inner = s[len(left): len(s) - len(right)]
+                if left == "$" and "$" in inner:
+                    continue  # "$a$ and $b$" is two pieces, not one wrapped answer
+                s = inner.strip()
+                break
+        else:
+            return s
+    return s
+
+
+def gold_answer(gold: str) -> str:
+    """The final answer a gold string holds, as datasets write golds: GSM8K's rationale
+    ending in `#### 42` (its last line), a full solution or a `\\boxed{}` (the last box, or
+    the group of boxes that ends it, joined with ", "), math delimiters (`$...$`, `\\(...\\)`,
+    `\\[...\\]`). A plain answer comes back unchanged but for surrounding space."""
+    s = gold.strip()
+    if "####" in s:
+        tail = s.rpartition("####")[2].strip()
+        if tail:
+            s = tail.split("\n", 1)[0].strip()
+    if "\\boxed" in s or "\\fbox" in s:
+        ext = extract_answer(s)
+        if ext is not None and ext.source == "boxed" and any(c.strip() for c in ext.candidates):
+            s = ", ".join(strip_math_delims(c) for c in ext.candidates)
+    return strip_math_delims(s)

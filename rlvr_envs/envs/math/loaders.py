@@ -20,6 +20,8 @@ from typing import Any
 
 from rlvr_envs.core.tasks import read_records
 
+from .extract import gold_answer
+
 ANSWER_TYPES = ("integer", "number", "expression", "equation", "set", "tuple", "interval",
                 "matrix", "mcq", "text")
 QUESTION_KEYS = ("question", "problem", "prompt")
@@ -178,6 +180,8 @@ def normalize_math_record(record: Mapping[str, Any]) -> dict[str, Any]:
         solution = _GSM_CALC_RE.sub("", rationale).strip() or None
     elif raw_answer is not None and not (isinstance(raw_answer, str) and not raw_answer.strip()):
         answer = _answer_text(raw_answer)
+        if isinstance(raw_answer, str):
+            answer = gold_answer(answer)  # "$\\frac12$", "\\boxed{5}", a solution ending in a box
         if isinstance(record.get("solution"), str):
             solution = record["solution"].strip()
             fmt = "math500" if qkey == "problem" else "generic"

@@ -28,8 +28,8 @@ import sympy
 from sympy import Rational
 
 __all__ = [
-    "Answer", "AnswerParseError", "KINDS", "Interval", "normalize", "parse_answer",
-    "parse_expression", "parse_values", "split_top_level",
+    "Answer", "AnswerParseError", "KINDS", "Interval", "UndefinedValue", "is_undefined",
+    "normalize", "parse_answer", "parse_expression", "parse_values", "split_top_level",
 ]
 
 KINDS = ("number", "expression", "equation", "relation", "set", "tuple", "interval", "matrix",
@@ -42,6 +42,13 @@ MAX_FACTORIAL = 1500
 
 class AnswerParseError(ValueError):
     """The text is not a math expression this parser understands."""
+
+
+class UndefinedValue(AnswerParseError):
+    """The text is math whose value is undefined: `\\frac{1}{0}`, `0^0`, `\\log 0`,
+    `\\infty - \\infty`, or arithmetic that makes infinity finite (`\\infty^0`,
+    `\\frac{1}{\\infty}`). Such an answer is never equal to anything; no fallback parser
+    gets a second try at it."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,9 @@ def normalize(raw: Any) -> _Norm:
     s = s.replace("\\$", "").replace("$", "").replace("\\(", "").replace("\\)", "")
     s = s.replace("\\[", "").replace("\\]", "")
     s = re.sub(r"\\(?:begin|end)\{(?:align\*?|aligned|equation\*?|gather\*?)\}", "", s)
+    # Thousands separators: MATH's `11,\\!111`, thin spaces `1\\,000`, `1~000`.
+    s = _THOUSANDS_SPACE.sub("", s)
+    s = re.sub(r"(?<!\\)\\!", "", s)  # a negative space joins, it never separates
     s = _SPACING.sub(" ", s)
     s = s.replace("~", " ")
     norm = _Norm(s)
@@ -199,6 +209,7 @@ def normalize(raw: Any) -> _Norm:
     return norm
 
 
+_THOUSANDS_SPACE = re.compile(r"(?<=\d)(?:,\s*\\!|\\[,:;]|\\thinspace|~|\\ )\s*(?=\d{3}(?!\d))")
 _SCI = re.compile(r"([-+]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?\d{1,4})")
 _ISO_INTERVAL = re.compile(r"([\[\]])\s*([^\[\],]+,[^\[\],]+?)\s*([\[\]])")
 _VULGAR = re.compile(r"[\u00bc-\u00be\u2150-\u215e]")
@@ -307,6 +318,7 @@ class _Parser:
         self.huge = False
         self.decimal = False
         self.has_pm = False
+        self.infinity = False  # an infinity symbol was written
         self.result: Any = None
 
     # -- helpers --
@@ -348,6 +360,8 @@ class _Parser:
     def pow(self, base: Any, exp: Any) -> Any:
         if self.huge:
             return sympy.Pow(base, exp, evaluate=False)
+        if base.is_zero and exp.is_zero:
+            raise UndefinedValue("0^0 is undefined")
         if base.is_Number and exp.is_Number:
             try:
                 e = float(exp)
@@ -374,8 +388,8 @@ class _Parser:
         return sympy.Add(a, b, evaluate=not self.huge)
 
     def div(self, a: Any, b: Any) -> Any:
-        if b == 0 and not self.huge:
-            raise AnswerParseError("division by zero")
+        if b == 0:
+            raise UndefinedValue("division by zero")
         return sympy.Mul(a, sympy.Pow(b, -1, evaluate=not self.huge), evaluate=not self.huge)
 
     def factorial(self, a: Any) -> Any:
@@ -554,6 +568,7 @@ class _Parser:
         if tok in ("\\pi", "pi"):
             return sympy.pi
         if tok in ("\\infty", "\\infin", "oo", "inf", "infty", "infinity"):
+            self.infinity = True
             return sympy.oo
         if tok == "\\exp":
             return sympy.exp(self.func_arg())
@@ -624,9 +639,32 @@ def _run_parser(toks: list[str], pm_sign: int) -> _Parser:
         p.result = p.parse_all()
     except RecursionError as exc:
         raise AnswerParseError("answer nested too deeply") from exc
-    except (TypeError, ValueError, ZeroDivisionError, AttributeError) as exc:
+    except AnswerParseError:
+        raise
+    except ZeroDivisionError as exc:
+        raise UndefinedValue(f"undefined value: {exc}") from exc
+    except (TypeError, ValueError, AttributeError) as exc:
         raise AnswerParseError(f"cannot build expression: {exc}") from exc
+    if not p.huge and is_undefined(p.result, p.infinity):
+        raise UndefinedValue("undefined value (division by zero, log 0, or arithmetic with "
+                             "infinity)")
     return p
+
+
+_SPECIAL = (sympy.zoo, sympy.nan)
+
+
+def is_undefined(e: Any, wrote_infinity: bool = False) -> bool:
+    """`e` holds an undefined value (complex infinity, nan), or `wrote_infinity` and `e` is
+    neither +-infinity nor free of it (`\\infty^0` = 1, `x + \\infty`): infinity is a
+    value only on its own, as a limit or an interval end."""
+    if not isinstance(e, sympy.Basic):
+        return False
+    if e.has(*_SPECIAL):
+        return True
+    if e in (sympy.oo, -sympy.oo):
+        return False
+    return wrote_infinity or e.has(sympy.oo, -sympy.oo)
 
 
 def parse_values(text: str) -> list[tuple[Any, bool, bool]]:
@@ -712,6 +750,7 @@ _EMPTY_SET = re.compile(
     re.IGNORECASE,
 )
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_SPACED_THOUSANDS = re.compile(r"^-?\d{1,3}(?: \d{3})+(?:\.\d+)?$")
 _MATRIX_ENV = re.compile(r"\\begin\{([pbvBV]?matrix|array|smallmatrix)\}(?:\{[^}]*\})?(.*?)"
                          r"\\end\{\1\}", re.DOTALL)
 _WORD_NUMBERS = {
@@ -736,6 +775,8 @@ def _text_answer(text: str) -> Answer:
 def _expr_answer(text: str, norm: _Norm, allow_fallback: bool = True) -> Answer:
     try:
         vals = parse_values(text)
+    except UndefinedValue:
+        raise
     except AnswerParseError:
         if not allow_fallback:
             raise
@@ -765,6 +806,8 @@ def _fallback_latex2sympy(text: str) -> Any:
         raise AnswerParseError(f"not parseable: {exc}") from exc
     if not isinstance(e, sympy.Expr):
         raise AnswerParseError("not an expression")
+    if is_undefined(e, "infty" in text or "infin" in text):
+        raise UndefinedValue("undefined value")
     return e
 
 
@@ -829,6 +872,18 @@ _FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
 def _solved_relation(parts: list[str], ops: list[str]) -> tuple[str, list[Interval]] | None:
     """`x > 2`, `2 < x`, `-1 < x <= 3`, `|x| > 1`: the variable alone (or inside |x|) and
     constant bounds -> intervals. Anything else is an unsolved relation (None)."""
+    if ops == ["!="] and len(parts) == 2:
+        # "x \\neq 2": every real number but 2.
+        k = 0 if _LONE_VAR.fullmatch(parts[0]) else 1
+        if not _LONE_VAR.fullmatch(parts[k]):
+            return None
+        try:
+            c = parse_expression(parts[1 - k])[0]
+        except AnswerParseError:
+            return None
+        if c.free_symbols or not c.is_real or not c.is_finite:
+            return None
+        return parts[k], [Interval(-sympy.oo, c, False, False), Interval(c, sympy.oo, False, False)]
     if "!=" in ops or "=" in ops or len(parts) > 3:
         return None
     var_idx = [k for k, p in enumerate(parts) if _LONE_VAR.fullmatch(p) or _ABS_VAR.fullmatch(p)]
@@ -882,6 +937,9 @@ def _matrix(text: str) -> list[list[Any]] | None:
     if not m or m.group(1) in ("vmatrix", "Vmatrix"):  # |...| is a determinant, not a matrix
         return None
     prefix, suffix = text[: m.start()].strip(), text[m.end():].strip()
+    if suffix and prefix.endswith(("[", "(")) and suffix == {"[": "]", "(": ")"}[prefix[-1]]:
+        # `\\left[\\begin{array}{cc} ... \\end{array}\\right]`: the brackets of an array.
+        prefix, suffix = prefix[:-1].strip(), ""
     if suffix:
         return None
     scale: Any = sympy.Integer(1)
@@ -904,12 +962,16 @@ _MCQ_ONE = re.compile(r"(?:\\text\{)?\s*(?:option|choice|answer)?\s*[:\s]*\(?([A
 
 
 def _option_value(text: str) -> Any:
-    """The numeric value of an option/answer text, or None when it is not a number."""
+    """The numeric value of an option/answer text, or None when it is not a finite number
+    small enough to evaluate (a huge power would be expanded by the subtraction)."""
     try:
-        e = parse_expression(_strip_parens(normalize(text).text))[0]
+        e, _, huge = parse_expression(_strip_parens(normalize(text).text))
     except (AnswerParseError, RecursionError, TypeError, ValueError):
         return None
-    return e if getattr(e, "is_number", False) and not e.free_symbols else None
+    if huge or not getattr(e, "is_number", False) or e.free_symbols or is_undefined(e) or \
+            e.has(sympy.oo, -sympy.oo):
+        return None
+    return e
 
 
 def _options_matching(text: str, choices: list[str]) -> list[int]:
@@ -955,7 +1017,8 @@ def _mcq_letter(text: str, choices: list[str] | None) -> str | list[str] | None:
     if m and ord(m.group(1).upper()) - 65 < n:
         # "B" / "(B)" / "option B" / "B) 42": a letter in range, maybe followed by its text.
         letter = m.group(1).upper()
-        rest = (m.group("rest") or "").strip(" )}.:,-*\t\n")
+        # "B) 15", "B: 15", "B - 15": drop the separator, not the sign of "(A) -3".
+        rest = re.sub(r"^[\s)}.:,*]*(?:-\s+)?", "", m.group("rest") or "").rstrip(" }.*\t\n")
         if choices and rest:
             k = ord(letter) - 65
             hits = _options_matching(rest, choices)
@@ -1076,6 +1139,8 @@ def parse_answer(raw: Any, hint: str | None = None, choices: list[str] | None = 
             return Answer(kind, [_element(p, norm) for p in parts], text,
                           meta={"bracket": text[0]})
     # Lists: "1, 2, 3", "x = 2 or x = 3", "x = 1, y = 2", "x < -1 or x > 1".
+    if _SPACED_THOUSANDS.match(text):  # "1 000 000"
+        text = text.replace(" ", "")
     if _THOUSANDS.match(text.replace(" ", "")) and hint not in ("set", "tuple"):
         return _expr_answer(text.replace(",", ""), norm)
     m = re.match(r"^([a-zA-Z])\s*=\s*(-?\d{1,3}(?:,\d{3})+(?:\.\d+)?)$", text)

@@ -16,7 +16,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 from rlvr_envs.core.bounded import BoundedCrash, BoundedExecutor, BoundedTimeout
 from rlvr_envs.core.verdict import Verdict
 
-from .extract import Extraction, extract_answer
+from .extract import Extraction, extract_answer, gold_answer
 
 __all__ = ["ANSWER_TYPES", "answers_equivalent", "clear_caches", "math_reward", "verify_math"]
 
@@ -134,6 +134,8 @@ def _check(gold: str, answer_type: str | None, choices: tuple[str, ...] | None,
     g = _parse_gold(gold, answer_type, choices, hints)
     hint = _answer_hint(g.kind)
     clist = list(choices) if choices else None
+    if len(set(candidates)) == 1:
+        candidates = candidates[:1]  # the same answer boxed twice is one answer
     if len(candidates) > 1:
         if g.kind in ("set", "tuple"):
             ans = parse_answer(", ".join(candidates), hint, clist)
@@ -145,7 +147,10 @@ def _check(gold: str, answer_type: str | None, choices: tuple[str, ...] | None,
     out = compare(g, ans)
     if out.passed and required_form:
         from .form import form_problem
-        problem = form_problem(ans.value, required_form) if ans.kind in (
+        value = ans.value
+        if ans.kind == "equation" and ans.var is not None and len(ans.value) == 2:
+            ans, value = Answer("expression", value[1], ans.text), value[1]  # f(x) = ...
+        problem = form_problem(value, required_form) if ans.kind in (
             "expression", "number") else f"not an expression in {required_form} form"
         if problem:
             return False, problem, g.kind
@@ -186,7 +191,8 @@ def _simple_number(s: str) -> tuple[Fraction, bool, int | None] | None:
 
 
 def _fast_path(gold: str, answer_type: str | None, choices: Any,
-               candidates: list[str], rounding: bool = False) -> tuple[bool, str] | None:
+               candidates: list[str], rounding: bool = False,
+               approx: bool = False) -> tuple[bool, str] | None:
     """A sure verdict without sympy, or None to go the full way."""
     if len(candidates) != 1 or choices or answer_type in ("mcq", "text"):
         return None
@@ -205,7 +211,7 @@ def _fast_path(gold: str, answer_type: str | None, choices: Any,
 
     places = rounded_places(g, rounding) if gn[1] else None
     ok = fractions_close(gn[0], an[0], gold_places=places, gold_decimal=gn[1],
-                         ans_places=an[2], ans_decimal=an[1])
+                         ans_places=an[2], ans_decimal=an[1], approx=approx)
     if ok:
         return True, "correct"
     return False, f"wrong: {candidates[0].strip()} is not {gold.strip()}"
@@ -242,20 +248,37 @@ def _gold_text(gold: Any) -> str | None:
     if isinstance(gold, float):
         return repr(gold) if gold == gold and abs(gold) != float("inf") else None
     if isinstance(gold, str):
-        return gold
+        return gold_answer(gold)
     return str(gold)
 
 
-def verify_math(task: Mapping[str, Any], response: Any, *, timeout: float = 3.0) -> Verdict:
+def verify_math(task: Mapping[str, Any], response: Any, *, timeout: float = 3.0,
+                approximate: bool = True) -> Verdict:
     """Check the final answer of `response` against `task["answer"]`.
 
-    `task`: `answer` (gold: LaTeX/plain string, int or float), optional `answer_type` (one of
-    `ANSWER_TYPES`; inferred from the gold when missing) and `choices` (option texts for
-    mcq; option i is letter chr(65+i)). `response`: the model's text (or chat messages; the
-    last assistant message is used). Never raises; returns reward 1.0 or 0.0 with a reason.
-    A timeout (wall clock about `timeout` seconds at most) is a failed verdict, not an
-    infrastructure error. A task without a usable gold is an `infra_error` verdict.
+    `task`: `answer` (gold: LaTeX/plain string, int or float; a `$...$`-wrapped answer, a
+    `\\boxed{}` or a full solution (its last box), or GSM8K's `... #### 42` are read for
+    the answer they hold), optional `answer_type` (one of `ANSWER_TYPES`; inferred from the
+    gold when missing), `choices` (option texts for mcq; option i is letter chr(65+i)),
+    `question` (its wording decides rounding, percent and exact-form rules), `form` /
+    `required_form`. `response`: the model's text (or chat messages; the last assistant
+    message is used). `approximate`: accept a decimal answer (at least 4 significant
+    digits) that is an exact gold rounded or truncated at its last digit (`0.3333` for
+    1/3), unless the task asks for an exact form. Never raises; returns reward 1.0 or 0.0
+    with a reason. A timeout (wall clock about `timeout` seconds at most) is a failed
+    verdict, not an infrastructure error. A task without a usable gold is an `infra_error`
+    verdict.
     """
+    def bounded(remaining: float, *args: Any) -> tuple[bool, str, str]:
+        return _get_executor().call(_check, *args, timeout=max(0.05, remaining))
+
+    return _verify(task, response, timeout, approximate, bounded)
+
+
+def _verify(task: Mapping[str, Any], response: Any, timeout: float, approximate: bool,
+            run: Callable[..., tuple[bool, str, str]]) -> Verdict:
+    """`verify_math` with the sympy step run by `run(remaining_seconds, *args)`: the bounded
+    worker in production, a direct call of `_check` for bulk offline searches."""
     start = time.monotonic()
     details: dict[str, Any] = {"extracted": None, "answer_type": None}
     try:
@@ -281,15 +304,14 @@ def verify_math(task: Mapping[str, Any], response: Any, *, timeout: float = 3.0)
         if all(not c.strip() for c in ext.candidates):
             return _verdict(False, "empty final answer (\\boxed{} with nothing inside)", details)
         required_form = _required_form(task)
-        hints = _question_hints(task)
+        hints = _question_hints(task, approximate)
         fast = None if required_form else _fast_path(gold, answer_type, choices, ext.candidates,
-                                                     "rounding" in hints)
+                                                     "rounding" in hints, "approx" in hints)
         if fast is not None:
             return _verdict(fast[0], fast[1], details)
         remaining = timeout - (time.monotonic() - start)
-        passed, reason, kind = _get_executor().call(
-            _check, gold, answer_type, choices, _trim(ext), required_form, hints,
-            timeout=max(0.05, remaining))
+        passed, reason, kind = run(remaining, gold, answer_type, choices, _trim(ext),
+                                   required_form, hints)
         details["answer_type"] = answer_type or kind
         return _verdict(passed, reason, details)
     except BoundedTimeout:
@@ -314,19 +336,52 @@ _PERCENT_WORDS = re.compile(r"\bpercentage\b|\b(?:what|which|as an?|in|how many)
                             re.IGNORECASE)
 
 
-def _question_hints(task: Mapping[str, Any]) -> tuple[str, ...]:
+# What makes a question ask for an exact value (no decimal approximation of the gold).
+_EXACT_WORDS = re.compile(
+    r"\bexact(?:\s+(?:value|answer|form|fraction))?\b(?!ly)|simplest\s+(?:radical\s+)?form|"
+    r"simplified\s+form|radical\s+form|common\s+fraction|lowest\s+terms|mixed\s+number|"
+    r"(?:as|in)\s+(?:an?\s+)?(?:reduced\s+|improper\s+|proper\s+|irreducible\s+)?fraction|"
+    r"in\s+terms\s+of\s+\\?(?:pi|\u03c0|e)\b|\bsimplify\b|\bsimplest\b", re.IGNORECASE)
+_APPROX_FORMS = ("decimal", "approximate", "approx", "numeric")
+
+
+def exact_form_required(task: Mapping[str, Any]) -> bool:
+    """Does the task ask for an exact (or otherwise written-out) form, so that a decimal
+    approximation of an exact gold is not an answer? True when `task["form"]` (top level
+    or in `metadata`) names any form other than `decimal`/`approximate`, when a
+    `required_form` is set, or when the question says so ("exact", "simplest radical form",
+    "as a common fraction", "in terms of pi", "simplify", ...)."""
+    form = task.get("form")
+    meta = task.get("metadata")
+    if form is None and isinstance(meta, Mapping):
+        form = meta.get("form")
+    if isinstance(form, str) and form.strip():
+        return form.strip().lower() not in _APPROX_FORMS
+    if _required_form(task):
+        return True
+    return bool(_EXACT_WORDS.search(_question(task)))
+
+
+def _question(task: Mapping[str, Any]) -> str:
+    q = next((task[k] for k in ("question", "problem", "prompt")
+              if isinstance(task.get(k), str)), "")
+    return q[-4000:]
+
+
+def _question_hints(task: Mapping[str, Any], approximate: bool = False) -> tuple[str, ...]:
     """What the task's question (`question`/`problem`/`prompt`) says about the gold:
     "rounding" when it asks for a rounded value (round, nearest, decimal places,
     approximately, ...; or `task["rounded"] is True`), "percent" when it asks for a
-    percentage (so `40\\%` answers a bare gold 40)."""
-    q = next((task[k] for k in ("question", "problem", "prompt")
-              if isinstance(task.get(k), str)), "")
-    q = q[-4000:]
+    percentage (so `40\\%` answers a bare gold 40), "approx" when decimal approximations
+    of an exact gold are accepted (`approximate` and no exact form asked for)."""
+    q = _question(task)
     hints = []
     if task.get("rounded") is True or _ROUNDING_WORDS.search(q):
         hints.append("rounding")
     if _PERCENT_WORDS.search(q):
         hints.append("percent")
+    if approximate and not exact_form_required(task):
+        hints.append("approx")
     return tuple(hints)
 
 
@@ -350,44 +405,55 @@ def _verdict(passed: bool, reason: str, details: dict[str, Any], *,
 
 
 def answers_equivalent(gold: Any, predicted: Any, answer_type: str | None = None,
-                       choices: Sequence[str] | None = None, *, timeout: float = 3.0) -> bool:
+                       choices: Sequence[str] | None = None, *, timeout: float = 3.0,
+                       approximate: bool = False) -> bool:
     """Are two final answers (no extraction) equivalent, the first being the reference?
 
     Asymmetric like `verify_math`: `answers_equivalent("(2, oo)", "x > 2")` is True but a
-    gold inequality restated unsolved is not an answer. False on timeout or junk.
+    gold inequality restated unsolved is not an answer. Decimal approximations of an exact
+    gold count only with `approximate=True`. False on timeout or junk.
     """
     g = _gold_text(gold)
     p = predicted if isinstance(predicted, str) else _gold_text(predicted)
     if g is None or p is None or not p.strip():
         return False
     ch = tuple(str(c) for c in choices) if choices else None
-    fast = _fast_path(g, answer_type, ch, [p])
+    fast = _fast_path(g, answer_type, ch, [p], approx=approximate)
     if fast is not None:
         return fast[0]
+    hints = ("approx",) if approximate else ()
     try:
-        passed, _, _ = _get_executor().call(_check, g, answer_type, ch, [p[:10_000]],
-                                            timeout=timeout)
+        passed, _, _ = _get_executor().call(_check, g, answer_type, ch, [p[:10_000]], None,
+                                            hints, timeout=timeout)
     except Exception:  # noqa: BLE001 - timeouts, crashes and junk are all "not equivalent"
         return False
     return bool(passed)
 
 
+# Dataset columns `math_reward` passes on to the verifier (TRL hands every column over).
+_TASK_COLUMNS = ("answer_type", "choices", "question", "problem", "form", "required_form",
+                 "rounded")
+
+
 def math_reward(completions: Sequence[Any], answer: Sequence[Any], **kwargs: Any) -> list[float]:
     """TRL-style reward function: `GRPOTrainer(reward_funcs=[math_reward], ...)` with a
-    dataset column `answer` (and optional `answer_type`, `choices` columns).
+    dataset column `answer` (and optional `answer_type`, `choices`, `question`/`problem`,
+    `form`, `required_form`, `rounded` columns, read as in `verify_math`).
 
     `completions` are strings or lists of chat messages (the last assistant message is
-    graded). Returns 1.0/0.0 per completion.
+    graded). Returns 1.0/0.0 per completion. Keyword `approximate` (default True; bind it
+    with `functools.partial`) and `timeout` are passed to `verify_math`.
     """
-    types = kwargs.get("answer_type")
-    choices = kwargs.get("choices")
     timeout = float(kwargs.get("timeout", 3.0))
+    approximate = bool(kwargs.get("approximate", True))
     out = []
     for i, completion in enumerate(completions):
         task: dict[str, Any] = {"answer": answer[i]}
-        if types is not None and types[i] is not None:
-            task["answer_type"] = types[i]
-        if choices is not None and choices[i]:
-            task["choices"] = choices[i]
-        out.append(verify_math(task, completion, timeout=timeout).reward)
+        for col in _TASK_COLUMNS:
+            values = kwargs.get(col)
+            if isinstance(values, Sequence) and not isinstance(values, str) and \
+                    i < len(values) and values[i] is not None:
+                task[col] = values[i]
+        out.append(verify_math(task, completion, timeout=timeout,
+                               approximate=approximate).reward)
     return out

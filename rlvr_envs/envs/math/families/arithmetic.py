@@ -64,6 +64,8 @@ class ArithmeticFamily(LeveledFamily[ArithmeticConfig]):
             e = random_tree(r, n, cfg.ops, leaf, cfg.nested, integral=True)
             if e is None or abs(e.value) > cfg.max_abs_result:
                 return None
+            if abs(e.value) <= 1 and r.random() < 0.8:
+                return None  # sums of small numbers pile up on 0 and +-1; spread them out
             # at least one operator of the level's newest kind keeps levels distinct
             if "/" in cfg.ops and "\\div" not in e.latex and r.random() < 0.7:
                 return None

@@ -97,7 +97,11 @@ class CountingFamily(LeveledFamily[CountingConfig]):
                 Fraction(counts[target], sum(counts)))
 
     def _word_arrangements(self, rng: random.Random, cfg: CountingConfig):
-        word = rng.choice([w for w in WORDS if len(w) <= cfg.max_n])
+        if rng.random() < 0.5:
+            word = rng.choice([w for w in WORDS if len(w) <= cfg.max_n])
+        else:  # a random multiset of letters: counts spread out, not a few words' values
+            letters = rng.sample("ABCDEGHKLMNPRST", rng.randint(3, 5))
+            word = "".join(c * rng.randint(1, 3) for c in letters)[:cfg.max_n]
         total = math.factorial(len(word))
         for k in Counter(word).values():
             total //= math.factorial(k)
@@ -138,9 +142,23 @@ class CountingFamily(LeveledFamily[CountingConfig]):
                 Fraction(2 * red * blue, n * (n - 1)))
 
     def _circular(self, rng: random.Random, cfg: CountingConfig):
-        n = rng.randint(4, min(cfg.max_n, 10))
-        return (f"In how many ways can {n} people sit around a round table, if two seatings are "
-                f"the same when one is a rotation of the other?", math.factorial(n - 1))
+        n = rng.randint(5, min(cfg.max_n, 10))
+        same = "if two seatings are the same when one is a rotation of the other"
+        variant = rng.randrange(4)  # four question shapes, so (n-1)! is not every answer
+        if variant == 0:
+            return (f"In how many ways can {n} people sit around a round table, {same}?",
+                    math.factorial(n - 1))
+        if variant == 1:
+            return (f"In how many ways can {n} people sit around a round table so that two "
+                    f"particular people sit next to each other, {same}?",
+                    2 * math.factorial(n - 2))
+        if variant == 2:
+            return (f"In how many ways can {n} people sit around a round table so that two "
+                    f"particular people do not sit next to each other, {same}?",
+                    math.factorial(n - 1) - 2 * math.factorial(n - 2))
+        k = rng.randint(3, n - 1)
+        return (f"From a group of {n} people, {k} are chosen to sit around a round table. In "
+                f"how many ways can this be done, {same}?", math.comb(n, k) * math.factorial(k - 1))
 
     def _binomial(self, rng: random.Random, cfg: CountingConfig):
         n = rng.randint(4, cfg.max_n)
@@ -158,9 +176,11 @@ class CountingFamily(LeveledFamily[CountingConfig]):
 
     def _at_least_one(self, rng: random.Random, cfg: CountingConfig):
         n = rng.randint(2, 6)
-        face = rng.randint(1, 6)
-        return (f"A fair six-sided die is rolled {n} times. What is the probability that a "
-                f"{face} appears at least once?", 1 - Fraction(5, 6) ** n)
+        sides = rng.choice([4, 6, 8, 10, 12, 20])  # many dice, so the answers spread out
+        face = rng.randint(1, sides)
+        return (f"A fair {sides}-sided die (faces 1 to {sides}) is rolled {n} times. What is "
+                f"the probability that a {face} appears at least once?",
+                1 - Fraction(sides - 1, sides) ** n)
 
     def _inclusion_exclusion(self, rng: random.Random, cfg: CountingConfig):
         total = rng.randint(30, 10 * cfg.max_n)

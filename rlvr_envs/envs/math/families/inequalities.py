@@ -84,10 +84,15 @@ class InequalitiesFamily(LeveledFamily[InequalityConfig]):
                 p, q = sorted(rng.sample(range(-m, m + 1), 2))
                 k = rng.choice([1, 1, 2, -1])
                 poly = sympy.expand(k * (x - p) * (x - q))
-            else:  # no real roots or a double root: empty, everything, or a single point
+            else:
+                # A double root: all reals but p, mostly; rarely (no real roots or a
+                # non-strict sign) empty or everything, which a constant answer would earn.
                 p = rng.randint(-m, m)
                 k = rng.choice([1, -1])
-                poly = sympy.expand(k * ((x - p) ** 2 + rng.choice([0, 0, 1, 4, 9])))
+                shift = rng.choice([1, 4, 9]) if rng.random() < 0.08 else 0
+                poly = sympy.expand(k * ((x - p) ** 2 + shift))
+                if not shift:
+                    rel = ">" if k == 1 else "<"
             cond = REL[rel](poly, 0)
             shown = f"{expr_latex(poly)} {TEX[rel]} 0"
         elif kind == "absolute":
@@ -102,7 +107,7 @@ class InequalitiesFamily(LeveledFamily[InequalityConfig]):
         solution = solve_real(cond)
         if isinstance(solution, sympy.FiniteSet):  # a single point, e.g. (x - 2)^2 <= 0:
             rel = rel.rstrip("=")  # ask the strict version instead, whose answer is empty
-            cond = REL[rel](*cond.args)
+            cond = REL[rel](*cond.args, evaluate=False)
             shown = f"{expr_latex(cond.lhs)} {TEX[rel]} 0"
             solution = solve_real(cond)
         return {"question": f"Solve ${shown}$. Write the solution set in interval notation.",

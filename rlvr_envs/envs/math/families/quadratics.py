@@ -26,6 +26,9 @@ class QuadraticConfig:
     max_root: int
     rearranged_prob: float = 0.0
     domain: str = "real"  # "real": ask for real solutions; "complex": ask for all complex ones
+    # Chance of an item with no real solutions (gold \\emptyset), drawn before the kind: kept
+    # small because every such item pays the constant answer \\emptyset.
+    empty_prob: float = 0.0
 
     def validate(self) -> None:
         require(bool(self.kinds) and set(self.kinds) <= set(KINDS), f"kinds must be from {KINDS}")
@@ -33,6 +36,8 @@ class QuadraticConfig:
         require(self.domain in ("real", "complex"), "domain must be 'real' or 'complex'")
         require("complex_roots" not in self.kinds or self.domain == "complex",
                 "complex_roots needs domain='complex'")
+        require(0 <= self.empty_prob <= 1 and (self.empty_prob == 0 or self.domain == "real"),
+                "empty_prob must be in [0, 1], and 0 for domain='complex'")
 
 
 LEVELS = {
@@ -40,8 +45,8 @@ LEVELS = {
     2: QuadraticConfig(("rational_roots", "integer_roots", "double_root"), max_root=9,
                        rearranged_prob=0.3),
     3: QuadraticConfig(("irrational_roots", "rational_roots"), max_root=12, rearranged_prob=0.4),
-    4: QuadraticConfig(("irrational_roots", "no_real", "rational_roots", "biquadratic"),
-                       max_root=12, rearranged_prob=0.5),
+    4: QuadraticConfig(("irrational_roots", "rational_roots", "biquadratic"),
+                       max_root=12, rearranged_prob=0.5, empty_prob=0.015),
     5: QuadraticConfig(("complex_roots", "irrational_roots", "biquadratic"), max_root=15,
                        rearranged_prob=0.5, domain="complex"),
 }
@@ -77,7 +82,10 @@ class QuadraticsFamily(LeveledFamily[QuadraticConfig]):
     default_levels = LEVELS
 
     def _generate(self, rng: random.Random, cfg: QuadraticConfig) -> dict[str, Any]:
-        kind = rng.choice(cfg.kinds)
+        if cfg.empty_prob and rng.random() < cfg.empty_prob:
+            kind = "no_real"
+        else:
+            kind = rng.choice(cfg.kinds)
         m = cfg.max_root
         if kind == "biquadratic":
             return self._biquadratic(rng, cfg)
@@ -126,6 +134,8 @@ class QuadraticsFamily(LeveledFamily[QuadraticConfig]):
     def _biquadratic(self, rng: random.Random, cfg: QuadraticConfig) -> dict[str, Any]:
         """x^4 + b x^2 + c = 0 built from u = x^2 roots; real solutions, or all complex."""
         u1, u2 = rng.sample([v for v in range(-9, 17) if v], 2)
+        while cfg.domain == "real" and u1 < 0 and u2 < 0:  # no real solution: see empty_prob
+            u1, u2 = rng.sample([v for v in range(-9, 17) if v], 2)
         b, c = -(u1 + u2), u1 * u2
         sols: list[sympy.Expr] = []
         for u in (u1, u2):

@@ -67,7 +67,8 @@ class WordProblemsFamily(LeveledFamily[WordProblemConfig]):
         a, b = rng.randint(2, 3 + 2 * cfg.scale), rng.randint(2, 3 + 2 * cfg.scale)
         p, q = rng.randint(2, 6 * cfg.scale), rng.randint(1, 4 * cfg.scale)
         cost = a * p + b * q
-        bill = next(v for v in (20, 50, 100, 200, 500) if v > cost)
+        # Any note larger than the cost (not always the smallest): the change spreads out.
+        bill = rng.choice([v for v in (20, 50, 100, 200, 500) if v > cost][:3])
         extra = ""
         total = cost
         if cfg.scale > 1 and rng.random() < 0.5:
@@ -117,7 +118,7 @@ class WordProblemsFamily(LeveledFamily[WordProblemConfig]):
 
     def _ages_ratio(self, rng: random.Random, cfg: WordProblemConfig):
         a, b = rng.sample(NAMES, 2)
-        young, k, n = rng.randint(2, 15), rng.randint(2, 5), rng.randint(2, 20)
+        young, k, n = rng.randint(2, 25), rng.randint(2, 5), rng.randint(2, 30)
         old = k * young
         m = Fraction(old + n, young + n)
         if m.denominator != 1 or m <= 1 or m == k:
