@@ -31,8 +31,9 @@ def sandbox() -> Sandbox:
 
 @pytest.fixture(scope="module")
 def fallback() -> Sandbox:
-    """No namespaces, no privilege drop: what a non-root user gets."""
-    sb = Sandbox(workers=2, limits=FAST, namespaces=False, drop_privileges=False)
+    """No namespaces, no privilege drop: what a non-root user gets (and is warned about)."""
+    with pytest.warns(RuntimeWarning, match="NOT isolated"):
+        sb = Sandbox(workers=2, limits=FAST, namespaces=False, drop_privileges=False)
     yield sb
     sb.close()
 

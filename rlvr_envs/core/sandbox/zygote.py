@@ -362,7 +362,8 @@ class _Roots:
         self.variants: dict[tuple[Any, ...], int] = {}
         caps["rootfs"] = False
         if not caps.get("mountns"):
-            self.error = "no mount namespaces (not root?)"
+            self.error = ("namespaces=False" if not options.get("namespaces", True) else
+                          "no mount namespaces: not root?")
             return self.unconfined()
         self.uid = int(options["uid_base"]) if caps.get("setuid") else None
         fd, report, self.error = make_template(self.staging(), options, [], self.commands)

@@ -39,6 +39,8 @@ def verify_code(task: Mapping[str, Any], response: str, *, sandbox: Sandbox | No
         "style": report.style, "test_method": report.method,
         "timed_out": report.timed_out, "memory_exceeded": report.memory_exceeded,
     }
+    if report.isolation_warning:   # loud: a reward from an unisolated run may be hacked
+        details["isolation_warning"] = report.isolation_warning
     if report.method == "check":
         details["weak_path"] = ("check(candidate) ran in a test process beside the "
                                 "candidate's (same uid); see docs/envs/code.md")
