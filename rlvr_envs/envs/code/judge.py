@@ -174,8 +174,10 @@ def syntax_error(source: str) -> str | None:
 
 def judge(task: Mapping[str, Any], source: str, *, sandbox: Sandbox | None = None,
           time_limit_s: float = 10.0, test_time_limit_s: float = 4.0,
-          memory_mb: int = 512, hidden: bool = True) -> JudgeReport:
-    """Run ``source`` on the task's public tests (and hidden ones when ``hidden``)."""
+          memory_mb: int = 512, hidden: bool = True,
+          packages: Sequence[str] = ()) -> JudgeReport:
+    """Run ``source`` on the task's public tests (and hidden ones when ``hidden``); the
+    program may import the standard library, ``packages`` and the task's ``packages``."""
     style = task_style(task)
     report = JudgeReport(style, method="stdout" if style == "stdio" else "calls")
     report.syntax_error = syntax_error(source)
@@ -183,6 +185,7 @@ def judge(task: Mapping[str, Any], source: str, *, sandbox: Sandbox | None = Non
         report.hidden = [TestResult(False, error=report.syntax_error)] * n_hidden(task)
         return report
     sb = sandbox or default_sandbox()
+    task = {**task, "packages": sorted({*packages, *(task.get("packages") or ())})}
     limits = SandboxLimits(wall_time_s=time_limit_s, cpu_time_s=time_limit_s,
                            memory_mb=memory_mb, call_time_s=test_time_limit_s)
     if style == "function":

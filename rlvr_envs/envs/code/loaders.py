@@ -48,11 +48,11 @@ def normalize_code_record(record: Mapping[str, Any]) -> Task:
     if task.get("id") is None:
         task.pop("id", None)   # RecordSource numbers it
     if record.get("packages") is not None:
-        task["packages"] = _packages(record["packages"])
+        task["packages"] = check_packages(record["packages"])
     return check_checker(task)
 
 
-def _packages(value: Any) -> list[str]:
+def check_packages(value: Any) -> list[str]:
     """The task's allow-list of installed packages its programs may import (top-level import
     names; the sandbox shows nothing else beyond the standard library)."""
     if not isinstance(value, list) or not all(isinstance(v, str) and v.isidentifier()
