@@ -82,6 +82,20 @@ def test_call_functions_values_come_back(sandbox: Sandbox) -> None:
                                             {"sum": 5, "tup": (5, 1), "set": {5}}]
 
 
+def test_deep_recursion_as_natural_solutions_write_it(sandbox: Sandbox) -> None:
+    # near the default limit, past it with setrecursionlimit, and in a thread with a big stack
+    near = sandbox.call_functions("def f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\n",
+                                  "f", [([950], {})])
+    assert near.outputs[0].value == 950, near.outputs
+    deep = ("import sys, threading\nsys.setrecursionlimit(10 ** 6)\n"
+            "def f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\n"
+            "print(f(50000))\nthreading.stack_size(1 << 26)\nout = []\n"
+            "t = threading.Thread(target=lambda: out.append(f(100000)))\nt.start()\nt.join()\n"
+            "print(out[0])\n")
+    r = sandbox.run_python(deep)
+    assert r.stdout == "50000\n100000\n", r.stderr[-500:]
+
+
 def test_call_errors_are_per_call(sandbox: Sandbox) -> None:
     src = "def f(x):\n    if x < 0:\n        raise ValueError('neg')\n    return x\n"
     c = sandbox.call_functions(src, "f", [([1], {}), ([-1], {}), ([2], {})])
