@@ -789,7 +789,8 @@ def _isolation_warning(caps: dict[str, bool], network: bool,
     if not network and not caps.get("netns"):
         missing.append("it can use the network")
     if not caps.get("setuid"):
-        missing.append("it runs as the judge's user")
+        missing.append("it runs as the judge's user" + (
+            " (root: it can undo every other isolation)" if os.geteuid() == 0 else ""))
     if not missing:
         return None
     return ("Sandbox is NOT isolated, rewards can be hacked: " + "; ".join(missing) + ". Run "

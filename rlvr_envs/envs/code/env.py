@@ -78,9 +78,11 @@ class CodeEnv(SubmissionEnv):
     in the judge (normalized lines, optional float tolerance or checker). Check code: literal
     asserts are turned into judge-side comparisons; other check code runs inside the child
     (weak; flagged `test_method="check"`). Exit codes, stderr and printed claims never decide
-    a pass. Not caught: solutions that hard-code the hidden tests' answers they could guess,
-    weak test sets, and sandbox escapes through kernel bugs (docs/envs/code.md,
-    docs/sandbox.md).
+    a pass. The program's file system is a minimal root (interpreter, standard library, the
+    task's `packages`): the project, its reference solutions and task data are absent.
+    Without root that isolation is impossible: `details["isolation_warning"]` says so. Not
+    caught: solutions that hard-code the hidden tests' answers they could guess, weak test
+    sets, and sandbox escapes through kernel bugs (docs/envs/code.md, docs/sandbox.md).
 
     ## Vectorized environment
     `gym.make_vec("rlvr/Code-v0", num_envs=n, vectorization_mode="sync")`; the shared sandbox
