@@ -395,6 +395,9 @@ def test_allow_listed_packages_are_importable_and_nothing_else(sandbox: Sandbox)
     assert walk.ok and walk.stdout.strip().split("\n")[1:] == [], walk.stdout[-2000:]
     missing = sandbox.run_python("print(1)", packages=["no_such_package_xyz"])
     assert missing.infra_error and "no_such_package_xyz" in missing.infra_error
+    # a task cannot list the project itself (importable in the judge's environment)
+    project = sandbox.run_python("import rlvr_envs", packages=["rlvr_envs"])
+    assert project.infra_error and "never exposed" in project.infra_error
 
 
 @ROOT_ONLY

@@ -240,7 +240,8 @@ class Sandbox:
         self._options = {"preload": list(preload), "namespaces": namespaces,
                          "drop_privileges": drop_privileges, "uid_base": uid_base,
                          "commands": list(self.commands),
-                         "paths": [os.path.realpath(p) for p in paths], "deny": _project_paths()}
+                         "paths": [os.path.realpath(p) for p in paths], "deny": _project_paths(),
+                         "deny_names": _project_packages()}
         self._uid_base = uid_base
         self._slots: queue.SimpleQueue[int] = queue.SimpleQueue()
         for slot in range(self.workers):
@@ -774,6 +775,18 @@ def _project_paths() -> list[str]:
     package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
     repo = os.path.dirname(package)
     return [package] + ([repo] if os.path.exists(os.path.join(repo, "pyproject.toml")) else [])
+
+
+def _project_packages() -> list[str]:
+    """The import names of this project's packages (this one and, in a checkout, the other
+    top-level packages beside it): a task's ``packages`` can never name them."""
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+    names = {os.path.basename(package)}
+    repo = os.path.dirname(package)
+    if os.path.exists(os.path.join(repo, "pyproject.toml")):
+        names |= {e for e in os.listdir(repo)
+                  if os.path.isfile(os.path.join(repo, e, "__init__.py"))}
+    return sorted(names)
 
 
 def _isolation_warning(caps: dict[str, bool], network: bool,

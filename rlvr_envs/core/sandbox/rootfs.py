@@ -106,9 +106,12 @@ def site_dirs() -> list[str]:
     return sorted(os.path.realpath(p) for p in found if p)
 
 
-def _find_package(name: str, search: list[str]) -> list[tuple[str, str]]:
-    """``(host path, name inside PACKAGES_DIR)`` for an importable top-level name, with the
-    ``<name>.libs`` folder of its wheel's vendored libraries when there is one."""
+def _find_package(name: str, search: list[str], sites: list[str],
+                  deny: list[str]) -> list[tuple[str, str]]:
+    """``(host path, name inside PACKAGES_DIR)`` for an installed top-level package (in one
+    of ``sites``), with the ``<name>.libs`` folder of its wheel's vendored libraries when
+    there is one. Never the project itself (``deny``: its paths, then its package names),
+    whatever a task lists, and nothing from a source checkout on ``sys.path``."""
     from importlib.machinery import PathFinder
 
     if not name.isidentifier():
@@ -122,6 +125,11 @@ def _find_package(name: str, search: list[str]) -> list[tuple[str, str]]:
         path = os.path.realpath(spec.origin)
     else:
         raise ValueError(f"package {name!r} has no files to expose (namespace package?)")
+    if _covered(path, deny) or name in deny:
+        raise ValueError(f"package {name!r} is part of the project ({path}): never exposed")
+    if not _covered(path, sites):
+        raise ValueError(f"package {name!r} is not installed in site-packages ({path}): "
+                         "only installed packages are exposed")
     found = [(path, os.path.basename(path))]
     libs = os.path.join(os.path.dirname(path), name + ".libs")
     if os.path.isdir(libs):
@@ -252,13 +260,16 @@ def build_root(root: str, options: dict[str, Any], packages: list[str],
     ``pivot_root`` into it. Returns what the zygote needs to confine its interpreter."""
     import shutil
 
-    sites = site_dirs()
+    sites = list(options.get("host_sites") or site_dirs())   # the zygote's, before confining
     stdlib = os.path.dirname(os.path.realpath(os.__file__))
     sites += [os.path.join(stdlib, name) for name in ("site-packages", "dist-packages")]
     search = list(options.get("host_path") or sys.path)
     executable = os.path.realpath(sys.executable)
     lib_dirs = _mapped_library_dirs(sites)
-    package_binds = [found for name in packages for found in _find_package(name, search)]
+    deny = [os.path.realpath(p) for p in options.get("deny", [])]
+    deny += list(options.get("deny_names", []))
+    package_binds = [found for name in packages
+                     for found in _find_package(name, search, sites, deny)]
     if _unshare(_CLONE_NEWNS) or _mount(None, "/", None, _MS_REC | _MS_PRIVATE):
         raise OSError("cannot make a private mount namespace")
     if _mount("tmpfs", root, "tmpfs", _MS_NOSUID, "size=64m,mode=755"):

@@ -43,7 +43,13 @@ from .kernel import (
     _unshare,
     _write_all,
 )
-from .rootfs import check_template, confine_interpreter, hide_command_line, make_template
+from .rootfs import (
+    check_template,
+    confine_interpreter,
+    hide_command_line,
+    make_template,
+    site_dirs,
+)
 
 # --------------------------------------------------------------------------------------------
 # The zygote (warm fork server), the per-run monitor, and the guest harness.
@@ -84,7 +90,8 @@ def _zygote_main(ctrl_fd: int, options: dict[str, Any]) -> None:
     """Serve fork requests from the judge until the control socket closes."""
     os.set_inheritable(ctrl_fd, False)
     hide_command_line()
-    options["host_path"] = list(sys.path)   # package look-ups, before the path is confined
+    # package look-ups, before the interpreter is confined to what guests see
+    options["host_path"], options["host_sites"] = list(sys.path), site_dirs()
     if options.get("scratch"):   # started with the clean environment (see _Zygote)
         os.environ["HOME"] = os.environ["TMPDIR"] = options["scratch"]
     for name in options.get("preload", []):
