@@ -367,7 +367,7 @@ class _Roots:
         self.base = -1
         self.error: str | None = None
         self.variants: dict[tuple[Any, ...], int] = {}
-        caps["rootfs"] = False
+        self.rootfs = caps["rootfs"] = False
         if not caps.get("mountns"):
             self.error = ("namespaces=False" if not options.get("namespaces", True) else
                           "no mount namespaces: not root?")
@@ -378,7 +378,7 @@ class _Roots:
             self.error = check_template(fd, self.uid, report["executable"])
             if self.error is None:
                 confine_interpreter(report)
-                caps["rootfs"] = True
+                self.rootfs = caps["rootfs"] = True
                 self.base = fd
                 return None
             os.close(fd)
@@ -395,8 +395,9 @@ class _Roots:
             os.environ["PATH"] = f"{bin_dir}:{os.environ.get('PATH', '')}"
 
     def fd(self, key: Any) -> int:
-        """The template for ``key`` = ``[packages, extra commands]`` (empty: the base one)."""
-        if not key or self.base < 0 or not any(key):
+        """The template for ``key`` = ``[packages, extra commands]`` (empty: the base one;
+        without the minimal root, guests see the host anyway: the host tree)."""
+        if not key or not self.rootfs or not any(key):
             return self.base
         packages, commands = (tuple(sorted(map(str, part))) for part in key)
         variant = (packages, commands)
