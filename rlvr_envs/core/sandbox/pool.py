@@ -116,7 +116,7 @@ class _Zygote:
                 break
             reply = json.loads(data)
             with self._pending_lock:
-                waiter = self._pending.pop(reply.get("id"), None)
+                waiter = self._pending.get(reply.get("id"))   # spawn_error forgets it
             if waiter is not None:
                 waiter[1].append(reply)
                 waiter[0].set()
@@ -517,7 +517,7 @@ class Sandbox:
             # A run that produced nothing at all may not have been forked: use the zygote's
             # reason when it sent one.
             silent = raw.result.infra_error is not None and not raw.ready and not raw.frames
-            spawn_failed = zygote.spawn_error(run_id, 0.5 if silent else 0.0)
+            spawn_failed = zygote.spawn_error(run_id, 2.0 if silent else 0.0)
             if silent and spawn_failed:
                 raw.result.infra_error = spawn_failed
             raw.result.duration_s = max(raw.result.duration_s, 0.0) or time.monotonic() - started

@@ -271,10 +271,11 @@ class _ZygoteLoop:
                 raise OSError("could not open a new PID namespace")
             pid = os.fork()
         except OSError as exc:
-            for fd in fds:
-                os.close(fd)
+            # the reason first: the judge looks for it once it sees the run's pipes close
             self.ctrl.send(json.dumps({"op": "error", "id": request["id"],
                                        "msg": f"could not start the run: {exc}"}).encode())
+            for fd in fds:
+                os.close(fd)
             return
         if pid == 0:
             try:
