@@ -18,7 +18,7 @@ from rlvr_envs.core.tasks import read_records
 from rlvr_envs.envs.code import normalize_code_record, verify_code
 from rlvr_envs.envs.code.families import ALL_FAMILIES, StdioVariant, make_code_source
 
-UID_BASE = 63300   # our own uid range: other sandboxes on a shared machine do not count
+UID_BASE = 63400   # our own uid range: other sandboxes on a shared machine do not count
 PACKAGE = os.path.dirname(os.path.realpath(rlvr_envs.__file__))
 REPO = os.path.dirname(PACKAGE)
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="isolation needs root (CI runs as root)")
