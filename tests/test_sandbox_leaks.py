@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from rlvr_envs.core.sandbox import Sandbox, SandboxLimits
 
+UID_BASE = 63200   # our own uid range: other sandboxes on a shared machine do not count
+
 
 def _bounded_worker(pid: str) -> bool:
     """Verifier workers (rlvr_envs.core.bounded) of earlier tests come and go on their own."""
@@ -34,7 +36,7 @@ def snapshot() -> dict[str, object]:
             continue
         if int(stat[stat.rindex(")") + 2:].split()[1]) == me and not _bounded_worker(entry):
             children.append(int(entry))
-        if 61000 <= uid < 61000 + 64:
+        if UID_BASE <= uid < UID_BASE + 16:
             sandbox_uid_procs.append(int(entry))
     return {
         "children": sorted(children),
@@ -60,7 +62,7 @@ SUBMISSIONS = [
 def test_no_leaks_after_300_runs() -> None:
     before = snapshot()
     limits = SandboxLimits(wall_time_s=0.3, cpu_time_s=1)
-    with Sandbox(workers=2, limits=limits) as sb:
+    with Sandbox(workers=2, limits=limits, uid_base=UID_BASE) as sb:
         def one(i: int) -> bool:
             source, calls = SUBMISSIONS[i % len(SUBMISSIONS)]
             if i % len(SUBMISSIONS) == 5 and i > 60:

@@ -9,10 +9,14 @@ Every candidate program (Python scripts, Python functions under test, HumanEval-
   ``setrlimit`` on CPU time, address space, file size, open files and process count. When the
   kernel lets us (root, which CI is), each run also gets a new PID namespace (everything it
   starts dies with it), a new network namespace (only a down loopback), a new mount namespace
-  (private tmpfs on ``/tmp``, ``/var/tmp``, ``/dev/shm``; the scratch dir lives there and
-  vanishes with the run) and an unprivileged per-slot uid (so ``RLIMIT_NPROC`` and file
-  permissions apply and the judge cannot be signalled). Without those privileges the sandbox
-  still runs, with weaker guarantees it reports in :attr:`Sandbox.network_isolated` and friends.
+  whose root is a minimal read-only tree (the interpreter, its standard library and shared
+  libraries, a few commands, allow-listed ``packages``; never the project, task data, the
+  venv or home directories) with private tmpfs on ``/tmp``, ``/var/tmp``, ``/dev/shm`` (the
+  scratch dir lives there and vanishes with the run), and an unprivileged per-slot uid (so
+  ``RLIMIT_NPROC`` and file permissions apply and the judge cannot be signalled). Without
+  those privileges the sandbox still runs, with weaker guarantees it reports in
+  :attr:`Sandbox.network_isolated` and friends, loudly: a ``RuntimeWarning`` and
+  ``isolation_warning`` on every result.
 * **The verdict never comes from the candidate.** For function tests the child only *serializes
   return values* into plain builtin types; the judge process (the caller) decodes them and
   compares them with expected values that never enter the child. Forging result frames can only
@@ -30,9 +34,9 @@ Typical use::
     assert [o.value for o in c.outputs] == [3, 7]     # compare in *your* process
 
 Layout: the judge side (:mod:`.pool` with :class:`Sandbox`, :mod:`.results`, :mod:`.asserts`)
-runs in the caller's process; the zygote side (:mod:`.zygote`, :mod:`.guest`, :mod:`.kernel`,
-:mod:`.codec`) runs in the zygote and its forks. The zygote imports those four files as a
-private package, without importing ``rlvr_envs``; they use only small standard-library modules
+runs in the caller's process; the zygote side (:mod:`.zygote`, :mod:`.guest`, :mod:`.rootfs`,
+:mod:`.kernel`, :mod:`.codec`) runs in the zygote and its forks. The zygote imports those
+five files as a private package, without importing ``rlvr_envs``; they use only small standard-library modules
 (every module the zygote holds makes each fork and exit dearer: see ``docs/sandbox.md``).
 """
 
@@ -44,10 +48,11 @@ from .asserts import AssertCall, extract_assert_calls
 from .codec import UnserializableValue, decode_value, encode_value
 from .pool import Sandbox
 from .results import CallOutcome, CallResult, CheckResult, RunResult, SandboxLimits
+from .rootfs import DEFAULT_COMMANDS
 from .zygote import DEFAULT_PRELOAD
 
 __all__ = [
-    "DEFAULT_PRELOAD", "AssertCall", "CallOutcome", "CallResult", "CheckResult", "RunResult",
+    "DEFAULT_COMMANDS", "DEFAULT_PRELOAD", "AssertCall", "CallOutcome", "CallResult", "CheckResult", "RunResult",
     "Sandbox", "SandboxLimits", "UnserializableValue", "decode_value", "default_sandbox",
     "encode_value", "extract_assert_calls",
 ]

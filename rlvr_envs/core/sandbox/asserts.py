@@ -111,6 +111,38 @@ def extract_assert_calls(test_code: str, entry_point: str) -> list[AssertCall] |
     return out or None
 
 
+def stub_functions(source: str | None) -> list[str]:
+    """Top-level functions of ``source`` (a HumanEval prompt) that are only declared: a
+    signature and a docstring, ``pass``, ``...`` or ``raise NotImplementedError``. The
+    candidate writes them, so the test must call the candidate's (HumanEval/33's ``check``
+    calls ``sort_third`` by name); the prompt's real helpers (``poly``) stay the prompt's."""
+    import ast
+    try:
+        tree = ast.parse(source or "")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    stubs = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and all(
+                _is_docstring(stmt) or isinstance(stmt, ast.Pass) or (
+                    isinstance(stmt, ast.Raise) and "NotImplementedError" in ast.dump(stmt))
+                for stmt in node.body):
+            stubs.append(node.name)
+    return stubs
+
+
+def bound_names(source: str) -> list[str]:
+    """Names the module-level code of ``source`` binds (``def``, ``import``, ``=``): the test
+    code's own, never taken from the candidate (``[]`` when it does not compile)."""
+    import dis
+    try:
+        code = compile(source, "test.py", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return []
+    return sorted({i.argval for i in dis.get_instructions(code)
+                   if i.opname in ("STORE_NAME", "STORE_GLOBAL")})
+
+
 def _is_docstring(node: ast.stmt) -> bool:
     import ast
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)

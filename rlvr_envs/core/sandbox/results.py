@@ -72,7 +72,9 @@ class RunResult:
     code ran (could not start, worker died, command missing): such a run says nothing about
     the candidate and should be retried or dropped, never scored 0. Everything else describes
     the candidate's behaviour. ``stdout``/``stderr`` are decoded as UTF-8 (invalid bytes
-    replaced) and capped at ``SandboxLimits.output_bytes`` each.
+    replaced) and capped at ``SandboxLimits.output_bytes`` each. ``isolation_warning`` is set
+    when the run was not fully isolated (no root: it could read the host's files, see other
+    processes...): a reward from such a run may be hacked (see ``docs/sandbox.md``).
     """
 
     exit_code: int | None = None
@@ -89,6 +91,7 @@ class RunResult:
     cpu_time_s: float = 0.0
     max_rss_mb: float = 0.0
     infra_error: str | None = None
+    isolation_warning: str | None = None
 
     @property
     def ok(self) -> bool:

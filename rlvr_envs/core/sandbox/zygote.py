@@ -10,6 +10,7 @@ import marshal
 import os
 import select
 import signal
+import sys
 import time
 from typing import Any
 
@@ -42,20 +43,39 @@ from .kernel import (
     _unshare,
     _write_all,
 )
+from .rootfs import (
+    check_template,
+    confine_interpreter,
+    hide_command_line,
+    make_template,
+    site_dirs,
+)
 
 # --------------------------------------------------------------------------------------------
 # The zygote (warm fork server), the per-run monitor, and the guest harness.
 # All of this runs in the zygote's interpreter and its forks, never in the judge process.
 # --------------------------------------------------------------------------------------------
 
-#: Started as ``python -I -c _BOOT DIR CTRL_FD OPTIONS``: makes this directory the private
-#: package ``_rlvr_sandbox`` (its ``__init__``, the judge side, is never run) and serves.
+#: Started as ``python -I -c _BOOT`` with a JSON object on stdin: ``dir`` (this directory,
+#: made the private package ``_rlvr_sandbox``; its ``__init__``, the judge side, is never run),
+#: ``ctrl`` (the control socket's fd) and ``options``. Nothing on the command line names a
+#: host path (a guest can read its own ``/proc/self/cmdline``).
 _BOOT = (
-    "import importlib, sys\n"
+    "import importlib, json, os, sys\n"
+    "chunks = []\n"
+    "while True:\n"
+    "    chunk = os.read(0, 1 << 16)\n"
+    "    if not chunk:\n"
+    "        break\n"
+    "    chunks.append(chunk)\n"
+    "boot = json.loads(b''.join(chunks))\n"
+    "null = os.open(os.devnull, os.O_RDONLY)\n"
+    "os.dup2(null, 0)\n"
+    "os.close(null)\n"
     "pkg = type(sys)('_rlvr_sandbox')\n"
-    "pkg.__path__ = [sys.argv[1]]\n"
+    "pkg.__path__ = [boot['dir']]\n"
     "sys.modules['_rlvr_sandbox'] = pkg\n"
-    "importlib.import_module('_rlvr_sandbox.zygote')._zygote_main(int(sys.argv[2]), sys.argv[3])\n"
+    "importlib.import_module('_rlvr_sandbox.zygote')._zygote_main(boot['ctrl'], boot['options'])\n"
 )
 
 #: Modules the zygote imports once so that runs do not pay for them (forks share them). Kept
@@ -66,9 +86,12 @@ DEFAULT_PRELOAD: tuple[str, ...] = (
 )
 
 
-def _zygote_main(ctrl_fd: int, options_json: str) -> None:
+def _zygote_main(ctrl_fd: int, options: dict[str, Any]) -> None:
     """Serve fork requests from the judge until the control socket closes."""
-    options = json.loads(options_json)
+    os.set_inheritable(ctrl_fd, False)
+    hide_command_line()
+    # package look-ups, before the interpreter is confined to what guests see
+    options["host_path"], options["host_sites"] = list(sys.path), site_dirs()
     if options.get("scratch"):   # started with the clean environment (see _Zygote)
         os.environ["HOME"] = os.environ["TMPDIR"] = options["scratch"]
     for name in options.get("preload", []):
@@ -94,8 +117,10 @@ def _zygote_main(ctrl_fd: int, options_json: str) -> None:
     ctrl = _socket.socket(fileno=ctrl_fd)
     _expose_plan()
     caps = _probe_capabilities(options)
-    ctrl.send(json.dumps({"op": "hello", "caps": caps, "pid": os.getpid()}).encode())
-    _ZygoteLoop(ctrl, caps).serve()
+    roots = _Roots(options, caps)
+    ctrl.send(json.dumps({"op": "hello", "caps": caps, "pid": os.getpid(),
+                          "rootfs_error": roots.error}).encode())
+    _ZygoteLoop(ctrl, caps, roots).serve()
 
 
 _WARM_SOURCE = '''
@@ -151,8 +176,9 @@ class _ZygoteLoop:
     * monitored (fallback): fork a per-run monitor that is a subreaper for the guest's tree.
     """
 
-    def __init__(self, ctrl: _socket.socket, caps: dict[str, bool]) -> None:
+    def __init__(self, ctrl: _socket.socket, caps: dict[str, bool], roots: _Roots) -> None:
         self.ctrl = ctrl
+        self.roots = roots
         self.direct = bool(caps.get("pidns_reuse"))
         self.pidns_fd = os.open("/proc/self/ns/pid", os.O_RDONLY) if self.direct else -1
         # A run's end is seen on its pidfd (readable when the process exits): no SIGCHLD
@@ -170,12 +196,6 @@ class _ZygoteLoop:
         # namespace), and an unprivileged guest cannot change the namespace's settings.
         self.host_net = os.open("/proc/self/ns/net", os.O_RDONLY)
         self.slot_nets: dict[int, int] = {}
-        # One mount namespace prepared once (``/`` private, the interpreter exposed to the
-        # sandbox uids): each guest enters it only to unshare its own copy, then mounts its
-        # fresh tmpfs and /proc there. Building it per run cost about half a millisecond.
-        # Built now, before any unshare(CLONE_NEWPID) would put the fork in a run's namespace.
-        self.mnt_template = _mount_template(bool(caps.get("setuid"))) \
-            if caps.get("mountns") else -1
         # Warm the ctypes function pointers the guests use, so that each fork does not
         # build them again.
         for name in ("mount", "prctl", "setns", "unshare"):
@@ -183,7 +203,12 @@ class _ZygoteLoop:
 
     def mnt_fd(self, cfg: dict[str, Any]) -> int:
         """The mount namespace template the guest should copy (-1: build from the host's)."""
-        return self.mnt_template if cfg["mountns"] else -1
+        if not cfg["mountns"]:
+            return -1
+        if cfg.get("root") and self.direct:
+            # the builder is forked: it must not land in the last run's PID namespace
+            _setns(self.pidns_fd, _CLONE_NEWPID)
+        return self.roots.fd(cfg.get("root"))
 
     def net_fd(self, cfg: dict[str, Any]) -> int:
         """The namespace fd the guest should enter (-1: make its own with unshare)."""
@@ -238,18 +263,19 @@ class _ZygoteLoop:
 
     def spawn(self, request: dict[str, Any], fds: list[int]) -> None:
         cfg = request["config"]
-        cfg["net_fd"] = self.net_fd(cfg)
-        cfg["mnt_fd"] = self.mnt_fd(cfg)
         direct = self.direct and bool(cfg["pidns"])
         try:
+            cfg["net_fd"] = self.net_fd(cfg)
+            cfg["mnt_fd"] = self.mnt_fd(cfg)
             if direct and (_setns(self.pidns_fd, _CLONE_NEWPID) or _unshare(_CLONE_NEWPID)):
                 raise OSError("could not open a new PID namespace")
             pid = os.fork()
         except OSError as exc:
+            # the reason first: the judge looks for it once it sees the run's pipes close
+            self.ctrl.send(json.dumps({"op": "error", "id": request["id"],
+                                       "msg": f"could not start the run: {exc}"}).encode())
             for fd in fds:
                 os.close(fd)
-            self.ctrl.send(json.dumps({"op": "error", "id": request["id"],
-                                       "msg": f"fork failed: {exc}"}).encode())
             return
         if pid == 0:
             try:
@@ -326,6 +352,66 @@ def _pidfd_available() -> bool:
     except (AttributeError, OSError):
         return False
     return True
+
+
+class _Roots:
+    """The mount-namespace templates guests copy. Preferably the minimal root
+    (:mod:`.rootfs`; one per extra package and command set, built on first use); when it
+    cannot be built, the host's tree with ``/tmp`` private and the interpreter exposed
+    (``error`` says why: the judge warns loudly)."""
+
+    MAX_VARIANTS = 16
+
+    def __init__(self, options: dict[str, Any], caps: dict[str, bool]) -> None:
+        self.options = options
+        self.commands = list(options.get("commands", []))
+        self.base = -1
+        self.error: str | None = None
+        self.variants: dict[tuple[Any, ...], int] = {}
+        self.rootfs = caps["rootfs"] = False
+        if not caps.get("mountns"):
+            self.error = ("namespaces=False" if not options.get("namespaces", True) else
+                          "no mount namespaces: not root?")
+            return self.unconfined()
+        self.uid = int(options["uid_base"]) if caps.get("setuid") else None
+        fd, report, self.error = make_template(self.staging(), options, [], self.commands)
+        if fd >= 0 and report is not None:
+            self.error = check_template(fd, self.uid, report["executable"])
+            if self.error is None:
+                confine_interpreter(report)
+                self.rootfs = caps["rootfs"] = True
+                self.base = fd
+                return None
+            os.close(fd)
+        self.base = _mount_template(bool(caps.get("setuid")))
+        return self.unconfined()
+
+    def staging(self) -> str:
+        return os.path.join(str(self.options["staging"]), f".root-{os.getpid()}")
+
+    def unconfined(self) -> None:
+        """Guests see the host: keep the venv's scripts first on their PATH, as before."""
+        bin_dir = os.path.dirname(os.path.abspath(sys.executable))
+        if not os.environ.get("PATH", "").startswith(bin_dir + ":"):
+            os.environ["PATH"] = f"{bin_dir}:{os.environ.get('PATH', '')}"
+
+    def fd(self, key: Any) -> int:
+        """The template for ``key`` = ``[packages, extra commands]`` (empty: the base one;
+        without the minimal root, guests see the host anyway: the host tree)."""
+        if not key or not self.rootfs or not any(key):
+            return self.base
+        packages, commands = (tuple(sorted(map(str, part))) for part in key)
+        variant = (packages, commands)
+        if variant not in self.variants:
+            fd, _, error = make_template(self.staging(), self.options, list(packages),
+                                         self.commands + list(commands))
+            if fd < 0:
+                raise OSError(f"could not build a root with packages {list(packages)} and "
+                              f"commands {list(commands)}: {error}")
+            if len(self.variants) >= self.MAX_VARIANTS:
+                os.close(self.variants.pop(next(iter(self.variants))))
+            self.variants[variant] = fd
+        return self.variants[variant]
 
 
 def _mount_template(expose: bool) -> int:

@@ -67,6 +67,7 @@ class CodeEnv(SubmissionEnv):
     | `test_time_limit_s` | float | 4.0 | per call (function) or per run (stdin/stdout) |
     | `memory_mb` | int | 512 | address-space limit of the program |
     | `sandbox` | Sandbox | None | sandbox to use (None: the shared `default_sandbox()`) |
+    | `packages` | list[str] | () | installed packages programs may import (`["numpy"]`) |
     | `system_prompt` | str | see class | system message ("" for none) |
     | `max_action_chars` | int | 32768 | longest accepted message |
 
@@ -77,9 +78,11 @@ class CodeEnv(SubmissionEnv):
     in the judge (normalized lines, optional float tolerance or checker). Check code: literal
     asserts are turned into judge-side comparisons; other check code runs inside the child
     (weak; flagged `test_method="check"`). Exit codes, stderr and printed claims never decide
-    a pass. Not caught: solutions that hard-code the hidden tests' answers they could guess,
-    weak test sets, and sandbox escapes through kernel bugs (docs/envs/code.md,
-    docs/sandbox.md).
+    a pass. The program's file system is a minimal root (interpreter, standard library, the
+    task's `packages`): the project, its reference solutions and task data are absent.
+    Without root that isolation is impossible: `details["isolation_warning"]` says so. Not
+    caught: solutions that hard-code the hidden tests' answers they could guess, weak test
+    sets, and sandbox escapes through kernel bugs (docs/envs/code.md, docs/sandbox.md).
 
     ## Vectorized environment
     `gym.make_vec("rlvr/Code-v0", num_envs=n, vectorization_mode="sync")`; the shared sandbox
@@ -102,16 +105,19 @@ class CodeEnv(SubmissionEnv):
     def __init__(self, *, partial: bool = False, families: Sequence[str] | None = None,
                  family_weights: Mapping[str, float] | None = None, time_limit_s: float = 10.0,
                  test_time_limit_s: float = 4.0, memory_mb: int = 512,
-                 sandbox: Sandbox | None = None, **kwargs: Any) -> None:
+                 sandbox: Sandbox | None = None, packages: Sequence[str] = (),
+                 **kwargs: Any) -> None:
         if not (time_limit_s > 0 and test_time_limit_s > 0 and memory_mb > 0):
             raise ValueError("time_limit_s, test_time_limit_s and memory_mb must be positive, "
                              f"got {time_limit_s}, {test_time_limit_s}, {memory_mb}")
         self.partial = bool(partial)
         self.families = list(families) if families is not None else None
         self.family_weights = dict(family_weights) if family_weights else None
+        from .loaders import check_packages
         self.judge_options = {"time_limit_s": float(time_limit_s),
                               "test_time_limit_s": float(test_time_limit_s),
-                              "memory_mb": int(memory_mb)}
+                              "memory_mb": int(memory_mb),
+                              "packages": check_packages(list(packages))}
         self.sandbox = sandbox
         self._report: Any = None
         super().__init__(**kwargs)

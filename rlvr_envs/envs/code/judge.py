@@ -54,6 +54,7 @@ class JudgeReport:
     memory_exceeded: bool = False
     output_exceeded: bool = False
     infra_error: str | None = None
+    isolation_warning: str | None = None
 
     @property
     def hidden_fraction(self) -> float:
@@ -173,8 +174,10 @@ def syntax_error(source: str) -> str | None:
 
 def judge(task: Mapping[str, Any], source: str, *, sandbox: Sandbox | None = None,
           time_limit_s: float = 10.0, test_time_limit_s: float = 4.0,
-          memory_mb: int = 512, hidden: bool = True) -> JudgeReport:
-    """Run ``source`` on the task's public tests (and hidden ones when ``hidden``)."""
+          memory_mb: int = 512, hidden: bool = True,
+          packages: Sequence[str] = ()) -> JudgeReport:
+    """Run ``source`` on the task's public tests (and hidden ones when ``hidden``); the
+    program may import the standard library, ``packages`` and the task's ``packages``."""
     style = task_style(task)
     report = JudgeReport(style, method="stdout" if style == "stdio" else "calls")
     report.syntax_error = syntax_error(source)
@@ -182,6 +185,7 @@ def judge(task: Mapping[str, Any], source: str, *, sandbox: Sandbox | None = Non
         report.hidden = [TestResult(False, error=report.syntax_error)] * n_hidden(task)
         return report
     sb = sandbox or default_sandbox()
+    task = {**task, "packages": sorted({*packages, *(task.get("packages") or ())})}
     limits = SandboxLimits(wall_time_s=time_limit_s, cpu_time_s=time_limit_s,
                            memory_mb=memory_mb, call_time_s=test_time_limit_s)
     if style == "function":
@@ -221,6 +225,7 @@ def _note(report: JudgeReport, run: RunResult) -> None:
     report.output_exceeded |= run.output_exceeded
     if run.infra_error and not report.infra_error:
         report.infra_error = run.infra_error
+    report.isolation_warning = report.isolation_warning or run.isolation_warning
 
 
 def _call_text(entry_point: str, test: Mapping[str, Any]) -> str:
@@ -238,7 +243,8 @@ def _judge_function(task: Mapping[str, Any], source: str, sb: Sandbox, limits: S
     checker = FUNCTION_CHECKERS[task.get("checker") or "exact"]
     tolerance = task.get("float_tolerance")
     calls = [(list(t.get("args", [])), dict(t.get("kwargs") or {})) for t in tests]
-    result = sb.call_functions(source, entry, calls, limits=limits)
+    result = sb.call_functions(source, entry, calls, limits=limits,
+                               packages=task.get("packages") or ())
     _note(report, result)
     report.load_error = result.load_error
     report.protocol_error = result.protocol_error
@@ -274,7 +280,8 @@ def _judge_stdio(task: Mapping[str, Any], source: str, sb: Sandbox, limits: Sand
                 shown.error = "not run (an earlier test timed out or failed to run)"
                 results.append(shown)
                 continue
-            run = sb.run_python(source, stdin=str(test["input"]), limits=limits)
+            run = sb.run_python(source, stdin=str(test["input"]), limits=limits,
+                                packages=task.get("packages") or ())
             _note(report, run)
             shown.actual = short(run.stdout)
             if run.timed_out:
@@ -308,7 +315,8 @@ def _judge_check(task: Mapping[str, Any], source: str, sb: Sandbox, limits: Sand
         # The prompt's code (imports, helpers like HumanEval/32's poly) runs again in the test
         # process, so a candidate that redefines a helper cannot change what check() uses.
         result = sb.run_assert_tests(program, str(code), entry, limits=limits,
-                                     helpers=task.get("code_prefix") or None)
+                                     helpers=task.get("code_prefix") or None,
+                                     packages=task.get("packages") or ())
         _note(report, result)
         if name == "hidden":
             report.method = result.method

@@ -14,6 +14,10 @@ Recognized records (detected by their keys):
   `public_test_cases`/`private_test_cases` as JSON lists) and CodeContests (`description`,
   `public_tests`/`private_tests` with `input`/`output` lists). Hidden = private + public, as
   those benchmarks score; public ones are shown.
+
+Any record may carry `packages`: the installed packages (top-level import names, e.g.
+`["numpy"]`) its programs may import. The sandbox shows a program nothing else beyond the
+standard library.
 """
 
 from __future__ import annotations
@@ -43,7 +47,19 @@ def normalize_code_record(record: Mapping[str, Any]) -> Task:
         task = _native(record)
     if task.get("id") is None:
         task.pop("id", None)   # RecordSource numbers it
+    if record.get("packages") is not None:
+        task["packages"] = check_packages(record["packages"])
     return check_checker(task)
+
+
+def check_packages(value: Any) -> list[str]:
+    """The task's allow-list of installed packages its programs may import (top-level import
+    names; the sandbox shows nothing else beyond the standard library)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.isidentifier()
+                                              for v in value):
+        raise ValueError(f"'packages' must be a list of top-level import names such as "
+                         f"['numpy'], got {value!r}")
+    return sorted(set(value))
 
 
 def _native(record: Mapping[str, Any]) -> Task:

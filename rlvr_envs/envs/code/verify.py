@@ -8,7 +8,7 @@ hidden expected values).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...core import Verdict
@@ -23,22 +23,26 @@ NO_CODE = ("No code found in your message. Put your whole solution in one ```pyt
 
 def verify_code(task: Mapping[str, Any], response: str, *, sandbox: Sandbox | None = None,
                 partial: bool = False, time_limit_s: float = 10.0,
-                test_time_limit_s: float = 4.0, memory_mb: int = 512
-                ) -> tuple[Verdict, JudgeReport | None]:
+                test_time_limit_s: float = 4.0, memory_mb: int = 512,
+                packages: Sequence[str] = ()) -> tuple[Verdict, JudgeReport | None]:
     """Score ``response`` on ``task``'s hidden tests; also return the judge's report
-    (``None`` when no code was found). Never raises on any response."""
+    (``None`` when no code was found). ``packages``: installed packages the program may
+    import besides the task's own ``packages``. Never raises on any response."""
     source = extract_code(str(response), task.get("entry_point"))
     if source is None:
         return _verdict(0.0, False, "no code found in the response",
                         {"tests_passed_fraction": 0.0, "n_tests": n_hidden(task)}), None
     report = judge(task, source, sandbox=sandbox, time_limit_s=time_limit_s,
-                   test_time_limit_s=test_time_limit_s, memory_mb=memory_mb)
+                   test_time_limit_s=test_time_limit_s, memory_mb=memory_mb,
+                   packages=packages)
     details: dict[str, Any] = {
         "tests_passed_fraction": report.hidden_fraction,
         "n_tests": len(report.hidden), "n_passed": sum(t.passed for t in report.hidden),
         "style": report.style, "test_method": report.method,
         "timed_out": report.timed_out, "memory_exceeded": report.memory_exceeded,
     }
+    if report.isolation_warning:   # loud: a reward from an unisolated run may be hacked
+        details["isolation_warning"] = report.isolation_warning
     if report.method == "check":
         details["weak_path"] = ("check(candidate) ran in a test process beside the "
                                 "candidate's (same uid); see docs/envs/code.md")

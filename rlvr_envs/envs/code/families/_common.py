@@ -110,7 +110,8 @@ def _function_task(v: Variant, rng: random.Random, level: int, n_public: int,
                          f"{t['expected']!r}" for t in public_tests)
     prompt = (f"Write a Python function `{v.signature}`.\n\n{v.statement}\n\n"
               f"Examples:\n{examples}\n\nAnswer with the complete function in a ```python "
-              "block. Do not read input or print; return the result.")
+              "block. Do not read input or print; return the result. Use only the Python "
+              "standard library.")
     return {"style": "function", "prompt": prompt, "entry_point": v.entry_point,
             "public_tests": public_tests, "tests": [test(a) for a in hidden],
             "reference": source_of(v.reference), "checker": v.checker}
@@ -132,7 +133,8 @@ def _stdio_task(v: StdioVariant, rng: random.Random, level: int, n_public: int,
     examples = "\n\n".join(f"Input:\n{t['input']}Output:\n{t['output']}" for t in public_tests)
     prompt = (f"{v.title}\n\n{v.statement}\n\nExamples:\n\n{examples}\n\nWrite a complete "
               "Python program that reads standard input and writes the answer to standard "
-              "output. Answer with the program in a ```python block.")
+              "output, using only the Python standard library. Answer with the program in a "
+              "```python block.")
     return {"style": "stdio", "prompt": prompt, "entry_point": None,
             "public_io_tests": public_tests,
             "io_tests": [{"input": i, "output": v.solve(i)} for i in hidden],
