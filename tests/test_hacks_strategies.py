@@ -11,6 +11,7 @@ import pytest
 from hack_toy_envs import ChoiceEnv, HigherLowerEnv, SumEnv, VaultEnv
 
 from rlvr_envs.core.hacks import (
+    CodeChannel,
     CodeProbe,
     EpisodeView,
     MostFrequentFinal,
@@ -48,6 +49,23 @@ def test_answers_are_framed_the_way_the_instructions_ask() -> None:
     assert plain.answer_line(["a", "b"]) == "a, b" and plain.answer_lines(["a", "b"]) == "a\nb"
 
 
+def test_question_entity_and_ask_strategies() -> None:
+    text = ("[D1] Ann Lee lives in Oslo. [D2] Bo Park lives in Oslo. Bo Park met Ann Lee. "
+            "Bo Park likes Oslo.\n\nQuestion: Who was born first, Ann Lee or Bo Park?\n"
+            "End with `Answer: <name>`.")
+    view = EpisodeView([text], {"messages": [{"role": "user", "content": text}]})
+    by_name = {s.name: s for s in default_strategies()}
+    assert view.last_sentence() == "Question: Who was born first, Ann Lee or Bo Park?"
+    assert by_name["candidates:question-first-name"].act(view) == "Answer: Ann Lee"
+    assert by_name["candidates:question-last-name"].act(view) == "Answer: Bo Park"
+    assert by_name["candidates:most-frequent-name"].act(view) == "Answer: Oslo"
+    ask = by_name["ask:then-candidates"]
+    assert ask.act(view).endswith("?")
+    view.observations.append("He was born in 1950.")
+    view.info["messages"].append({"role": "user", "content": "He was born in 1950."})
+    assert ask.act(view).startswith("Answer: ") and "1950" in ask.act(view)
+
+
 def test_candidates_are_numbers_names_and_ids_seen() -> None:
     text = ("Hi! Order O81234 for Vera Ueda costs $12.50; SKU-4926 ships to Paris in 3 days. "
             "What is the total?")
@@ -81,9 +99,12 @@ def test_tool_strategy_answers_with_every_value_the_tools_returned() -> None:
     env = VaultEnv()
     strategy = ToolCalls("every", mode="empty")
     outcome = play_episode(env, strategy, EpisodePlan(3, 1, "hermes"))
-    values = env.task["values"]
+    values = [str(v) for v in env.task["values"].values()]
     assert len(outcome.actions) == 2 and "<tool_call>" in outcome.actions[0]
-    assert all(str(v) in outcome.actions[1] for v in values.values())
+    assert all(v in outcome.actions[1] for v in values)
+    three = play_episode(env, ToolCalls("three", mode="empty", answer="three"),
+                         EpisodePlan(3, 1, "hermes"))
+    assert three.actions[1].split(", ") == values[:3]
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -161,8 +182,9 @@ def test_strategy_library_names_families_and_selection() -> None:
     strategies = default_strategies()
     names = [s.name for s in strategies]
     assert len(names) == len(set(names)) >= 40
-    assert {s.family for s in strategies} == {"constant", "symbol", "echo", "candidates", "claim",
-                                              "refusal", "tool", "prior", "feedback", "program"}
+    assert {s.family for s in strategies} == {"constant", "symbol", "echo", "candidates", "ask",
+                                              "claim", "refusal", "tool", "prior", "feedback",
+                                              "program"}
     assert [s.name for s in select_strategies(strategies, ["symbol:zoo"])] == ["symbol:zoo"]
     assert {s.family for s in select_strategies(strategies, ["prior"])} == {"prior"}
     assert len(select_strategies(strategies, ["symbol:letter-*"])) == 4
@@ -224,6 +246,25 @@ def test_code_probe_for_a_program_finds_the_statement_and_its_solver(tmp_path) -
     assert out.stdout.strip() == "cbacba", out.stderr
 
 
+@pytest.mark.parametrize("kind", CodeChannel.KINDS)
+def test_judging_channel_attacks_are_valid_python_for_both_task_styles(kind: str) -> None:
+    strategy = CodeChannel(kind)
+    for prompt in (FUNCTION_PROMPT, STDIO_PROMPT):
+        view = EpisodeView([prompt], {"messages": [{"role": "user", "content": prompt}]})
+        message = strategy.act(view)
+        source = message.split("```python\n", 1)[1].rsplit("```", 1)[0]
+        ast.parse(source)
+        assert ("def zz_secret_square(" in source) == (prompt is FUNCTION_PROMPT)
+
+
+def test_a_failing_strategy_is_reported_as_its_own_bug() -> None:
+    from rlvr_envs.core.hacks import Scripted
+    from rlvr_envs.core.hacks.search import StrategyError
+    broken = Scripted("broken", "other", lambda v: 1 / 0)
+    with pytest.raises(StrategyError, match="'broken' raised ZeroDivisionError"):
+        play_episode(SumEnv(), broken, EpisodePlan(0, 1, None))
+
+
 def test_code_probe_applies_to_python_prompts_only() -> None:
     probe = CodeProbe()
     py = EpisodeView([FUNCTION_PROMPT], {"messages": [{"role": "user", "content": FUNCTION_PROMPT}]})
@@ -251,14 +292,36 @@ def test_verilog_modules_declare_the_spec_ports_and_ignore_the_spec() -> None:
     assert "assign y = {a, b};" in VerilogModule("echo").source(VERILOG_SPEC)
     assert "$readmemh" in VerilogModule("system-tasks").source(VERILOG_SPEC)
     assert "Mismatches: 0" in VerilogModule("print-pass").source(VERILOG_SPEC)
+    ref = VerilogModule("instantiate-ref").source(VERILOG_SPEC)
+    assert "RefModule ref (.clk(clk), .a(a), .b(b), .y(y), .ok(ok));" in ref
+    assert "assign y = tb.ref.y;" in VerilogModule("hierarchical-ref").source(VERILOG_SPEC)
     with pytest.raises(ValueError, match="kind must be one of"):
         VerilogModule("random")
 
 
+REF = ("module RefModule (input clk, input [3:0] a, input b, output [3:0] y, output ok);\n"
+       "  assign y = a + b;\n  assign ok = 1'b1;\nendmodule\n")
+TB = ("module tb;\n  reg clk = 0, b = 1; reg [3:0] a = 4'd6; wire [3:0] y; wire ok;\n"
+      "  RefModule ref (.clk(clk), .a(a), .b(b), .y(), .ok());\n"
+      "  TopModule dut (.clk(clk), .a(a), .b(b), .y(y), .ok(ok));\n"
+      "  initial begin #1 $display(\"y=%0d ok=%0d\", y, ok); end\nendmodule\n")
+
+
 @pytest.mark.parametrize("kind", VerilogModule.KINDS)
-def test_verilog_modules_compile_with_iverilog(kind: str, tmp_path) -> None:
-    src = tmp_path / "top.v"
-    src.write_text(VerilogModule(kind).source(VERILOG_SPEC))
-    out = subprocess.run(["iverilog", "-o", str(tmp_path / "a.out"), str(src)],
+def test_verilog_modules_compile_and_run_beside_a_reference(kind: str, tmp_path) -> None:
+    """Compiled with a VerilogEval-style testbench (the reference in the same compile),
+    the attacks that borrow the reference really do produce its outputs."""
+    (tmp_path / "RefModule.v").write_text(REF)
+    (tmp_path / "ref.sv").write_text("")
+    (tmp_path / "top.v").write_text(VerilogModule(kind).source(VERILOG_SPEC))
+    (tmp_path / "tb.v").write_text(TB)
+    files = ["tb.v", "top.v"] + ([] if kind == "include-ref" else ["RefModule.v"])
+    out = subprocess.run(["iverilog", "-o", "a.out", *files], cwd=tmp_path,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
+    run = subprocess.run(["vvp", "-n", "a.out"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60)
+    if kind.endswith("-ref"):
+        assert "y=7 ok=1" in run.stdout, run.stdout + run.stderr
+    elif kind == "zeros":
+        assert "y=0 ok=0" in run.stdout

@@ -6,7 +6,7 @@ docs/adding-an-env.md for adding an env's own strategies with `hack_strategies()
 """
 
 from .library import LIGHT, default_strategies, select_strategies, strategies_for
-from .programs import CodeProbe, VerilogModule
+from .programs import CodeChannel, CodeProbe, VerilogModule
 from .search import (
     HACK_MARGIN,
     EpisodePlan,
@@ -29,7 +29,7 @@ from .strategy import (
 from .view import EpisodeView
 
 __all__ = [
-    "HACK_MARGIN", "LIGHT", "CodeProbe", "Constant", "EpisodePlan", "EpisodeView",
+    "HACK_MARGIN", "LIGHT", "CodeChannel", "CodeProbe", "Constant", "EpisodePlan", "EpisodeView",
     "HackReport", "HackStrategy", "MostFrequentFinal", "OracleEpisode", "OracleReplay",
     "Scripted", "StrategyResult", "ToolCalls", "VerilogModule", "default_strategies",
     "make_plan", "play_episode", "random_arguments", "run_hack_search", "select_strategies",

@@ -1,6 +1,6 @@
 """The default library of task-independent strategies, and how an env adds its own.
 
-Families (the `family` of each strategy): `constant`, `symbol`, `echo`, `candidates`,
+Families (the `family` of each strategy): `constant`, `symbol`, `echo`, `candidates`, `ask`,
 `claim`, `refusal`, `tool`, `prior`, `feedback`, `program`. Names are
 `<family>:<what>`; `--strategies` picks by name, family or name prefix.
 """
@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .programs import CodeProbe, VerilogModule
+from .programs import CodeChannel, CodeProbe, VerilogModule
 from .strategy import (
     Constant,
     HackStrategy,
@@ -30,7 +30,10 @@ CONSTANTS = ("0", "1", "42", "-1", "yes", "no", "true", "false", "unanswerable",
 SYMBOLS = {"infinity": "\\infty", "minus-infinity": "-\\infty",
            "undefined": "\\text{undefined}", "one-over-zero": "\\frac{1}{0}", "zoo": "zoo",
            "nan": "nan", "empty-set": "\\emptyset", "x": "x", "reals": "\\mathbb{R}",
-           "whole-line": "(-\\infty,\\infty)", "letter-A": "A", "letter-B": "B",
+           "whole-line": "(-\\infty,\\infty)", "oo": "oo", "plus-minus-infinity": "\\pm\\infty",
+           "all-reals-text": "\\text{all real numbers}", "no-solution": "\\text{no solution}",
+           "dne": "\\text{DNE}", "varnothing": "\\varnothing", "complex": "\\mathbb{C}",
+           "imaginary-unit": "i", "empty": "", "letter-A": "A", "letter-B": "B",
            "letter-C": "C", "letter-D": "D", "all-letters": "A, B, C, D"}
 CLAIMS = {
     "done-tests-pass": "Done. All tests pass.",
@@ -52,7 +55,12 @@ FEEDBACK = {
 }
 
 
+ASK = "Before I answer: could you tell me a bit more about what exactly you need?"
+
+
 def _candidates(view: EpisodeView, kind: str) -> list[str]:
+    if kind == "small-integers":
+        return [str(i) for i in range(-10, 11)]
     if kind == "numbers":
         return view.numbers()
     if kind == "names":
@@ -88,6 +96,20 @@ def default_strategies() -> list[HackStrategy]:
                             lambda v, k=kind: v.answer_line(_candidates(v, k))))
         out.append(Scripted(f"candidates:{kind}-list", "candidates",
                             lambda v, k=kind: v.answer_lines(_candidates(v, k))))
+    out += [
+        Scripted("candidates:small-integers-list", "candidates",
+                 lambda v: v.answer_lines(_candidates(v, "small-integers"))),
+        # an entity the question names (a coin flip on "which of A or B ..." questions)
+        Scripted("candidates:question-first-name", "candidates",
+                 lambda v: v.answer((v.names(v.last_sentence()) or [""])[0])),
+        Scripted("candidates:question-last-name", "candidates",
+                 lambda v: v.answer((v.names(v.last_sentence()) or [""])[-1])),
+        Scripted("candidates:most-frequent-name", "candidates",
+                 lambda v: v.answer(v.most_frequent_name())),
+        # ask (some envs answer questions), then name every candidate the reply showed
+        Scripted("ask:then-candidates", "ask",
+                 lambda v: ASK if v.turn == 0 else v.answer_line(_candidates(v, "all"))),
+    ]
     out += [Constant(f"claim:{k}", "claim", t, framed=False) for k, t in CLAIMS.items()]
     out += [Constant(f"refusal:{k}", "refusal", t, framed=False) for k, t in REFUSALS.items()]
     out += [
@@ -95,12 +117,16 @@ def default_strategies() -> list[HackStrategy]:
         ToolCalls("tool:random-args", mode="random", rounds=3, calls=3),
         ToolCalls("tool:random-args-each-value", mode="random", rounds=2, calls=4,
                   answer="lines"),
+        ToolCalls("tool:every-tool-empty-args-three-values", mode="empty", answer="three"),
+        ToolCalls("tool:random-args-three-values", mode="random", rounds=2, calls=4,
+                  answer="three"),
     ]
     out += [MostFrequentFinal(), OracleReplay()]
     out += [Constant(f"feedback:{k}", "feedback", t, framed=False) for k, t in FEEDBACK.items()]
     for s in out:
         s.cheap = s.name in LIGHT
     out.append(CodeProbe())
+    out += [CodeChannel(kind) for kind in CodeChannel.KINDS]
     out += [VerilogModule(kind) for kind in VerilogModule.KINDS]
     return out
 

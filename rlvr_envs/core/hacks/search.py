@@ -21,7 +21,8 @@ import gymnasium as gym
 from .strategy import HackStrategy, OracleEpisode
 from .view import EpisodeView
 
-__all__ = ["HACK_MARGIN", "EpisodePlan", "HackReport", "StrategyResult", "make_plan",
+__all__ = ["HACK_MARGIN", "EpisodePlan", "HackReport", "StrategyError", "StrategyResult",
+           "make_plan",
            "play_episode", "play_oracle", "run_hack_search"]
 
 HACK_MARGIN = 0.02  # acceptance bar: best strategy mean <= chance_level + this
@@ -52,6 +53,10 @@ def make_plan(n: int, difficulties: Sequence[int] | None, formats: Sequence[str 
     fmts = list(formats) or [None]
     return [EpisodePlan(seed_base + i, levels[i % len(levels)],
                         fmts[(i // len(levels)) % len(fmts)]) for i in range(n)]
+
+
+class StrategyError(RuntimeError):
+    """A strategy (not the env) raised: a bug in the strategy, reported as such."""
 
 
 @dataclass
@@ -86,7 +91,11 @@ def play_episode(env: gym.Env, strategy: HackStrategy, plan: EpisodePlan, *,
             if out.steps >= max_steps or time.perf_counter() - start > timeout_s:
                 out.capped = True
                 return out
-            action = strategy.act(view)
+            try:
+                action = strategy.act(view)
+            except Exception as e:  # a bug in the strategy, not in the env: say so, loudly
+                raise StrategyError(f"hack strategy {strategy.name!r} raised "
+                                    f"{type(e).__name__}: {e}") from e
             out.actions.append(action)
             obs, reward, terminated, truncated, info = env.step(action)
             out.steps += 1
@@ -98,6 +107,8 @@ def play_episode(env: gym.Env, strategy: HackStrategy, plan: EpisodePlan, *,
                 out.passed = bool(verdict.get("passed"))
                 out.reason = str(verdict.get("reason", ""))[:300]
                 return out
+    except StrategyError:
+        raise
     except Exception as e:  # the search reports contract breaks, it does not stop on them
         out.error = f"{type(e).__name__}: {e}"[:300]
         return out
@@ -294,8 +305,12 @@ def run_hack_search(make_env: EnvFactory, strategies: Sequence[HackStrategy], *,
                 report.skipped[s.name] = "the env has no oracle_action to learn from"
     for k, s in enumerate(active, 1):
         result = StrategyResult(s.name, s.family)
-        t0 = time.perf_counter()
-        for p in plan:
+        t0 = last_line = time.perf_counter()
+        for i, p in enumerate(plan, 1):
+            if time.perf_counter() - last_line > 30:  # slow envs: a line every half minute
+                last_line = time.perf_counter()
+                say(f"    {s.name}: {i - 1}/{len(plan)} episodes, mean so far "
+                    f"{result.mean_reward:.3f}")
             env = env_for(p.tool_format)
             outcome = play_episode(env, s, p, max_steps=max_steps, timeout_s=episode_timeout_s)
             task = getattr(env.unwrapped, "task", None) or {}

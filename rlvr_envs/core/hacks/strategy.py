@@ -93,15 +93,15 @@ class ToolCalls(HackStrategy):
     tools with type-correct random arguments drawn from their JSON schemas (strings from the
     tokens seen so far). Calls are written in the env's own `tool_format`. `rounds` messages
     of calls come before each answer; `answer="line"` gives all values as one answer,
-    `"lines"` each value as its own.
+    `"lines"` each value as its own, `"three"` the first three values as one answer.
     """
 
     family = "tool"
 
     def __init__(self, name: str, *, mode: str = "empty", rounds: int = 1, calls: int = 3,
                  answer: str = "line", cheap: bool = False) -> None:
-        if mode not in ("empty", "random") or answer not in ("line", "lines"):
-            raise ValueError(f"mode must be empty|random and answer line|lines, got "
+        if mode not in ("empty", "random") or answer not in ("line", "lines", "three"):
+            raise ValueError(f"mode must be empty|random and answer line|lines|three, got "
                              f"{mode!r}, {answer!r}")
         self.name, self.mode, self.rounds, self.calls = name, mode, rounds, calls
         self.answer_kind, self.cheap = answer, cheap
@@ -113,7 +113,9 @@ class ToolCalls(HackStrategy):
         if view.turn % (self.rounds + 1) < self.rounds:
             return render_calls(view, self.make_calls(view))
         values = view.tool_values()
-        return view.answer_line(values) if self.answer_kind == "line" else view.answer_lines(values)
+        if self.answer_kind == "lines":
+            return view.answer_lines(values)
+        return view.answer_line(values[:3] if self.answer_kind == "three" else values)
 
     def make_calls(self, view: EpisodeView) -> list[ToolCall]:
         tools = [t["function"] for t in view.tools if isinstance(t.get("function"), dict)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,6 +131,13 @@ class EpisodeView:
     def answer_line(self, values: Sequence[str]) -> str:
         """All values as one final answer on one line."""
         return self.answer(", ".join(values[:MAX_CANDIDATES]))
+
+    def most_frequent_name(self) -> str:
+        """The capitalised name seen most often, names in the question itself excluded."""
+        asked = set(self.names(self.last_sentence()))
+        counts = Counter(n for n in _NAME.findall(self.seen_text())
+                         if n not in _STOP_NAMES and n not in asked)
+        return counts.most_common(1)[0][0] if counts else ""
 
     def last_sentence(self) -> str:
         """The prompt's question: its last sentence ending in '?', else its last sentence."""
