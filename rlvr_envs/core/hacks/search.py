@@ -66,6 +66,7 @@ class EpisodeOutcome:
     steps: int = 0
     capped: bool = False  # stopped by the search's step/time cap before the env ended it
     error: str | None = None  # the env raised: a contract break, reported on its own
+    infra: bool = False  # the verdict says the verifier itself failed (trainers drop these)
     actions: list[str] = field(default_factory=list)
     reason: str = ""
 
@@ -105,6 +106,7 @@ def play_episode(env: gym.Env, strategy: HackStrategy, plan: EpisodePlan, *,
             if terminated or truncated:
                 verdict = info.get("verdict") or {}
                 out.passed = bool(verdict.get("passed"))
+                out.infra = bool(verdict.get("infra_error"))
                 out.reason = str(verdict.get("reason", ""))[:300]
                 return out
     except StrategyError:
@@ -145,6 +147,7 @@ class StrategyResult:
     total_reward: float = 0.0
     passes: int = 0
     capped: int = 0
+    infra: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     by_slice: dict[str, list[float]] = field(default_factory=dict)  # slice -> [n, reward sum]
@@ -163,6 +166,7 @@ class StrategyResult:
         self.total_reward += outcome.reward
         self.passes += outcome.passed
         self.capped += outcome.capped
+        self.infra += outcome.infra
         if outcome.error and len(self.errors) < 5:
             self.errors.append(outcome.error)
         for key in slices:
@@ -173,12 +177,15 @@ class StrategyResult:
                                    or outcome.reward > self.best_example["reward"]):
             self.best_example = {"task_id": task_id, "reward": outcome.reward,
                                  "reason": outcome.reason,
-                                 "actions": [a[:400] for a in outcome.actions[:4]]}
+                                 "turns": len(outcome.actions),  # first three and last
+                                 "actions": [a[:400] for a in (outcome.actions[:3] +
+                                                               outcome.actions[3:][-1:])]}
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "family": self.family, "episodes": self.episodes,
                 "mean_reward": self.mean_reward, "pass_rate": self.pass_rate,
-                "capped": self.capped, "errors": self.errors, "seconds": self.seconds,
+                "capped": self.capped, "infra_errors": self.infra, "errors": self.errors,
+                "seconds": self.seconds,
                 "by_slice": {k: {"n": int(n), "mean_reward": s / n if n else 0.0}
                              for k, (n, s) in sorted(self.by_slice.items())},
                 "best_example": self.best_example}
@@ -209,11 +216,11 @@ class HackReport:
         return best is not None and best.mean_reward > self.chance_level + self.margin
 
     def table(self) -> str:
-        rows = [f"{'strategy':<36}{'episodes':>9}{'mean reward':>13}{'pass rate':>11}"
-                f"{'capped':>8}{'errors':>8}"]
+        rows = [f"{'strategy':<40}{'episodes':>9}{'mean reward':>13}{'pass rate':>11}"
+                f"{'capped':>8}{'infra':>7}{'errors':>8}"]
         for r in sorted(self.results, key=lambda r: (-r.mean_reward, r.name)):
-            rows.append(f"{r.name:<36}{r.episodes:>9}{r.mean_reward:>13.3f}{r.pass_rate:>11.3f}"
-                        f"{r.capped:>8}{len(r.errors):>8}")
+            rows.append(f"{r.name:<40}{r.episodes:>9}{r.mean_reward:>13.3f}{r.pass_rate:>11.3f}"
+                        f"{r.capped:>8}{r.infra:>7}{len(r.errors):>8}")
         best = self.best
         if best is not None:
             verdict = "EXCEEDS" if self.exceeds_chance else "within"
