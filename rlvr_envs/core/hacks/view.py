@@ -24,6 +24,9 @@ _NAME = re.compile(r"\b[A-Z][a-z]+(?:[ '-][A-Z][a-z]+)*\b")
 _ID = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]*[A-Za-z0-9](?![\w-])")
 _BRACKET_ID = re.compile(r"\[([A-Z]{1,3}\d+)\]")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]")
+# a sentence ends after a word of 3+ lower-case letters or digits ("days. What"), not after
+# an abbreviation ("St. Ives", "J. Smith")
+_SENTENCE_BREAK = re.compile(r"(?<=[a-z0-9]{3}[.!?])\s+(?=[A-Z])")
 # words that start sentences, not names
 _STOP_NAMES = frozenset({
     "The", "A", "An", "What", "Which", "Who", "Whom", "Where", "When", "How", "Why", "Is",
@@ -140,10 +143,15 @@ class EpisodeView:
         return counts.most_common(1)[0][0] if counts else ""
 
     def last_sentence(self) -> str:
-        """The prompt's question: its last sentence ending in '?', else its last sentence."""
+        """The prompt's question: the last line holding a '?' (up to it; questions sit on
+        their own line more reliably than sentence splitting survives "St. Ives"), else
+        the prompt's last sentence."""
+        lines = [ln.strip() for ln in self.prompt.splitlines() if "?" in ln]
+        if lines:
+            line = lines[-1][: lines[-1].rfind("?") + 1]
+            return _SENTENCE_BREAK.split(line)[-1]
         sentences = [s.strip() for s in _SENTENCE.findall(self.prompt)]
-        questions = [s for s in sentences if s.endswith("?")]
-        return (questions or sentences or [self.prompt.strip()])[-1]
+        return (sentences or [self.prompt.strip()])[-1]
 
 
 def json_leaves(value: Any, limit: int = 400) -> list[str]:
