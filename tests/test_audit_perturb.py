@@ -47,6 +47,9 @@ def test_each_class_rewrites_the_answer_the_way_models_do() -> None:
 
 def test_code_answers_are_not_bolded_or_bulleted() -> None:
     c = perturbations(CODE)
+    # trailing spaces only outside the code: inside, one can break a backslash continuation
+    assert c["extra-whitespace"] == ("\n\nHere it is.  \n\n```python\ndef f(x):\n    return x\n```"
+                                     "\n\n\n\n")
     assert "bold" not in c and "markdown-bullet" not in c and "answer-next-line" not in c
     assert "Final answer:\n```python\ndef f(x):" in c["final-answer-prefix"]
 

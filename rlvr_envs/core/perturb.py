@@ -129,7 +129,14 @@ def markdown_bullet(text: str) -> str | None:
 
 
 def extra_whitespace(text: str) -> str | None:
-    return "\n\n" + "\n".join(f"{ln}  " if ln.strip() else ln for ln in text.split("\n")) + "\n\n\n"
+    """Blank lines around the message and trailing spaces on its lines, except inside
+    fenced code (where a trailing space can change the program: a backslash continuation)."""
+    out, in_code = [], False
+    for line in text.split("\n"):
+        fence = _FENCE.match(line) is not None
+        out.append(line if in_code or fence or not line.strip() else f"{line}  ")
+        in_code = in_code != fence
+    return "\n\n" + "\n".join(out) + "\n\n\n"
 
 
 def crlf(text: str) -> str | None:
