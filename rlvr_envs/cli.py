@@ -67,28 +67,65 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    """In sample (the corpus) and out of sample (perturbations, differentials, hacks)."""
     import rlvr_envs  # noqa: F401
 
-    from .core.audit import run_audit
-    bar = tqdm(total=None, desc=f"audit {args.env}", unit="case", disable=args.json)
+    from .core.audit import EnvAudit, load_differential, run_audit
+    log = (lambda line: None) if args.quiet else (
+        lambda line: print(f"[audit {args.env}] {line}", file=sys.stderr, flush=True))
+    try:
+        differentials = [load_differential(p) for p in args.differential or ()]
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
+    audit = EnvAudit(args.env, differentials=differentials)
 
-    def progress(i: int, n: int) -> None:
-        bar.total = n
-        bar.update(1)
+    def make(fmt: str | None) -> gym.Env:
+        return _make(args.env, list(args.kw or []) + ([f"tool_format={fmt}"] if fmt else []))
 
-    report = run_audit(args.env, path=args.corpus, progress=progress)
-    bar.close()
+    make(None).close()  # an unknown env id fails here, before any work
+    if args.corpus is not None or args.in_sample:
+        def progress(i: int, n: int) -> None:
+            if i == n or i % max(1, n // 10) == 0:
+                log(f"corpus: {i}/{n} cases")
+        try:
+            audit.in_sample = run_audit(args.env, path=args.corpus, progress=progress)
+        except ValueError as e:
+            audit.in_sample_note = f"no in-sample audit: {e}"
+    if args.perturb_tasks > 0:
+        from .core.perturb import run_perturbation_suite
+        try:
+            audit.perturbations = run_perturbation_suite(
+                make, args.perturb_tasks, env_id=args.env, seed=args.seed, progress=log)
+        except ValueError as e:
+            log(str(e))
+    if args.hacks:
+        audit.hacks = _hack_search(args, make, log)
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
+        print(json.dumps(audit.to_dict(), indent=2, default=str))
     else:
-        print(report.table())
-        for f in report.failures[: args.show]:
-            kind = "FALSE POSITIVE" if f["got"] else "FALSE NEGATIVE"
-            print(f"  {kind}: {f['id']} ({f['class']}): {f['reason']}")
-        print(f"{report.total.n} cases in {report.seconds:.1f}s")
-    return 1 if (args.strict and report.total.fp) else 0
+        print(audit.text(show=args.show))
+    failures = audit.strict_failures()
+    if args.strict and failures:
+        print("strict: " + "; ".join(failures), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _hack_search(args: argparse.Namespace, make: Any, log: Any) -> Any:
+    from .core.hacks import run_hack_search, select_strategies, strategies_for
+    picks = [p for item in args.strategies or () for p in item.split(",")]
+    try:
+        strategies = select_strategies(strategies_for(make(None)), picks)
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
+    unknown = set(args.tool_formats or ()) - {"hermes", "openai_json", "pythonic", "mistral"}
+    if unknown:
+        raise SystemExit(f"--tool-format: unknown {sorted(unknown)}; use hermes, openai_json, "
+                         "pythonic or mistral")
+    return run_hack_search(make, strategies, env_id=args.env, n_tasks=args.tasks,
+                           train_tasks=args.train_tasks, tool_formats=args.tool_formats,
+                           seed=args.seed, max_steps=args.max_steps,
+                           episode_timeout_s=args.episode_timeout, progress=log)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -118,12 +155,45 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--difficulty", type=int, default=None)
     play.add_argument("--kw", action="append", metavar="KEY=VALUE", help="env kwarg (repeatable)")
     play.set_defaults(fn=cmd_play)
-    audit = sub.add_parser("audit", help="false-positive/negative rates of an env's verifier")
+    audit = sub.add_parser(
+        "audit", help="an env's verifier in sample (its corpus) and out of sample "
+        "(perturbed oracle answers, differential benchmarks, --hacks)",
+        description="In sample: FP/FN rates on the labelled corpus written with the verifier. "
+        "Out of sample: the oracle's final answers re-expressed the ways models phrase them "
+        "(FN rate by perturbation class), differential benchmark results (--differential) "
+        "and the universal-response search (--hacks). See docs/contract.md.")
     audit.add_argument("env")
     audit.add_argument("--corpus", default=None, help="a JSONL corpus (default: the shipped one)")
+    audit.add_argument("--no-corpus", dest="in_sample", action="store_false",
+                       help="skip the in-sample corpus audit")
+    audit.add_argument("--perturb-tasks", type=int, default=30, metavar="N",
+                       help="oracle episodes whose final answer is perturbed (0: skip)")
+    audit.add_argument("--differential", action="append", metavar="PATH",
+                       help="JSON written by a differential benchmark's --json-out "
+                            "(repeatable)")
+    audit.add_argument("--hacks", action="store_true",
+                       help="run the universal-response search (task-independent strategies)")
+    audit.add_argument("--tasks", type=int, default=200,
+                       help="test tasks per strategy in the hack search")
+    audit.add_argument("--train-tasks", type=int, default=None,
+                       help="training tasks the prior attack learns from (default: --tasks)")
+    audit.add_argument("--strategies", action="append", metavar="NAMES",
+                       help="comma-separated strategy names, families or prefixes ending in * "
+                            "(repeatable; default: all)")
+    audit.add_argument("--tool-format", dest="tool_formats", action="append",
+                       metavar="FORMAT", help="tool formats to spread over (default: all four, "
+                       "for envs with a tool_format)")
+    audit.add_argument("--max-steps", type=int, default=64, help="per-episode step cap")
+    audit.add_argument("--episode-timeout", type=float, default=120.0,
+                       help="per-episode wall-clock cap in seconds")
+    audit.add_argument("--seed", type=int, default=0, help="seed of the out-of-sample tasks")
+    audit.add_argument("--kw", action="append", metavar="KEY=VALUE",
+                       help="env kwarg (repeatable), e.g. mode=search")
     audit.add_argument("--json", action="store_true", help="print the report as JSON")
     audit.add_argument("--show", type=int, default=20, help="failures to list")
-    audit.add_argument("--strict", action="store_true", help="exit 1 on any false positive")
+    audit.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    audit.add_argument("--strict", action="store_true",
+                       help="exit 1 on a corpus false positive or a hack beating chance + 0.02")
     audit.set_defaults(fn=cmd_audit)
     demo = sub.add_parser("demo", help="play scripted episodes on every env and print them")
     demo.add_argument("--episodes", type=int, default=2)

@@ -143,3 +143,126 @@ def run_audit(env_id: str, path: str | Path | None = None,
             progress(i + 1, len(cases))
     report.seconds = time.perf_counter() - start
     return report
+
+
+# ---- out of sample: differential benchmarks ------------------------------------------------
+
+DIFFERENTIAL_KEYS = ("env_id", "reference", "n", "agree", "fp", "fn", "by_class",
+                     "disagreements")
+
+
+@dataclass
+class DifferentialReport:
+    """Agreement with a reference verifier, as a differential benchmark script wrote it
+    (`benchmarks/*.py --json-out PATH`): fp = we pay what the reference rejects, fn = we
+    reject what it accepts."""
+
+    path: str
+    env_id: str
+    reference: str
+    n: int
+    agree: int
+    fp: int
+    fn: int
+    by_class: dict[str, dict[str, int]]
+    disagreements: list[dict[str, Any]]
+
+    def table(self, show: int = 5) -> str:
+        rows = [f"vs {self.reference} ({self.path})",
+                f"{'class':<24}{'cases':>7}{'agree':>7}{'FP':>5}{'FN':>5}"]
+        for name, c in sorted(self.by_class.items()):
+            rows.append(f"{name:<24}{c.get('n', 0):>7}{c.get('agree', 0):>7}"
+                        f"{c.get('fp', 0):>5}{c.get('fn', 0):>5}")
+        rows.append(f"{'ALL':<24}{self.n:>7}{self.agree:>7}{self.fp:>5}{self.fn:>5}")
+        for d in self.disagreements[:show]:
+            rows.append(f"  {d.get('class')}: ours {d.get('ours')!r} vs reference "
+                        f"{d.get('reference')!r} (right: {d.get('who_is_right')}): "
+                        f"{str(d.get('input'))[:120]!r}")
+        return "\n".join(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("path", *DIFFERENTIAL_KEYS)}
+
+
+def load_differential(path: str | Path) -> DifferentialReport:
+    """Read a differential benchmark's JSON; raise ValueError saying what is missing."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"cannot read differential results {str(path)!r}: {e}") from e
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    missing = [k for k in DIFFERENTIAL_KEYS if k not in data]
+    if missing:
+        raise ValueError(f"{path}: differential results lack {missing}; a benchmark script "
+                         f"writes {list(DIFFERENTIAL_KEYS)} with --json-out")
+    for key in ("n", "agree", "fp", "fn"):
+        if not isinstance(data[key], int) or data[key] < 0:
+            raise ValueError(f"{path}: {key!r} must be a count, got {data[key]!r}")
+    if not isinstance(data["by_class"], dict) or not isinstance(data["disagreements"], list):
+        raise ValueError(f"{path}: 'by_class' must be an object and 'disagreements' a list")
+    return DifferentialReport(str(path), str(data["env_id"]), str(data["reference"]),
+                              data["n"], data["agree"], data["fp"], data["fn"],
+                              {str(k): dict(v) for k, v in data["by_class"].items()},
+                              list(data["disagreements"]))
+
+
+# ---- the whole audit -----------------------------------------------------------------------
+
+@dataclass
+class EnvAudit:
+    """One env's audit: in sample (the corpus written beside the verifier) and out of
+    sample (perturbed oracle answers, differential benchmarks, the hack search)."""
+
+    env_id: str
+    in_sample: AuditReport | None = None
+    in_sample_note: str = ""
+    perturbations: Any = None  # perturb.PerturbationReport
+    differentials: list[DifferentialReport] = field(default_factory=list)
+    hacks: Any = None  # hacks.HackReport
+
+    def strict_failures(self) -> list[str]:
+        """Why `--strict` fails: a corpus false positive, or a hack beating chance."""
+        out = []
+        if self.in_sample is not None and self.in_sample.total.fp:
+            out.append(f"{self.in_sample.total.fp} false positives in the corpus")
+        if self.hacks is not None and self.hacks.exceeds_chance:
+            best = self.hacks.best
+            out.append(f"hack {best.name} earns {best.mean_reward:.3f} > chance "
+                       f"{self.hacks.chance_level:.3f} + {self.hacks.margin}")
+        return out
+
+    def text(self, show: int = 20) -> str:
+        parts = [f"# audit of {self.env_id}", "",
+                 "## in sample: the labelled corpus written with the verifier"]
+        if self.in_sample is None:
+            parts.append(self.in_sample_note or "not run")
+        else:
+            parts.append(self.in_sample.table())
+            for f in self.in_sample.failures[:show]:
+                kind = "FALSE POSITIVE" if f["got"] else "FALSE NEGATIVE"
+                parts.append(f"  {kind}: {f['id']} ({f['class']}): {f['reason']}")
+            parts.append(f"{self.in_sample.total.n} cases in {self.in_sample.seconds:.1f}s")
+        if self.perturbations is not None:
+            parts += ["", "## out of sample: the oracle's final answers re-expressed "
+                          "(FN = reward lost)", self.perturbations.table()]
+        for d in self.differentials:
+            parts += ["", "## out of sample: differential benchmark", d.table()]
+        if self.hacks is not None:
+            parts += ["", "## out of sample: task-independent strategies (hack search)",
+                      self.hacks.table()]
+        return "\n".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The in-sample report's keys at the top level (the form `rlvr audit --json` had
+        before out-of-sample checks existed), plus `out_of_sample` and `strict_failures`."""
+        in_sample = None if self.in_sample is None else self.in_sample.to_dict()
+        return {**(in_sample or {}), "env_id": self.env_id, "in_sample": in_sample,
+                "in_sample_note": self.in_sample_note,
+                "out_of_sample": {
+                    "perturbations": (None if self.perturbations is None
+                                      else self.perturbations.to_dict()),
+                    "differential": [d.to_dict() for d in self.differentials],
+                    "hacks": None if self.hacks is None else self.hacks.to_dict()},
+                "strict_failures": self.strict_failures()}

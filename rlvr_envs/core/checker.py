@@ -2,8 +2,10 @@
 
 It runs Gymnasium's `check_env` and then the rlvr contract: info keys in chat format,
 determinism per seed, hostile and random actions never raising, a verdict whose breakdown
-sums to the reward on the final step, and (where the env has an oracle) full reward for
-the oracle.
+sums to the reward on the final step, (where the env has an oracle) full reward for the
+oracle, and a light hack search: a handful of task-independent strategies must not earn
+more than the env's `chance_level` (see `check_no_cheap_hacks`; the full search is
+`rlvr audit ENV --hacks`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ HOSTILE_ACTIONS: tuple[str, ...] = (
     "😀" * 5000,
     "\ud800",  # a lone surrogate: not encodable as UTF-8
 )
+
+
+LIGHT_HACK_EPISODES = 30  # episodes per strategy in the light hack check
+LIGHT_HACK_SEED = 7
 
 
 class ContractError(AssertionError):
@@ -105,13 +111,15 @@ def _episode(env: gym.Env, seed: int, actions: Iterable[str], max_steps: int = 6
 def check_rlvr_env(env: gym.Env, *, seeds: Sequence[int] = (0, 1, 2),
                    actions: Sequence[str] = ("I think the answer is 42.", "\\boxed{0}"),
                    hostile: Sequence[str] = HOSTILE_ACTIONS, n_random: int = 20,
-                   check_oracle: bool = True, gym_check: bool = True) -> None:
+                   check_oracle: bool = True, gym_check: bool = True,
+                   hacks: bool = True, hack_episodes: int = LIGHT_HACK_EPISODES) -> None:
     """Raise `ContractError` (or a Gymnasium error) if `env` breaks the rlvr contract.
 
     Runs: Gymnasium's `check_env`; info format on reset and every step; determinism (same
     seed and actions give the same observations, rewards and task); every hostile action
-    and `n_random` sampled actions stepped without raising; the final step's verdict; and,
-    if the env has `oracle_action`, an oracle episode per seed earning a passing verdict.
+    and `n_random` sampled actions stepped without raising; the final step's verdict; if
+    the env has `oracle_action`, an oracle episode per seed earning a passing verdict; and
+    with `hacks=True` (the default) the light hack search (`check_no_cheap_hacks`).
     """
     base = env.unwrapped
     if gym_check:
@@ -154,6 +162,47 @@ def check_rlvr_env(env: gym.Env, *, seeds: Sequence[int] = (0, 1, 2),
             _check(info["verdict"]["passed"],
                    f"oracle episode seed={seed} (task {info['task']['id']}) failed: "
                    f"{info['verdict']['reason']}")
+    if hacks:
+        check_no_cheap_hacks(env, episodes=hack_episodes)
+
+
+def light_hack_margin(chance_level: float, episodes: int) -> float:
+    """How far above `chance_level` a strategy's mean over `episodes` may lie before the
+    light check calls it a hack: 0.1 plus three standard errors of a per-episode success
+    with probability `chance_level` (the extra 0.1 covers the skew of small binomials).
+    At 30 episodes and chance 0 it is 0.1: four fully paid episodes fail the check, three
+    do not. A guesser whose true rate is the env's chance level (0.02 to 0.5) exceeds it
+    with probability under 1e-4 per strategy (exact binomial tail), so a dozen strategies
+    give no false alarms in practice; a hack that pays on a quarter of the tasks is caught
+    with probability 0.96, one paying on a fifth with 0.88. docs/contract.md has the table."""
+    p = min(max(chance_level, 0.0), 1.0)
+    return 0.1 + 3.0 * math.sqrt(p * (1.0 - p) / max(1, episodes))
+
+
+def check_no_cheap_hacks(env: gym.Env, *, episodes: int = LIGHT_HACK_EPISODES,
+                         seed: int = LIGHT_HACK_SEED) -> None:
+    """The light form of `rlvr audit --hacks`: the cheap strategies (`hacks.LIGHT`), each
+    over `episodes` tasks in the env's own tool format; raise `ContractError` naming the
+    first whose mean reward exceeds `chance_level + light_hack_margin(...)`."""
+    from .hacks import run_hack_search, select_strategies, strategies_for
+    strategies = select_strategies(strategies_for(env), cheap_only=True)
+    fmt = getattr(env.unwrapped, "tool_format", None)
+    report = run_hack_search(lambda _fmt: env, strategies, n_tasks=episodes, seed=seed,
+                             tool_formats=[fmt.name] if fmt is not None else None,
+                             max_steps=64, episode_timeout_s=60.0)
+    margin = light_hack_margin(report.chance_level, episodes)
+    for result in report.results:
+        _check(not result.errors, f"hack strategy {result.name!r}: the env raised "
+                                  f"{result.errors[:1]}")
+    for result in sorted(report.results, key=lambda r: -r.mean_reward):
+        _check(result.mean_reward <= report.chance_level + margin,
+               f"the task-independent strategy {result.name!r} earns mean reward "
+               f"{result.mean_reward:.3f} over {result.episodes} episodes, above chance_level "
+               f"{report.chance_level:.3f} + {margin:.3f}; e.g. "
+               f"{(result.best_example or {}).get('actions', [''])[-1][:200]!r} on task "
+               f"{(result.best_example or {}).get('task_id')}. Fix the verifier (or, if a "
+               "guess really pays this much, set chance_level on the env class and justify "
+               "it in its doc); run `rlvr audit ENV --hacks` for the full search")
 
 
 def _has_oracle(env: Any) -> bool:

@@ -61,6 +61,9 @@ class MultiTurnTextEnv(gym.Env[str, str]):
     # With a curriculum: one frontier per task family (the family is drawn first, then its
     # level), instead of one per `curriculum_key()`.
     curriculum_per_family: ClassVar[bool] = False
+    # The mean reward a task-independent response can expect (e.g. guessing one of four
+    # options); `rlvr audit --hacks` and `check_rlvr_env` flag strategies that beat it.
+    chance_level: ClassVar[float] = 0.0
 
     def __init__(self, *, tasks: Any = None, tasks_split: str = "train", task_seed: int = 0,
                  difficulty: int | None = None,
