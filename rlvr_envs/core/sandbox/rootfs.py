@@ -125,7 +125,9 @@ def _find_package(name: str, search: list[str], sites: list[str],
         path = os.path.realpath(spec.origin)
     else:
         raise ValueError(f"package {name!r} has no files to expose (namespace package?)")
-    if _covered(path, deny) or name in deny:
+    # a venv inside the checkout (`.venv/`) is under the repository yet holds only installed
+    # packages: the project's own paths deny only what does not live in a site directory
+    if name in deny or (_covered(path, deny) and not _covered(path, sites)):
         raise ValueError(f"package {name!r} is part of the project ({path}): never exposed")
     if not _covered(path, sites):
         raise ValueError(f"package {name!r} is not installed in site-packages ({path}): "
