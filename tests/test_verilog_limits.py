@@ -77,7 +77,9 @@ def _corpus() -> list[tuple[str, dict[str, Any], str, float]]:
         task = source.build(family, 2, 1)
         items.append((f"{family}-ref", task, fenced(to_top_module(task["reference"])), 10.0))
     counter = source.build("counter", 1, 0)
-    wrong = to_top_module(counter["reference"]).replace("+ 1'b1", "+ 2'd2")
+    ports = ", ".join(f"{p['dir']} [{p['width'] - 1}:0] {p['name']}" for p in counter["ports"])
+    q = counter["ports"][-1]["name"]
+    wrong = f"module TopModule({ports});\n  assign {q} = 0;\nendmodule\n"  # never counts
     items.append(("counter-wrong", counter, fenced(wrong), 10.0))
     for task in (EDGE_REGISTER, EDGE_CAPTURE, VECTOR_REVERSE):
         items.append((task["id"], task, fenced(to_top_module(task["reference"])), 10.0))
