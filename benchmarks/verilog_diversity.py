@@ -12,7 +12,8 @@ each), with the measures of `rlvr_envs.envs.verilog.families.diversity`:
 * `functional`: `--pairs` pairs of the same interface shape, task i's design renamed to task
   j's ports and still different from j's own; passes / pairs (`--show` prints each pass);
 * `prior_attack`: issue #14's attack: play the oracle on env seeds 0..`--train`-1, keep each
-  family's most frequent design, submit it on the next `--test` seeds; the mean reward.
+  family's (and each family x level's) most frequent design, submit it on the next `--test`
+  seeds; the mean reward.
 """
 
 from __future__ import annotations
@@ -47,9 +48,23 @@ def draw(family: str, n: int, rng: np.random.Generator, level: int | None = None
     return [source.sample(rng, difficulty=level, family=family) for _ in range(n)]
 
 
+INFRA: list[str] = []  # ids of verifications that stayed infra errors after retries
+
+
+def _verdict(task: Task, design: str) -> bool:
+    """Passed or not; an infra error (a starved or disturbed sandbox run) is retried, and
+    recorded in INFRA if it persists, so it never hides inside a failure count."""
+    for _ in range(3):
+        verdict = verify_verilog(task, design)
+        if not verdict.infra_error:
+            return verdict.passed
+    INFRA.append(str(task["id"]))
+    return False
+
+
 def passes(pairs: list[tuple[Task, str]], threads: int) -> list[bool]:
     with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(lambda it: verify_verilog(it[0], it[1]).passed, pairs))
+        return list(pool.map(lambda it: _verdict(*it), pairs))
 
 
 def family_figures(family: str, args: argparse.Namespace, rng: np.random.Generator
@@ -59,6 +74,12 @@ def family_figures(family: str, args: argparse.Namespace, rng: np.random.Generat
               for d in FAMILIES[family].difficulties}
     cross = cross_pairs(draw(family, 2 * args.pairs, rng))
     functional = functional_pairs(draw(family, 20 * args.pairs, rng), args.pairs, args.seed)
+    # controls: each target's own oracle must pass, or a broken simulator (all verdicts
+    # "incomplete") would read as a perfect score
+    targets = [t for t, _ in cross[:5] + functional[:5]]
+    if not all(passes([(t, oracle_design(t)) for t in targets], args.threads)):
+        raise RuntimeError(f"{family}: an oracle design failed its own task; the simulator or "
+                           "sandbox is broken, figures would be meaningless")
     cross_ok, func_ok = passes(cross, args.threads), passes(functional, args.threads)
     if args.show:
         for (task, design), good in zip(functional, func_ok, strict=True):
@@ -72,27 +93,35 @@ def family_figures(family: str, args: argparse.Namespace, rng: np.random.Generat
 
 
 def prior_attack(train: int, test: int, threads: int) -> dict[str, Any]:
-    """Issue #14: the most frequent oracle design per family on train seeds, replayed."""
+    """Issue #14: the most frequent oracle design per family (and per family x level: both
+    are public in info["task"]) on train seeds, replayed on the test seeds."""
     import gymnasium as gym
 
     import rlvr_envs  # noqa: F401 - registers the envs
     env = gym.make("rlvr/Verilog-v0")
-    memory: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    memory: dict[Any, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for s in range(train):
         _, info = env.reset(seed=s)
-        memory[info["task"]["family"]][env.unwrapped.oracle_action()] += 1
-    best = {f: c.most_common(1)[0][0] for f, c in memory.items()}
-    items = []
+        design = env.unwrapped.oracle_action()
+        memory[info["task"]["family"]][design] += 1
+        memory[(info["task"]["family"], info["task"]["difficulty"])][design] += 1
+    best = {key: c.most_common(1)[0][0] for key, c in memory.items()}
+    tasks = []
     for s in range(train, train + test):
         env.reset(seed=s)
-        task = env.unwrapped.task
-        items.append((task, best[task["family"]]))
-    ok = passes(items, threads)
-    per = collections.defaultdict(list)
-    for (task, _), good in zip(items, ok, strict=True):
-        per[task["family"]].append(good)
-    return {"train": train, "test": test, "mean_reward": round(sum(ok) / len(ok), 4),
-            "by_family": {f: f"{sum(v)}/{len(v)}" for f, v in sorted(per.items())}}
+        tasks.append(env.unwrapped.task)
+    if not all(passes([(t, oracle_design(t)) for t in tasks[:20]], threads)):
+        raise RuntimeError("an oracle design failed its own task; the simulator is broken")
+    out: dict[str, Any] = {"train": train, "test": test}
+    for name, key in (("family", lambda t: t["family"]),
+                      ("family_level", lambda t: (t["family"], t["difficulty"]))):
+        ok = passes([(t, best.get(key(t), "")) for t in tasks], threads)
+        per = collections.defaultdict(list)
+        for t, good in zip(tasks, ok, strict=True):
+            per[t["family"]].append(good)
+        out[f"by_{name}"] = {"mean_reward": round(sum(ok) / len(ok), 4),
+                             "passed": {f: f"{sum(v)}/{len(v)}" for f, v in sorted(per.items())}}
+    return out
 
 
 def main() -> None:
@@ -120,12 +149,14 @@ def main() -> None:
               f"{r['cross_passed']:>3}/{r['cross_pairs']:<4}  {r['functional_passed']:>3}/"
               f"{r['functional_pairs']}", flush=True)
     attack = prior_attack(args.train, args.test, args.threads) if args.test else None
-    if attack:
-        print(f"prior attack: mean reward {attack['mean_reward']} over {attack['test']} "
-              f"held-out seeds ({attack['by_family']})")
-    print(f"{time.perf_counter() - start:.0f} s")
+    for key in ("by_family", "by_family_level") if attack else ():
+        print(f"prior attack, keyed {key[3:]}: mean reward {attack[key]['mean_reward']} over "
+              f"{attack['test']} held-out seeds ({attack[key]['passed']})")
+    print(f"{time.perf_counter() - start:.0f} s; infra errors after 3 tries: {len(INFRA)} "
+          f"{INFRA[:10]}")
     if args.json_out:
         args.json_out.write_text(json.dumps({"families": rows, "prior_attack": attack,
+                                             "infra_errors": INFRA,
                                              "args": {k: str(v) for k, v in vars(args).items()}},
                                             indent=2))
 
