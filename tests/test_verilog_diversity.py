@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_verilog_families import judged
 
 from rlvr_envs.envs.verilog.families import FAMILIES, make_verilog_source
 from rlvr_envs.envs.verilog.families.diversity import (
@@ -47,19 +48,9 @@ def _tasks(family: str, n: int, seed: int, level: int | None = None) -> list[dic
     return [SOURCE.sample(rng, difficulty=level, family=family) for _ in range(n)]
 
 
-def _judged(task: dict, design: str) -> bool:
-    """Passed or not; an infra error (machine overloaded) is retried, never counted as a
-    failure, which would hide a pass."""
-    for _ in range(3):
-        verdict = verify_verilog(task, design)
-        if not verdict.infra_error:
-            return verdict.passed
-    raise AssertionError(f"{task['id']}: infra error 3 times: {verdict.reason}")
-
-
 def _passes(pairs: list[tuple[dict, str]]) -> int:
     with ThreadPoolExecutor(2) as pool:
-        return sum(pool.map(lambda it: _judged(*it), pairs))
+        return sum(pool.map(lambda it: judged(*it).passed, pairs))
 
 
 @pytest.mark.parametrize("family", NAMES)

@@ -15,8 +15,8 @@ OUTPUTS = ("f", "out", "y", "g", "o")
 
 @dataclass(frozen=True)
 class TruthTable:
-    """A non-constant function of k = 2, 3, 4 inputs (by level), shown as a truth table
-    (always at level 1) or as its minterms or maxterms."""
+    """A function of k = 2, 3, 4 inputs (by level) that depends on every input, shown as a
+    truth table (always at level 1) or as its minterms or maxterms."""
     name: str = "truth_table"
     difficulties: tuple[int, ...] = (1, 2, 3)
 
@@ -28,8 +28,10 @@ class TruthTable:
         f = names(OUTPUTS)
         rows = 1 << k
         table = [rng.randrange(2) for _ in range(rows)]
-        if all(table) or not any(table):
-            table[rng.randrange(rows)] ^= 1
+        while not all(_depends(table, k, j) for j in range(k)):
+            # a function that ignores an input (a constant, or `f = b`) is passed by designs
+            # that only echo or invert one input
+            table = [rng.randrange(2) for _ in range(rows)]
         ports = [*(port(c, "input") for c in ins), port(f, "output")]
         minterms = [i for i in range(rows) if table[i]]
         cat = "{" + ", ".join(ins) + "}"
@@ -53,3 +55,9 @@ class TruthTable:
             text = (f"The combinational function {f}({args}) that is 0 exactly for the maxterms "
                     f"{maxterms} {index} and 1 otherwise.")
         return make_task(rng, text, ports, body)
+
+
+def _depends(table: list[int], k: int, j: int) -> bool:
+    """Whether the function changes with input j (bit k-1-j of the row index) somewhere."""
+    bit = 1 << (k - 1 - j)
+    return any(table[row] != table[row ^ bit] for row in range(len(table)))
