@@ -48,17 +48,18 @@ def draw(family: str, n: int, rng: np.random.Generator, level: int | None = None
     return [source.sample(rng, difficulty=level, family=family) for _ in range(n)]
 
 
-INFRA: list[str] = []  # ids of verifications that stayed infra errors after retries
+INFRA: list[str] = []  # verifications that stayed infra errors after retries: id, reason
 
 
 def _verdict(task: Task, design: str) -> bool:
-    """Passed or not; an infra error (a starved or disturbed sandbox run) is retried, and
-    recorded in INFRA if it persists, so it never hides inside a failure count."""
-    for _ in range(3):
+    """Passed or not; an infra error (a starved or disturbed sandbox run) is retried with a
+    pause, and recorded in INFRA if it persists, so it never hides inside a failure count."""
+    for attempt in range(5):
         verdict = verify_verilog(task, design)
         if not verdict.infra_error:
             return verdict.passed
-    INFRA.append(str(task["id"]))
+        time.sleep(1.0 + 2 * attempt)
+    INFRA.append(f"{task['id']}: {verdict.reason[:200]}")
     return False
 
 
@@ -152,8 +153,8 @@ def main() -> None:
     for key in ("by_family", "by_family_level") if attack else ():
         print(f"prior attack, keyed {key[3:]}: mean reward {attack[key]['mean_reward']} over "
               f"{attack['test']} held-out seeds ({attack[key]['passed']})")
-    print(f"{time.perf_counter() - start:.0f} s; infra errors after 3 tries: {len(INFRA)} "
-          f"{INFRA[:10]}")
+    print(f"{time.perf_counter() - start:.0f} s; infra errors after 5 tries: {len(INFRA)} "
+          f"{INFRA[:5]}")
     if args.json_out:
         args.json_out.write_text(json.dumps({"families": rows, "prior_attack": attack,
                                              "infra_errors": INFRA,
