@@ -218,10 +218,11 @@ def test_verilog_cannot_call_testbench_tasks() -> None:
     # names (VerilogEval's `wait_for_end_of_timestep`).
     from rlvr_envs.envs.verilog.families import make_verilog_source
     task = make_verilog_source(0).get("counter/d2/0/0")
-    design = ("module TopModule(input clk, input rst_n, input en, input load, input [7:0] d,"
-              " output [7:0] q);\n  assign q = 8'd0;\n"
-              "  always @(en or load) while (en || load) begin randomize; #0; #0; end\n"
-              "endmodule")
+    ports = ", ".join(f"{p['dir']} [{p['width'] - 1}:0] {p['name']}" for p in task["ports"])
+    ins = [p["name"] for p in task["ports"] if p["dir"] == "input" and p["name"] != task["clock"]]
+    design = (f"module TopModule({ports});\n  assign {task['ports'][-1]['name']} = 0;\n"
+              f"  always @({' or '.join(ins)}) while ({' || '.join(ins)}) begin randomize; "
+              "#0; #0; end\nendmodule")
     v = vverify(task, design)
     assert not v.passed and v.reward == 0.0 and not v.infra_error
     for call in ("check", "run_all", "cycle"):

@@ -67,6 +67,12 @@ def test_driver_tells_cpu_limit_from_stall(tmp_path: Path) -> None:
     assert done["exit"] == 0 and not done["stalled"] and not done["cpu_exceeded"]
     missing = run_stage(["no-such-simulator-xyz"], cpu_s=1.0, wall_s=1.0, out_path=log)
     assert "not on PATH" in missing["exec_error"]
+    # a stage that cannot start (here its log cannot be opened; on a machine whose /dev/null
+    # lost its write permission, vvp's) is the machine's fault: an exec error, which the
+    # judge reports as infra, never an exit status it would score as a failed design
+    unstartable = run_stage(["true"], cpu_s=1.0, wall_s=10.0,
+                            out_path=str(tmp_path / "missing-dir" / "out.log"))
+    assert "could not start true: FileNotFoundError" in unstartable["exec_error"]
 
 
 def _corpus() -> list[tuple[str, dict[str, Any], str, float]]:
@@ -77,7 +83,9 @@ def _corpus() -> list[tuple[str, dict[str, Any], str, float]]:
         task = source.build(family, 2, 1)
         items.append((f"{family}-ref", task, fenced(to_top_module(task["reference"])), 10.0))
     counter = source.build("counter", 1, 0)
-    wrong = to_top_module(counter["reference"]).replace("+ 1'b1", "+ 2'd2")
+    ports = ", ".join(f"{p['dir']} [{p['width'] - 1}:0] {p['name']}" for p in counter["ports"])
+    q = counter["ports"][-1]["name"]
+    wrong = f"module TopModule({ports});\n  assign {q} = 0;\nendmodule\n"  # never counts
     items.append(("counter-wrong", counter, fenced(wrong), 10.0))
     for task in (EDGE_REGISTER, EDGE_CAPTURE, VECTOR_REVERSE):
         items.append((task["id"], task, fenced(to_top_module(task["reference"])), 10.0))

@@ -75,7 +75,10 @@ class VerilogEnv(SubmissionEnv):
     design is rejected before simulation if it uses any system task except $signed,
     $unsigned, $clog2, $bits, a directive other than `timescale`/`default_nettype`,
     hierarchical names, inout/force/release/defparam/bind, bidirectional switches (tran...),
-    flips an interface port's direction, or declares a testbench or reference module name.
+    flips an interface port's direction, or declares a testbench or reference module name;
+    on generated tasks also if it declares a port the interface does not list or gives a
+    port another width than the spec's (Icarus would pad it: one wide design would fit every
+    narrower task of a family).
     VerilogEval designs sit on the testbench's own nets exactly as in VerilogEval's harness
     (same event timing at clock edges), compiled with its flags and file order. Generated
     tasks compare strictly (`!==`; a design X/Z where the reference is 0/1 fails);

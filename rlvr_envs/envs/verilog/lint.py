@@ -237,6 +237,19 @@ def port_direction_problem(design: str, reference: str) -> str | None:
     return None
 
 
+def extra_port_problem(design: str, interface: Iterable[str]) -> str | None:
+    """Why TopModule declares ports the interface does not have, or None. Generated tasks
+    state their exact interface; an extra input would float (a design could test which of
+    several candidate names is connected) and an extra output would go unchecked. Missing
+    ports are left to the compiler, which names them."""
+    mine = port_directions(design, "TopModule")
+    extra = sorted(set(mine or {}) - set(interface))
+    if extra:
+        return (f"your design declares port(s) {', '.join(extra)} that the interface does not "
+                "have; declare exactly the ports the spec lists")
+    return None
+
+
 _FENCE = re.compile(r"```[ \t]*([A-Za-z]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 
 

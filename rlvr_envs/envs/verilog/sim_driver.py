@@ -38,8 +38,9 @@ def find_executable(name: str) -> str | None:
     return None
 
 
-def _child(path: str, argv: list[str], cpu_s: float, out_path: str) -> None:
-    """In the forked child: own process group, CPU limit, output to a file, exec."""
+def _child(path: str, argv: list[str], cpu_s: float, out_path: str, report_fd: int) -> None:
+    """In the forked child: own process group, CPU limit, output to a file, exec. A failure
+    before exec is written to `report_fd` (closed by a successful exec)."""
     try:
         os.setpgid(0, 0)
         cap = max(1, math.ceil(cpu_s))
@@ -51,6 +52,8 @@ def _child(path: str, argv: list[str], cpu_s: float, out_path: str) -> None:
         os.dup2(fd, 1)
         os.dup2(fd, 2)
         os.execv(path, argv)
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, never raised
+        os.write(report_fd, f"{type(exc).__name__}: {exc}".encode()[:500])
     finally:
         os._exit(127)
 
@@ -61,9 +64,12 @@ def run_stage(argv: list[str], cpu_s: float, wall_s: float, out_path: str) -> di
     if path is None:
         return {"exec_error": f"{argv[0]!r} is not on PATH ({os.environ.get('PATH', '')})"}
     started = time.monotonic()
+    report_r, report_w = os.pipe2(os.O_CLOEXEC)
     pid = os.fork()
     if pid == 0:
-        _child(path, argv, cpu_s, out_path)
+        os.close(report_r)
+        _child(path, argv, cpu_s, out_path, report_w)
+    os.close(report_w)
     try:
         os.setpgid(pid, pid)   # also here, so killpg works even before the child ran
     except OSError:
@@ -88,6 +94,10 @@ def run_stage(argv: list[str], cpu_s: float, wall_s: float, out_path: str) -> di
         os.killpg(pid, signal.SIGKILL)   # whatever the stage left behind (compiler helpers)
     except OSError:
         pass
+    with os.fdopen(report_r, "rb") as pipe:
+        failed = pipe.read(1000).decode("utf-8", "replace")
+    if failed:   # the stage never ran: the machine's fault (e.g. /dev/null not writable)
+        return {"exec_error": f"could not start {argv[0]}: {failed}"}
     cpu = usage.ru_utime + usage.ru_stime
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     # SIGXCPU comes only from RLIMIT_CPU's soft limit (the design cannot send signals), and

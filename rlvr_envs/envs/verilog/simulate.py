@@ -30,6 +30,7 @@ from typing import Any
 from ...core.sandbox import Sandbox, SandboxLimits, default_sandbox
 from ...core.verdict import Verdict
 from .lint import (
+    extra_port_problem,
     extract_code,
     lint_candidate,
     module_names,
@@ -48,6 +49,8 @@ VERILOGEVAL_FLAGS = ("-Wall", "-Winfloop", "-Wno-timescale", "-g2012")
 STALL_FACTOR = 8.0
 STALL_MIN_S = 30.0
 _COERCED = re.compile(r"^tb\.sv:\d+: warning: input port (\S+) is coerced to inout")
+_PORT_WIDTH = re.compile(r"^tb\.sv:\d+: warning: Port \d+ \((\S+)\) of TopModule expects "
+                         r"(\d+) bits, got (\d+)\.")
 
 
 def require_iverilog() -> None:
@@ -104,6 +107,9 @@ def simulate(task: Mapping[str, Any], design: str, *, compile_cpu_s: float = 10.
     # the testbench's tasks are reachable from the design by upward name resolution
     problem = (lint_candidate(design, forbidden, subroutine_names(bench))
                or port_direction_problem(design, str(task["reference"])))
+    exact = not task.get("testbench")  # generated tasks state their exact interface
+    if exact and not problem:
+        problem = extra_port_problem(design, [p["name"] for p in task["ports"]])
     if problem:
         return SimResult("lint", problem)
     t1 = time.perf_counter()
@@ -129,7 +135,8 @@ def simulate(task: Mapping[str, Any], design: str, *, compile_cpu_s: float = 10.
                    f"the driver printed no report (exit {run.exit_code}, signal {run.signal}, "
                    f"stderr {run.stderr[-300:]!r})"))
         return SimResult("infra", why, times=times)
-    return _judge(report, nonce, str(task["reference"]), times, compile_cpu_s, sim_cpu_s)
+    return _judge(report, nonce, str(task["reference"]), times, compile_cpu_s, sim_cpu_s,
+                  exact_widths=exact)
 
 
 def _report(stdout: str, nonce: str) -> dict[str, Any] | None:
@@ -144,7 +151,7 @@ def _report(stdout: str, nonce: str) -> dict[str, Any] | None:
 
 
 def _judge(report: dict[str, Any], nonce: str, reference: str, times: dict[str, float],
-           compile_cpu_s: float, sim_cpu_s: float) -> SimResult:
+           compile_cpu_s: float, sim_cpu_s: float, exact_widths: bool = False) -> SimResult:
     comp, sim = report.get("compile") or {}, report.get("simulate") or {}
     times.update(compile_s=comp.get("wall_s", 0.0), compile_cpu_s=comp.get("cpu_s", 0.0),
                  simulate_s=sim.get("wall_s", 0.0), simulate_cpu_s=sim.get("cpu_s", 0.0))
@@ -162,6 +169,12 @@ def _judge(report: dict[str, Any], nonce: str, reference: str, times: dict[str, 
                          times=times)
     if comp.get("exit") != 0:
         return SimResult("compile", _compile_feedback(log), times=times)
+    widths = _port_width_mismatches(log) if exact_widths else []
+    if widths:
+        # Icarus pads or truncates a port of another width: a design written for the widest
+        # task of a family would pass every narrower one
+        return SimResult("compile", "; ".join(widths) + "; declare every port with the width "
+                         "the spec lists", times=times)
     driven = _driven_inputs(log, reference)
     if driven:
         return SimResult("compile", f"the design drives its input port(s) {', '.join(driven)} "
@@ -200,6 +213,18 @@ def _driven_inputs(log: str, reference: str) -> list[str]:
         m = _COERCED.match(line)
         if m and (not inputs or m.group(1) in inputs) and m.group(1) not in found:
             found.append(m.group(1))
+    return found
+
+
+def _port_width_mismatches(log: str) -> list[str]:
+    """Ports of the design whose width differs from the testbench's connection (the
+    interface), as `port 'q' is 4 bits wide in your design but 3 bits in the interface`."""
+    found = []
+    for line in log.splitlines():
+        m = _PORT_WIDTH.match(line)
+        if m:
+            found.append(f"port {m.group(1)!r} is {m.group(2)} bits wide in your design but "
+                         f"{m.group(3)} bit{'s' if m.group(3) != '1' else ''} in the interface")
     return found
 
 

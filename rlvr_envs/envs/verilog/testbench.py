@@ -27,6 +27,8 @@ from typing import Any
 from .lint import tokenize
 
 CLOCK_HALF_PERIOD = 5
+#: combinational tasks with at most this many input bits (default) are tested exhaustively
+EXHAUSTIVE_BITS = 12
 RESULT_FILE = "result_{nonce}.txt"
 
 
@@ -123,7 +125,7 @@ def _assign_directed(data_ins: list[dict[str, Any]], vector: Mapping[str, int]) 
 def _combinational_body(data_ins: list[dict[str, Any]], stim: Mapping[str, Any]) -> list[str]:
     total = sum(p["width"] for p in data_ins)
     body = ["  task @run_all@;", "    begin"]
-    if total <= int(stim.get("exhaustive_bits", 12)):
+    if total <= int(stim.get("exhaustive_bits", EXHAUSTIVE_BITS)):
         cat = "{" + ", ".join(p["name"] for p in data_ins) + "}"
         body += [f"      for (i = 0; i < {1 << total}; i = i + 1) begin",
                  f"        {cat} = i; #1 @check@; #1;", "      end"]
@@ -167,7 +169,10 @@ def _sequential_body(task: Mapping[str, Any], data_ins: list[dict[str, Any]],
     else:
         body.append("      @randomize@; @cycle@;")
     for vector in stim.get("directed", []):
-        body.append(f"      {_assign_directed(data_ins, vector)} @cycle@;")
+        # a directed vector may name the reset too (its level; released when it does not), to
+        # assert it in a chosen state: random resets rarely land on a rare output
+        level = f" {rst} = 1'b{int(vector[rst])};" if rst in vector else f" {rst} = {off};"
+        body.append(f"      {_assign_directed(data_ins, vector)}{level if rst else ''} @cycle@;")
     n = int(stim.get("cycles", 300))
     body += [f"      for (i = 0; i < {n}; i = i + 1) begin", "        @randomize@;"]
     if rst:

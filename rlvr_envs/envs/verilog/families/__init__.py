@@ -1,13 +1,26 @@
-"""Procedural Verilog task families and the source that draws from them."""
+"""Procedural Verilog task families (one file each) and the source that draws from them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 from ....core.tasks import ProceduralSource
-from .combinational import COMBINATIONAL
-from .sequential import SEQUENTIAL
+from .arithmetic import Arithmetic
+from .counter import Counter
+from .decoder import Decoder
+from .edge_detector import EdgeDetector
+from .fifo import Fifo
+from .fsm import RandomFSM
+from .mux import Mux
+from .popcount import Popcount
+from .priority_encoder import PriorityEncoder
+from .sequence_detector import SequenceDetector
+from .shift_register import ShiftRegister
+from .truth_table import TruthTable
 
+COMBINATIONAL = (Mux(), Decoder(), PriorityEncoder(), Arithmetic(), Popcount(), TruthTable())
+SEQUENTIAL = (Counter(), ShiftRegister(), EdgeDetector(), SequenceDetector(), RandomFSM(),
+              Fifo())
 FAMILIES = {f.name: f for f in (*COMBINATIONAL, *SEQUENTIAL)}
 
 
