@@ -179,7 +179,7 @@ DATE_FORMATS = {"iso": "YYYY-MM-DD (2024-03-07)", "dmy": "DD/MM/YYYY (07/03/2024
                         "(March 7, 2024)"}
 
 
-def convert_date(s: str, *, src: str, dst: str) -> str:
+def reformat_date_layout(s: str, *, src: str, dst: str) -> str:
     months = ["January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December"]
     if src == "iso":
@@ -212,11 +212,11 @@ def _date_params(rng: random.Random, level: int) -> dict:
 def _date_args(rng: random.Random, level: int, spec: Spec) -> tuple:
     y, m = rng.randint(1000 if level > 1 else 1990, 2099), rng.randint(1, 12)
     d = rng.randint(1, 28)
-    return (convert_date(f"{y:04d}-{m:02d}-{d:02d}", src="iso", dst=spec.src),)
+    return (reformat_date_layout(f"{y:04d}-{m:02d}-{d:02d}", src="iso", dst=spec.src),)
 
 
 def _date_edges(spec: Spec) -> list[tuple]:
-    return [(convert_date(iso, src="iso", dst=spec.src),)
+    return [(reformat_date_layout(iso, src="iso", dst=spec.src),)
             for iso in ("2024-03-07", "1999-12-31", "2000-01-02", "2010-11-12")]
 
 
@@ -402,7 +402,7 @@ PARSING = CodeFamily("parsing", [
                            "strip": r.random() < 0.5},
             lambda s: [("",), (s.sep * 2,), (f" {s.quote}a{s.sep}b{s.quote} {s.sep} c ",)],
             arg_names=TEXT),
-    Variant(convert_date, ["convert_date", "reformat_date", "normalize_date"],
+    Variant(reformat_date_layout, ["convert_date", "reformat_date", "normalize_date"],
             lambda s: (f"`{s.s}` is a valid date written as {DATE_FORMATS[s.src]}. Return the "
                        f"same date written as {DATE_FORMATS[s.dst]}."),
             _date_args, _date_params, _date_edges, arg_names={"s": ["s", "date", "text"]}),
