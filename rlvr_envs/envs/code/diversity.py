@@ -8,6 +8,8 @@ sandbox: they are our code, so running them here is safe and a thousand times fa
 * **cross-task pass rate**: task ``i``'s reference submitted to task ``j`` (same family,
   random pairs): the share that passes all of ``j``'s hidden tests. ``renamed=True`` first
   renames ``i``'s function to ``j``'s entry point, so only behaviour counts, not names.
+* **parameter confusion**: the same, for pairs of one variant with different parameters:
+  how often the hidden tests cannot tell two parameterisations apart.
 * **prior attack**: the audit's ``prior:most-frequent-final`` strategy (fit on training
   seeds, play on disjoint test seeds), here without the sandbox.
 
@@ -121,6 +123,14 @@ def top_share(tasks: Sequence[Mapping[str, Any]]) -> tuple[float, int]:
     return counts.most_common(1)[0][1] / len(tasks), len(counts)
 
 
+def collision(tasks: Sequence[Mapping[str, Any]]) -> float:
+    """Probability that two different tasks drawn from ``tasks`` have the same reference
+    (unbiased from the counts; less noisy than the top share on small samples)."""
+    counts = Counter(str(t["reference"]) for t in tasks)
+    n = len(tasks)
+    return sum(c * (c - 1) for c in counts.values()) / (n * (n - 1)) if n > 1 else 0.0
+
+
 def rename_entry(source: str, old: str, new: str) -> str:
     """``source`` plus an alias, so that ``new`` calls the function ``old``."""
     return source if old == new else f"{source}\n\n{new} = {old}\n"
@@ -130,6 +140,8 @@ def cross_task_pass_rate(tasks: Sequence[Mapping[str, Any]], n_pairs: int, seed:
                          renamed: bool = False) -> float:
     """Share of random pairs ``(i, j)``, ``i != j``, where task ``i``'s reference passes
     task ``j``. Pairs whose references are identical count too (that is the point)."""
+    if len(tasks) < 2:
+        return 0.0
     rng = random.Random(seed)
     passed = 0
     for _ in range(n_pairs):
@@ -140,6 +152,34 @@ def cross_task_pass_rate(tasks: Sequence[Mapping[str, Any]], n_pairs: int, seed:
             source = rename_entry(source, str(src["entry_point"]), str(dst["entry_point"]))
         passed += passes(source, dst)
     return passed / n_pairs
+
+
+def parameter_confusion(tasks: Sequence[Mapping[str, Any]], n_pairs: int,
+                        seed: int = 0) -> float:
+    """Share of random pairs of tasks of the same variant with different parameters where
+    the first's reference (renamed to the second's entry point) passes the second: how
+    often the hidden tests fail to tell two parameterisations apart."""
+    rng = random.Random(seed)
+    groups = [g for g in by_variant(tasks).values() if len({repr(t["params"]) for t in g}) > 1]
+    passed = tried = 0
+    while tried < n_pairs and groups:
+        group = rng.choice(groups)
+        src, dst = rng.sample(group, 2)
+        if src["params"] == dst["params"]:
+            continue
+        tried += 1
+        source = str(src["reference"])
+        if dst["style"] == "function":
+            source = rename_entry(source, str(src["entry_point"]), str(dst["entry_point"]))
+        passed += passes(source, dst)
+    return passed / tried if tried else 0.0
+
+
+def by_variant(tasks: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    out: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for task in tasks:
+        out[str(task.get("variant"))].append(task)
+    return dict(out)
 
 
 def prior_attack(train: Sequence[Mapping[str, Any]],

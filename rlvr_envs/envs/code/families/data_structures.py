@@ -45,10 +45,11 @@ def _brackets_text(spec: Spec) -> str:
     what = {"balanced": "True if they are balanced, else False",
             "depth": "the largest nesting depth (the most brackets open at once; 0 when there "
                      "are none) if they are balanced, else -1",
-            "error": f"-1 if they are balanced; otherwise the {'0' if spec.base == 0 else '1'}-"
-                     "based index of the first closing bracket that matches no open bracket, "
-                     f"or, if there is none but brackets stay open, `len({spec.s})` "
-                     f"{'+ 1' if spec.base else ''}".rstrip()}[spec.report]
+            "error": f"-1 if they are balanced; otherwise the {spec.base}-based index of the "
+                     "first closing bracket that does not close the most recent unclosed "
+                     "opening bracket (or comes when none is open), or, if there is no such "
+                     f"bracket but some stay open, `len({spec.s})`"
+                     f"{' + 1' if spec.base else ''}"}[spec.report]
     return f"{rules} Return {what}."
 
 

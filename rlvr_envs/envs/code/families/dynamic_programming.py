@@ -87,8 +87,9 @@ COIN_TEXT = {"ways": "the number of different ways to pay exactly `{n}` (only ho
 
 
 def _coin_params(rng: random.Random, level: int) -> dict:
-    return {"coins": tuple(sorted(rng.sample(range(1, 10), rng.randint(2, 3)))),
-            "mode": rng.choice(list(COIN_TEXT))}
+    mode = rng.choice(list(COIN_TEXT))
+    low = 2 if mode == "most" else 1   # with a 1-coin the most coins is the amount itself
+    return {"coins": tuple(sorted(rng.sample(range(low, 10), rng.randint(2, 3)))), "mode": mode}
 
 
 def _coin_text(spec: Spec) -> str:

@@ -159,7 +159,7 @@ def _distance_params(rng: random.Random, level: int) -> dict:
     report = rng.choice(list(DIST_REPORT))
     return {"base": rng.randint(0, 1), "directed": rng.random() < 0.5,
             "weighted": rng.random() < 0.5, "report": report,
-            "radius": rng.randint(1, 6) if report == "within" else 0}
+            "radius": rng.randint(1, 3) + 3 * (level - 1) if report == "within" else 0}
 
 
 # --- grid shortest paths (stdin/stdout) -----------------------------------------------------
@@ -400,7 +400,9 @@ GRAPHS = CodeFamily("graphs", [
             lambda r, lv, s: _graph(r, lv, s.base, weighted=s.weighted), _distance_params,
             lambda s: _base_edges(s, [(1, []), (3, [[1, 0, 2]] if s.weighted else [[1, 0]]),
                                       (3, [[0, 1, 5], [1, 2, 1], [0, 2, 9]] if s.weighted
-                                       else [[0, 1], [1, 2]])]),
+                                       else [[0, 1], [1, 2]]),
+                                      (4, [[0, v, 1] if s.weighted else [0, v]
+                                           for v in (1, 2, 3)])]),
             arg_names=GRAPH,
             returns=lambda s: "list[int]" if s.report == "all" else "int"),
     Variant(topo_order, ["topo_order", "task_order", "schedule_tasks"], _topo_text,

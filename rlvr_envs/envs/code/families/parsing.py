@@ -154,8 +154,9 @@ def _fields_text(spec: Spec) -> str:
     strip = ("then strip spaces from both ends of each field" if spec.strip else
              "keep spaces inside fields as they are")
     return (f"`{spec.s}` is one line of fields separated by {FIELD_SEPS[spec.sep]}. A part "
-            f"enclosed in {q} quotes may contain the separator, which then does not split; "
-            f"the quote characters themselves are dropped (quotes never nest or escape). "
+            f"enclosed in {q} quotes (a quoted field starts with the quote) may contain the "
+            "separator, which then does not split; the quote characters themselves are "
+            "dropped (quotes never nest or escape). "
             f"Return the list of fields as strings ({strip}). An empty line is one empty "
             "field.")
 
@@ -400,7 +401,7 @@ PARSING = CodeFamily("parsing", [
             _fields_args,
             lambda r, lv: {"sep": r.choice(list(FIELD_SEPS)), "quote": r.choice("\"'"),
                            "strip": r.random() < 0.5},
-            lambda s: [("",), (s.sep * 2,), (f" {s.quote}a{s.sep}b{s.quote} {s.sep} c ",)],
+            lambda s: [("",), (s.sep * 2,), (f"{s.quote}a{s.sep}b{s.quote}{s.sep} c ",)],
             arg_names=TEXT),
     Variant(reformat_date_layout, ["convert_date", "reformat_date", "normalize_date"],
             lambda s: (f"`{s.s}` is a valid date written as {DATE_FORMATS[s.src]}. Return the "

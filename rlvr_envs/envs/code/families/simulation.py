@@ -256,9 +256,10 @@ def round_robin(text: str, *, quantum: int, switch: int, report: str) -> str:
 
 
 def _scheduler_text(spec: Spec) -> str:
-    cost = (f"Switching from one slice to the next costs {spec.switch} time unit"
-            f"{'s' if spec.switch > 1 else ''} (no cost after the last slice). "
-            if spec.switch else "Switching between slices is free. ")
+    cost = (f"Between two consecutive slices (even of the same job) {spec.switch} time "
+            f"unit{'s' if spec.switch > 1 else ''} pass{'es' if spec.switch == 1 else ''} "
+            "for switching; nothing after the last slice. "
+            if spec.switch else "Switching between slices takes no time. ")
     out = {"times": "`NAME T`, T the time it finished",
            "waiting": "`NAME W`, W the time it spent not running (its finish time minus "
                       "its BURST)",

@@ -335,7 +335,8 @@ STRINGS = CodeFamily("strings", [
             _palindrome_text, _maybe_palindrome,
             lambda r, lv: {"keep": r.choice(list(KEEP_TEXT)), "fold": r.random() < 0.5,
                            "mode": r.choice(["exact", "one_removal", "changes"])},
-            lambda s: [("",), ("Aa",), ("a1a, a",), ("abca",), ("ab c ba",)], arg_names=TEXT,
+            lambda s: [("",), ("Aa",), ("a1a, a",), ("abca",), ("ab c ba",), ("abcd",)],
+            arg_names=TEXT,
             min_level=2, returns=lambda s: "int" if s.mode == "changes" else "bool"),
     Variant(longest_substring, _substring_names, _substring_text,
             lambda r, lv, s: ("".join(r.choice("abcde"[: lv + 2])
