@@ -115,7 +115,7 @@ class _Fold(ast.NodeTransformer):
         node = self.generic_visit(node)
         if isinstance(node.op, (ast.Add, ast.Sub)) and isinstance(node.right, ast.Constant) \
                 and node.right.value == 0 and not isinstance(node.right.value, bool):
-            return node.left   # `i + 0` from a 0-based parameter
+            return node.left   # `i + 0` from a 0-based parameter (ints in our references)
         return self._evaluate(node)
 
     def visit_BoolOp(self, node: ast.BoolOp) -> ast.expr:
