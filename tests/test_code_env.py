@@ -95,8 +95,9 @@ def test_digest_syntax_error_timeout_and_load_error() -> None:
 
 
 def test_partial_reward_counts_hidden_tests() -> None:
-    task = make_code_source().build("number_theory", 1, 1)
-    assert task["entry_point"] in {"count_primes", "digit_sum_in_base", "sum_proper_divisors"}
+    source = make_code_source()
+    task = next(t for t in (source.build("number_theory", 1, i) for i in range(50))
+                if t["variant"] in ("count_primes", "arithmetic_function"))   # n >= 1 or any n
     wrong_on_edges = fenced(task["reference"] + "\n_real = " + task["entry_point"] +
                             f"\ndef {task['entry_point']}(*a):\n"
                             "    return -1 if a[0] <= 1 else _real(*a)\n")
@@ -191,7 +192,7 @@ def test_natural_forms_of_a_correct_answer_pass() -> None:
     forms = [
         "import math\nimport sys\nfrom typing import List, Optional\n\n" + ref,
         ref + f"\n\nif __name__ == '__main__':\n    print({entry}(*{task['public_tests'][0]['args']!r}))\n",
-        ref.replace("):\n", "):\n    print('debug: called')\n", 1),
+        ref.replace(":\n", ":\n    print('debug: called')\n", 1),   # after the def line
         "class Solution:\n    @staticmethod\n" + "\n".join("    " + ln for ln in ref.splitlines())
         + f"\n\n{entry} = Solution.{entry}\n",
     ]

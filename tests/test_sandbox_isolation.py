@@ -347,10 +347,13 @@ def test_every_family_and_style_is_attacked() -> None:
 
 
 @pytest.mark.parametrize("key", sorted(TASKS))
-def test_the_search_attack_works_without_isolation(key: str, unconfined: Sandbox) -> None:
-    # the attack is real: where the guest sees the host, it passes every hidden test
+def test_the_search_attack_finds_no_procedural_reference_without_isolation(
+        key: str, unconfined: Sandbox) -> None:
+    # procedural references are specialised per task (parameters written in, names drawn),
+    # so no file holds them: even a guest that sees the host finds nothing to call here
+    # (the family modules hold generic references that need the task's parameters)
     verdict, _ = verify_code(TASKS[key], attack(TASKS[key]), sandbox=unconfined)
-    assert verdict.passed and verdict.reward == 1.0, verdict
+    assert not verdict.passed and verdict.reward == 0.0, verdict
     assert "NOT isolated" in verdict.details["isolation_warning"]
 
 

@@ -16,7 +16,9 @@ class CodeEnv(SubmissionEnv):
     ## Description
     Each episode is one task: procedurally generated (8 families: strings, arrays,
     number_theory, parsing, simulation, dynamic_programming, graphs, data_structures; levels
-    1-3; tests computed by a reference solution, edge cases included) or loaded from records
+    1-3; each task draws a variant, parameters stated in the statement that change the
+    required behaviour, and names; tests computed by the reference specialised to those
+    parameters, edge cases included) or loaded from records
     (HumanEval, MBPP, APPS/CodeContests/LiveCodeBench stdin/stdout, or the native schema in
     docs/envs/code.md). Tasks use one of three test styles: function tests, stdin/stdout tests
     or HumanEval-style `check(candidate)` code. The agent answers with code in a fenced block;
