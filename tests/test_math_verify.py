@@ -31,7 +31,7 @@ EQUIVALENT = [
     ("3.14", r"\boxed{3.14159}"),  # a decimal gold is a rounded value
     ("1000", r"\boxed{1,000}"),
     ("1000", r"\boxed{1{,}000}"),
-    (r"2\sqrt{3}", r"\boxed{\sqrt{12}}"),
+    (r"2\sqrt{3}", r"\boxed{\sqrt{3} \cdot 2}"),
     (r"\frac{\sqrt{3}}{2}", r"\boxed{\frac{\sqrt3}{2}}"),
     (r"1-\frac1{\mathrm e}", r"\boxed{1-e^{-1}}"),
     ("3+4i", r"\boxed{4i+3}"),
@@ -81,6 +81,8 @@ EQUIVALENT = [
 
 NOT_EQUIVALENT = [
     ("7", r"so \boxed{8}"),
+    (r"2\sqrt{3}", r"\boxed{\sqrt{12}}"),  # equal, but the root is not simplified
+    ("45", r"\boxed{18 + 14 + 13}"),  # the computation, not its result
     ("7", r"$\boxed{7}$... wait, I forgot one. Actually the total is $\boxed{8}$."),
     ("2.5", r"\boxed{25}"),
     ("3.14", r"\boxed{3.1}"),  # less precise than the gold
@@ -253,7 +255,7 @@ def test_verification_from_threads():
     results: list[bool] = []
 
     def work(i: int) -> None:
-        results.append(ok(str(i), rf"\boxed{{\frac{{{2 * i}}}{{2}}}}"))
+        results.append(ok(rf"{i + 1}\sqrt{{2}}", rf"\boxed{{\sqrt{{2}} \cdot {i + 1}}}"))
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
     for t in threads:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -26,6 +27,16 @@ from typing import Any
 
 import sympy
 from sympy import Rational
+
+from .undone import (
+    Undone,
+    after_function,
+    after_negation,
+    after_power,
+    after_product,
+    after_quotient,
+    after_sum,
+)
 
 __all__ = [
     "Answer", "AnswerParseError", "KINDS", "Interval", "UndefinedValue", "is_undefined",
@@ -118,6 +129,7 @@ class _Norm:
     percent: bool = False
     degrees: bool = False
     unit: str = ""
+    repeating: bool = False  # a repeating decimal (0.\\overline{3}, 0.333\\ldots) was read
 
 
 def _unwrap_command(s: str, cmd_re: re.Pattern[str]) -> str:
@@ -149,10 +161,20 @@ def normalize(raw: Any) -> _Norm:
     s = s.replace("\u2044", "/")
     s = _HTML_TAG.sub(" ", s)
     s = s.replace("{,}", ",").replace(r"\langle", "(").replace(r"\rangle", ")")
+    # Unicode roots take the number or letter after them: "24√11" is 24 sqrt(11), "∛10".
+    s = _UNICODE_ROOT.sub(lambda m: _ROOT_CMD[m.group(1)] + "{" + m.group(2) + "}", s)
     for k, v in _UNICODE.items():
         if k in s:
             s = s.replace(k, v)
     s = re.sub(r"\\[dtc]frac", r"\\frac", s)
+    s = re.sub(r"\\[dt]binom", r"\\binom", s)
+    # A system's solution written as cases: "x = 6 \\\\ y = 2" is the list "x = 6, y = 2".
+    s = _CASES.sub(lambda m: ", ".join(r.replace("&", " ").strip(" ,.;") for r in
+                                      re.split(r"\\\\", m.group(1)) if r.strip()), s)
+    s = re.sub(r"\\(?:lor|vee)(?![a-zA-Z])", " or ", s)
+    # Degrees inside a trig function are an angle in degrees: \\sin 60^\\circ is sin(pi/3).
+    s = _TRIG_DEGREES.sub(lambda m: f"{m.group(1)}{m.group(2)}({m.group(3)}\\pi/180){m.group(4)}",
+                          s)
     s = s.replace("\\$", "").replace("$", "").replace("\\(", "").replace("\\)", "")
     s = s.replace("\\[", "").replace("\\]", "")
     s = re.sub(r"\\(?:begin|end)\{(?:align\*?|aligned|equation\*?|gather\*?)\}", "", s)
@@ -187,10 +209,14 @@ def normalize(raw: Any) -> _Norm:
         if m and all(w in _UNITS for w in m.group(2).lower().split()):
             norm.unit = " ".join(m.group(2).lower().split())
             s = m.group(1)
-    s = _repeating_decimals(s)
+    s2 = _repeating_decimals(s)
+    norm.repeating = s2 != s and "\\frac" in s2
+    s = s2
+    # A residue class annotation ends the answer: "2 \\pmod{5}" answers 2.
+    s = re.sub(r"\s*(?:\\pmod\s*\{?\s*\d+\s*\}?|\(\s*\\?(?:bmod|mod)\s*\d+\s*\))\s*$", "", s)
     # Mixed numbers: 2\frac{1}{3} is 2 + 1/3 by convention (not a product).
-    s = _MIXED.sub(lambda m: f"({m.group(1)}+\\frac{{{m.group(2) or m.group(4)}}}"
-                             f"{{{m.group(3) or m.group(5)}}})", s)
+    s = _MIXED.sub(lambda m: f"\\mixed{{{m.group(1)}}}{{{m.group(2) or m.group(4)}}}"
+                             f"{{{m.group(3) or m.group(5)}}}", s)
     s = re.sub(r"\s+", " ", s).strip()
     s = re.sub(r"[\s.;]+$", "", s)  # trailing sentence period
     s = re.sub(r"^(?:=|:)\s*", "", s)
@@ -220,13 +246,24 @@ def _vulgar_frac(m: re.Match[str]) -> str:
     return f"\\frac{{{num or 1}}}{{{den}}}"
 
 
+_UNICODE_ROOT = re.compile("([\u221a\u221b\u221c])\\s*(\\d+(?:\\.\\d+)?|[a-zA-Z])")
+_ROOT_CMD = {"\u221a": "\\sqrt", "\u221b": "\\sqrt[3]", "\u221c": "\\sqrt[4]"}
+_CASES = re.compile(r"\\begin\{cases\}(.*?)\\end\{cases\}", re.DOTALL)
+_TRIG_DEGREES = re.compile(r"(\\(?:sin|cos|tan|cot|sec|csc)(?:\^\s*\{?-?\d\}?)?)\s*(\(?)\s*"
+                           r"(-?\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?\s*(\)?)")
 _MIXED = re.compile(r"(?<![\d.^_{a-zA-Z])(\d+)\s*\\frac\s*(?:\{(\d+)\}\s*\{(\d+)\}|(\d)(\d))")
 _REPEAT_BAR = re.compile(r"(\d*)\.(\d*)\\overline\s*\{(\d+)\}")
 _REPEAT_DOTS = re.compile(r"(\d*)\.(\d+)\s*(?:\\ldots|\\dots|\.\.\.|\u2026)")
+_REPEAT_PAREN = re.compile(r"(\d*)\.(\d*)\((\d+)\)(?![\d.(])")
+_REPEAT_DOT = re.compile(r"(\d*)\.(\d*)\\dot\s*\{?(\d)\}?(?:(\d*)\\dot\s*\{?(\d)\}?)?")
 
 
 def _repeating_decimals(s: str) -> str:
-    """`0.1\\overline{6}` and `0.333\\ldots` -> exact fractions."""
+    """Repeating decimals -> exact fractions: `0.1\\overline{6}`, `0.(3)`, `0.\\dot{3}`,
+    and `0.333\\ldots` when the digits show the repetition (a one-digit block three
+    times, a longer block twice: `0.1666\\ldots`, `0.4545\\ldots`). Digits with an
+    ellipsis that show no repetition (`0.142857\\ldots`, `0.33\\ldots`) are a truncated
+    decimal: the ellipsis is dropped and the decimal is judged as an approximation."""
     def frac(int_part: str, fixed: str, rep: str) -> str:
         base = Fraction(int(int_part or "0")) + (Fraction(int(fixed), 10 ** len(fixed))
                                                  if fixed else 0)
@@ -235,19 +272,22 @@ def _repeating_decimals(s: str) -> str:
         return f"\\frac{{{v.numerator}}}{{{v.denominator}}}"
 
     s = _REPEAT_BAR.sub(lambda m: frac(m.group(1), m.group(2), m.group(3)), s)
+    s = _REPEAT_PAREN.sub(lambda m: frac(m.group(1), m.group(2), m.group(3)), s)
+    s = _REPEAT_DOT.sub(lambda m: frac(m.group(1), m.group(2), m.group(3) + (m.group(4) or "")
+                                       + (m.group(5) or "")), s)
 
     def dots(m: re.Match[str]) -> str:
         digits = m.group(2)
         for size in range(1, 7):
             block = digits[-size:]
-            if len(digits) >= 2 * size and digits.endswith(block * 2) or (
-                    size == 1 and len(digits) >= 3 and digits.endswith(block * 3)):
+            if len(digits) >= (3 if size == 1 else 2) * size and \
+                    digits.endswith(block * (3 if size == 1 else 2)):
                 fixed = digits[: len(digits) - 2 * size]
                 # The shortest leading part: strip further copies of the block.
                 while fixed.endswith(block):
                     fixed = fixed[: -size]
                 return frac(m.group(1), fixed, block)
-        return m.group(0)
+        return f"{m.group(1)}.{digits}"  # truncated, not repeating
 
     return _REPEAT_DOTS.sub(dots, s)
 
@@ -266,6 +306,39 @@ _FUNCS = {
     "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "ln": sympy.log,
     "exp": sympy.exp, "log": sympy.log, "lg": lambda x: sympy.log(x, 10),
     "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan,
+}
+
+
+def _integers(name: str, args: tuple[Any, ...]) -> list[int]:
+    if not all(getattr(a, "is_Integer", False) for a in args):
+        raise AnswerParseError(f"{name} needs integers, got {', '.join(map(str, args))}")
+    return [int(a) for a in args]
+
+
+def _gcd(*args: Any) -> Any:
+    return sympy.Integer(math.gcd(*_integers("gcd", args)))
+
+
+def _lcm(*args: Any) -> Any:
+    return sympy.Integer(math.lcm(*_integers("lcm", args)))
+
+
+def _mod(a: Any, b: Any) -> Any:
+    x, m = _integers("mod", (a, b))
+    if m == 0:
+        raise UndefinedValue("modulo zero")
+    return sympy.Integer(x % m)
+
+
+# name -> (how to build the value, the sympy class it stays as when it has no simpler value)
+_FUNCTION_BUILDERS: dict[str, tuple[Any, Any]] = {
+    **{name: (f, f if isinstance(f, type) else None) for name, f in _FUNCS.items()},
+    "ln": (sympy.log, sympy.log), "lg": (lambda x: sympy.log(x, 10), sympy.log),
+    "log": (sympy.log, sympy.log), "exp": (sympy.exp, sympy.exp),
+    "abs": (sympy.Abs, sympy.Abs), "floor": (sympy.floor, sympy.floor),
+    "ceil": (sympy.ceiling, sympy.ceiling), "factorial": (sympy.factorial, sympy.factorial),
+    "binom": (sympy.binomial, sympy.binomial), "gcd": (_gcd, None), "lcm": (_lcm, None),
+    "mod": (_mod, None), "max": (sympy.Max, sympy.Max), "min": (sympy.Min, sympy.Min),
 }
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
@@ -320,6 +393,15 @@ class _Parser:
         self.has_pm = False
         self.infinity = False  # an infinity symbol was written
         self.result: Any = None
+        self.undone: list[Undone] = []  # operations the writer left to do (undone.py)
+        self.marks: set[str] = set()  # forms noted on the way (unreduced, fn:trig, ...)
+
+    def note(self, found: Undone | tuple[Undone | None, set[str]] | None) -> None:
+        if isinstance(found, tuple):
+            found, marks = found
+            self.marks |= marks
+        if found is not None:
+            self.undone.append(found)
 
     # -- helpers --
     def peek(self, k: int = 0) -> str | None:
@@ -419,7 +501,12 @@ class _Parser:
                 sign = self.pm_sign if op == "\\pm" else -self.pm_sign
             elif op == "-":
                 sign = -1
-            left = self.add(left, right if sign == 1 else self.mul(sympy.Integer(-1), right))
+            if sign != 1:
+                self.note(after_negation(right))
+                right = self.mul(sympy.Integer(-1), right)
+            total = self.add(left, right)
+            self.note(after_sum(left, right, total))
+            left = total
         self.depth -= 1
         return left
 
@@ -429,14 +516,49 @@ class _Parser:
             tok = self.peek()
             if tok in ("*", "\\cdot", "\\times", "\\ast"):
                 self.take()
-                left = self.mul(left, self.unary())
+                scientific = self.peek() == "10" and self.peek(1) == "^"
+                left = self.product(left, self.unary(), scientific)
             elif tok in ("/", "\\div"):
                 self.take()
-                left = self.div(left, self.unary())
+                left = self.quotient(left, self.unary())
+            elif tok in ("\\bmod", "\\mod", "mod"):
+                self.take()
+                left = self.function("mod", (left, self.unary()))
             elif tok is not None and self._starts_atom(tok):
-                left = self.mul(left, self.power())
+                left = self.product(left, self.power())
             else:
                 return left
+
+    def product(self, a: Any, b: Any, scientific: bool = False) -> Any:
+        if _keeps_factor(a, b) or _keeps_factor(b, a):
+            r = sympy.Mul(a, b, evaluate=False)  # 3(x + 4) stays a product: its form matters
+        else:
+            r = self.mul(a, b)
+        self.note(after_product(a, b, r, scientific))
+        return r
+
+    def quotient(self, a: Any, b: Any) -> Any:
+        r = self.div(a, b)
+        self.note(after_quotient(a, b, r))
+        return r
+
+    def raise_to(self, base: Any, exp: Any) -> Any:
+        r = self.pow(base, exp)
+        self.note(after_power(base, exp, r))
+        return r
+
+    def function(self, name: str, args: tuple[Any, ...]) -> Any:
+        """A named function of `args` (sympy builds and evaluates it), noted when it has a
+        simpler value (`\\binom{9}{4}`, `\\sin\\frac{\\pi}{6}`)."""
+        build, cls = _FUNCTION_BUILDERS[name]
+        if name == "factorial":
+            r = self.factorial(args[0])
+        elif self.huge and cls is not None:
+            r = cls(*args, evaluate=False)
+        else:
+            r = build(*args)
+        self.note(after_function(name, args, r, cls))
+        return r
 
     def _starts_atom(self, tok: str) -> bool:
         if tok[0].isdigit() or tok[0] == ".":
@@ -458,7 +580,9 @@ class _Parser:
         tok = self.peek()
         if tok == "-":
             self.take()
-            return self.mul(sympy.Integer(-1), self.unary())
+            val = self.unary()
+            self.note(after_negation(val))
+            return self.mul(sympy.Integer(-1), val)
         if tok == "+":
             self.take()
             return self.unary()
@@ -477,10 +601,10 @@ class _Parser:
             self.enter()
             exp = self.arg_or_unary()
             self.depth -= 1
-            base = self.pow(base, exp)
+            base = self.raise_to(base, exp)
             while self.peek() == "!":
                 self.take()
-                base = self.factorial(base)
+                base = self.function("factorial", (base,))
         return base
 
     def arg_or_unary(self) -> Any:
@@ -494,7 +618,7 @@ class _Parser:
         a = self.atom()
         while self.peek() == "!":
             self.take()
-            a = self.factorial(a)
+            a = self.function("factorial", (a,))
         return a
 
     def group(self) -> Any:
@@ -542,21 +666,24 @@ class _Parser:
             self._in_abs = saved
             self.depth -= 1
             self.expect({"|": "|", "\\vert": "\\vert", "\\lvert": "\\rvert"}[tok])
-            return sympy.Abs(e)
+            return self.function("abs", (e,))
         if tok in ("\\lfloor", "\\lceil"):
             e = self.expr()
             self.expect("\\rfloor" if tok == "\\lfloor" else "\\rceil")
-            return sympy.floor(e) if tok == "\\lfloor" else sympy.ceiling(e)
+            return self.function("floor" if tok == "\\lfloor" else "ceil", (e,))
         if tok == "\\frac":
             num = self.macro_arg()
             den = self.macro_arg()
-            return self.div(num, den)
+            return self.quotient(num, den)
+        if tok == "\\mixed":
+            # A mixed number from `normalize` (2\\frac{1}{3}): one literal, 7/3.
+            whole, num, den = self.macro_arg(), self.macro_arg(), self.macro_arg()
+            return whole + self.div(num, den)
         if tok == "\\binom":
             n, k = self.macro_arg(), self.macro_arg()
             if n.is_Integer and n > MAX_FACTORIAL:
                 self.huge = True
-                return sympy.binomial(n, k, evaluate=False)
-            return sympy.binomial(n, k)
+            return self.function("binom", (n, k))
         if tok in ("\\sqrt", "sqrt"):
             index = None
             if self.peek() == "[":
@@ -564,14 +691,24 @@ class _Parser:
                 index = self.expr()
                 self.expect("]")
             radicand = self.macro_arg()
-            return self.pow(radicand, Rational(1, 2) if index is None else 1 / index)
+            return self.raise_to(radicand, Rational(1, 2) if index is None else 1 / index)
         if tok in ("\\pi", "pi"):
             return sympy.pi
         if tok in ("\\infty", "\\infin", "oo", "inf", "infty", "infinity"):
             self.infinity = True
             return sympy.oo
         if tok == "\\exp":
-            return sympy.exp(self.func_arg())
+            return self.function("exp", (self.func_arg(),))
+        if tok in ("\\gcd", "gcd", "lcm", "\\max", "\\min", "max", "min") and \
+                self.peek() == "(":
+            name = tok.lstrip("\\")
+            self.take()
+            args = [self.expr()]
+            while self.peek() == ",":
+                self.take()
+                args.append(self.expr())
+            self.expect(")")
+            return self.function(name, tuple(args))
         if tok.startswith("\\") and tok[1:] in _FUNCS or tok in _FUNCS:
             name = tok.lstrip("\\")
             power = None
@@ -583,8 +720,11 @@ class _Parser:
                 self.take()
                 base = self.macro_arg()
             arg = self.func_arg()
-            val = sympy.log(arg, base) if base is not None else _FUNCS[name](arg)
-            return self.pow(val, power) if power is not None else val
+            if base is not None:
+                val = self.function("log", (arg, base))
+            else:
+                val = self.function(name, (arg,))
+            return self.raise_to(val, power) if power is not None else val
         if tok.startswith("\\"):
             name = tok[1:]
             if name in _GREEK:
@@ -629,8 +769,14 @@ class _Parser:
         # factors, up to an operator or another command (\\sin x \\cos x).
         arg = self.power()
         while (tok := self.peek()) is not None and (tok[0].isalnum()) and tok not in _FUNCS:
-            arg = self.mul(arg, self.power())
+            arg = self.product(arg, self.power())
         return arg
+
+
+def _keeps_factor(c: Any, e: Any) -> bool:
+    """A number times a sum with variables: sympy would distribute it, losing the form."""
+    return isinstance(c, sympy.Rational) and abs(c) != 1 and isinstance(e, sympy.Add) and \
+        bool(e.free_symbols)
 
 
 def _run_parser(toks: list[str], pm_sign: int) -> _Parser:
@@ -648,7 +794,19 @@ def _run_parser(toks: list[str], pm_sign: int) -> _Parser:
     if not p.huge and is_undefined(p.result, p.infinity):
         raise UndefinedValue("undefined value (division by zero, log 0, or arithmetic with "
                              "infinity)")
+    _collect(p.undone, p.marks)
     return p
+
+
+# What every parse inside one `parse_answer` call left undone (interval ends, matrix entries
+# and equation sides included), per thread.
+_COLLECTING = threading.local()
+
+
+def _collect(undone: list[Undone], marks: set[str]) -> None:
+    for bucket in getattr(_COLLECTING, "stack", ()):
+        bucket[0].extend(undone)
+        bucket[1].update(marks)
 
 
 _SPECIAL = (sympy.zoo, sympy.nan)
@@ -669,6 +827,11 @@ def is_undefined(e: Any, wrote_infinity: bool = False) -> bool:
 
 def parse_values(text: str) -> list[tuple[Any, bool, bool]]:
     """Parse one expression; `a \\pm b` gives two values. Items: (expr, decimal, huge)."""
+    return _parse_values(text)[0]
+
+
+def _parse_values(text: str) -> tuple[list[tuple[Any, bool, bool]], list[Undone], set[str]]:
+    """`parse_values` plus what the expression leaves undone and the forms it marks."""
     if len(text) > MAX_LEN:
         raise AnswerParseError("answer too long")
     toks = tokenize(text)
@@ -679,7 +842,7 @@ def parse_values(text: str) -> list[tuple[Any, bool, bool]]:
     if p.has_pm:
         q = _run_parser(toks, -1)
         out.append((q.result, q.decimal, q.huge))
-    return out
+    return out, p.undone, p.marks
 
 
 def parse_expression(text: str) -> tuple[Any, bool, bool]:
@@ -774,23 +937,30 @@ def _text_answer(text: str) -> Answer:
 
 def _expr_answer(text: str, norm: _Norm, allow_fallback: bool = True) -> Answer:
     try:
-        vals = parse_values(text)
+        vals, undone, marks = _parse_values(text)
     except UndefinedValue:
         raise
     except AnswerParseError:
         if not allow_fallback:
             raise
         vals = [(_fallback_latex2sympy(text), "." in text, False)]
+        # Read by the slow parser: its structure is unknown here, so it is not a plain value.
+        undone, marks = [Undone("unparsed", f"{text[:40]} is not plain notation")], set()
+        _collect(undone, marks)
+    if norm.repeating:
+        marks = marks | {"repeating"}
+        _collect([], {"repeating"})
     answers = [Answer("number" if not getattr(e, "free_symbols", True) else "expression", e,
                       text, percent=norm.percent, degrees=norm.degrees, unit=norm.unit,
-                      decimal=d, huge=h) for e, d, h in vals]
+                      decimal=d, huge=h, meta={"undone": undone, "marks": marks})
+               for e, d, h in vals]
     if len(answers) == 2:
         return Answer("set", answers, text, meta={"pm": True})
     return answers[0]
 
 
 _UNEVALUATED = re.compile(r"\\(?:sum|prod|int|iint|oint|lim|limsup|liminf|partial|nabla|"
-                          r"vmatrix|Vmatrix|det)")
+                          r"det|begin\s*\{[vV]matrix\})")
 
 
 def _fallback_latex2sympy(text: str) -> Any:
@@ -1056,9 +1226,26 @@ def _strip_parens(text: str) -> str:
 def parse_answer(raw: Any, hint: str | None = None, choices: list[str] | None = None) -> Answer:
     """Parse a final answer into a typed `Answer`; `hint` is the expected kind (the gold's).
 
-    Never raises for ordinary junk: what is not math becomes a `text` answer. May raise
-    RecursionError/MemoryError on adversarial input; run it under a time/memory bound.
+    `meta["undone_all"]` lists the operations the whole answer leaves undone and
+    `meta["marks_all"]` the forms it uses (see `undone.py`). Never raises for ordinary junk:
+    what is not math becomes a `text` answer. May raise RecursionError/MemoryError on
+    adversarial input; run it under a time/memory bound.
     """
+    bucket: tuple[list[Undone], set[str]] = ([], set())
+    stack = getattr(_COLLECTING, "stack", None)
+    if stack is None:
+        stack = _COLLECTING.stack = []
+    stack.append(bucket)
+    try:
+        ans = _parse_answer(raw, hint, choices)
+    finally:
+        stack.pop()
+    ans.meta["undone_all"] = list(dict.fromkeys(bucket[0]))
+    ans.meta["marks_all"] = bucket[1]
+    return ans
+
+
+def _parse_answer(raw: Any, hint: str | None, choices: list[str] | None) -> Answer:
     norm = normalize(raw)
     text = norm.text
     if len(text) > MAX_LEN:
