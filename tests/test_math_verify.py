@@ -278,3 +278,22 @@ def test_bounded_executor_kills_and_recovers():
             ex.call(_sleep, 10.0, timeout=0.3)
         assert time.monotonic() - t0 < 2.0
         assert ex.call(_sleep, 0.01, timeout=30) == 0.01
+
+
+def test_math_reward_reads_the_question_from_trls_prompts():
+    """TRL calls reward_func(prompts=..., completions=..., completion_ids=..., **columns);
+    the question decides exact-form rules, so it must be read from `prompts` too."""
+    question = r"Compute $\frac{1}{2} + \frac{3}{7}$. Express the result as a fraction in lowest terms."
+    decimal, exact = r"The answer is $\boxed{0.9286}$.", r"The answer is $\boxed{\frac{13}{14}}$."
+    chat = [[{"role": "system", "content": "Be careful."}, {"role": "user", "content": question}]]
+    for prompts in (chat, [question]):
+        for completions in ([decimal], [[{"role": "assistant", "content": decimal}]]):
+            assert math_reward(prompts=prompts, completions=completions,
+                               completion_ids=[[0]], answer=[r"\frac{13}{14}"]) == [0.0]
+        assert math_reward(prompts=prompts, completions=[exact], completion_ids=[[0]],
+                           answer=[r"\frac{13}{14}"], trainer_state=None) == [1.0]
+    # without any question the decimal approximation is accepted (approximate=True)
+    assert math_reward([decimal], [r"\frac{13}{14}"]) == [1.0]
+    # a question column wins over the prompt
+    assert math_reward(prompts=["Give a decimal approximation."], completions=[decimal],
+                       answer=[r"\frac{13}{14}"], question=[question]) == [0.0]

@@ -29,7 +29,10 @@ class MathEnv(SubmissionEnv):
 
     ## Observation Space
     `UnicodeText`: the problem on reset; after a wrong attempt (with `max_attempts > 1`),
-    feedback saying the answer was wrong (and why, for a missing or hedged answer).
+    feedback saying the answer was wrong (and why, for a missing or hedged answer). No
+    observation quotes the gold answer or says that a rejected answer had the right value
+    (not a plain value, not the form asked), the last one included;
+    `info["verdict"]["reason"]` on the last step does, for humans.
 
     ## Rewards
     On the step that ends the episode: `attempt_rewards[k]` for a correct answer on
@@ -131,6 +134,11 @@ class MathEnv(SubmissionEnv):
     def retry_feedback(self, verdict: Verdict) -> str:
         return f"That is not correct ({_feedback(verdict)})."
 
+    def rejected_message(self, verdict: Verdict) -> str:
+        # The last observation never quotes the gold ("wrong: 0 is not 13"): a transcript
+        # fed back to a policy would teach the answer. `verdict.reason` keeps it for humans.
+        return f"Incorrect ({_feedback(verdict)})."
+
     def oracle_action(self) -> str:
         assert self.task is not None, "call reset() first"
         return f"The answer is as follows.\n\n\\boxed{{{self.task['answer']}}}"
@@ -140,10 +148,11 @@ class MathEnv(SubmissionEnv):
         (`rlvr audit --perturb`): each must keep the reward of `text` (the oracle's message).
         A class that means nothing for this gold is None."""
         from .extract import gold_answer
+        from .loaders import infer_answer_type
 
         assert self.task is not None, "call reset() first"
         gold = gold_answer(str(self.task["answer"]))
-        kind = self.task.get("answer_type")
+        kind = self.task.get("answer_type") or infer_answer_type(gold)
         integer = re.fullmatch(r"-?\d+", gold) is not None
         out: dict[str, str | None] = {
             "dfrac": text.replace("\\frac", "\\dfrac") if "\\frac" in text else None,
@@ -158,6 +167,12 @@ class MathEnv(SubmissionEnv):
             "mcq_text": f"\\boxed{{\\text{{({gold})}}}}" if kind == "mcq" else None,
         }
         return out
+
+    def hack_strategies(self) -> list[Any]:
+        """Math's own strategies for the hack search: the question's expressions boxed
+        unevaluated, formulas filled with its numbers, task-independent answers."""
+        from .hacks import math_hack_strategies
+        return math_hack_strategies()
 
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:

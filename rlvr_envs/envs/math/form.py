@@ -13,7 +13,8 @@ restated, a reward hack a policy finds fast. A task names the forms it asks for 
 - `fraction`: an integer or a fraction in lowest terms (no decimal, no repeating decimal);
 - `rationalized`: no radical in a denominator;
 - `slope_intercept`: an equation `y = mx + b` (or `f(x) = ...`) solved for the gold's
-  variable, its right side expanded.
+  variable, its right side expanded;
+- `decimal`: a number written with a decimal point (or an integer), not `\\frac38`.
 
 These run on an answer already found equal to the gold: on its sympy value and on the marks
 the parser left (`undone.py`), since sympy's own evaluation hides some written forms.
@@ -26,7 +27,7 @@ from typing import Any
 import sympy
 
 REQUIRED_FORMS = ("expanded", "factored", "simplified", "fraction", "rationalized",
-                  "slope_intercept")
+                  "slope_intercept", "decimal")
 
 
 def is_expanded(expr: Any) -> bool:
@@ -109,6 +110,9 @@ def answer_form_problem(value: Any, marks: set[str], decimal: bool, forms: tuple
         if form == "fraction" and is_number and decimal and \
                 getattr(value, "is_Rational", False):
             return _not_in(form)
+        if form == "decimal" and is_number and not decimal and \
+                not getattr(value, "is_Integer", False):
+            return _not_in(form)
         if form in ("expanded", "factored", "simplified") and not is_number:
             problem = form_problem(value, form)
             if problem:
@@ -120,10 +124,14 @@ def slope_intercept_problem(var: str | None, sides: list[Any], gold_var: str | N
                             marks: set[str]) -> str | None:
     """An equation answer in slope-intercept form: `gold_var = expression without it`
     (`f(x) = ...` for `y`), the expression expanded (no `5(x - 4)`)."""
-    if var is None or len(sides) != 2:
+    if len(sides) != 2:
+        return _not_in("slope_intercept")
+    rhs = sides[1]
+    if var is None and isinstance(sides[1], sympy.Symbol):
+        var, rhs = str(sides[1]), sides[0]  # "2x + 1 = y": solved for y, sides swapped
+    if var is None:
         return _not_in("slope_intercept")
     same = var == gold_var or (gold_var == "y" and len(var) == 4 and var[1] == "(")
-    rhs = sides[1]
     if not same or sympy.Symbol(var) in rhs.free_symbols or "distributed" in marks or \
             not is_expanded(rhs):
         return _not_in("slope_intercept")

@@ -108,6 +108,20 @@ _UNITS = {
     "ml", "sq", "square", "cubic", "cm^2", "m^2", "cm^3", "m^3", "units^2", "people", "times",
     "ways", "students", "apples", "marbles", "points", "boxes", "pages", "books", "percent",
 }
+_UNIT_WORDS = re.compile(r"\s*(.*?[\d}])\s+((?:[a-zA-Z]{2,}(?:/[a-zA-Z]+)?\s*){1,3}?)\s*\.?\s*")
+# Words after a number that do not name what it counts: qualifiers, scales, math.
+_NOT_UNIT_WORDS = {
+    "or", "and", "not", "no", "nor", "more", "less", "fewer", "than", "at", "least", "most",
+    "approximately", "approx", "about", "around", "roughly", "nearly", "almost", "maybe",
+    "perhaps", "possibly", "probably", "if", "but", "except", "plus", "minus", "over",
+    "under", "only", "exactly", "also", "else", "otherwise", "to", "the", "an", "of", "is",
+    "are", "was", "up", "down", "hundred", "thousand", "million", "billion",
+    "trillion", "dozen", "half", "halves", "thirds", "tenths", "hundredths", "pi", "sqrt",
+    "sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "inf", "infty",
+    "infinity", "oo", "mod", "gcd", "lcm", "max", "min", "nan", "undefined", "none", "all",
+    "any", "every", "each", "per", "times", "squared", "cubed", "factorial", "choose",
+    "divided", "by", "multiplied", "with", "in", "on", "for", "from", "wait", "actually",
+}
 _HTML_TAG = re.compile(r"</?(?:b|strong|i|em|answer|final_answer|span|p|br|code|u|mark)\s*/?>",
                        re.IGNORECASE)
 _SPACING = re.compile(r"(?<!\\)\\(?:[,:;! ]|(?:quad|qquad|displaystyle|textstyle|limits|nonumber|"
@@ -173,8 +187,8 @@ def normalize(raw: Any) -> _Norm:
                                       re.split(r"\\\\", m.group(1)) if r.strip()), s)
     s = re.sub(r"\\(?:lor|vee)(?![a-zA-Z])", " or ", s)
     # Degrees inside a trig function are an angle in degrees: \\sin 60^\\circ is sin(pi/3).
-    s = _TRIG_DEGREES.sub(lambda m: f"{m.group(1)}{m.group(2)}({m.group(3)}\\pi/180){m.group(4)}",
-                          s)
+    s = _TRIG_DEGREES.sub(lambda m: f"{m.group(1)}{m.group(2)}\\angledeg{{{m.group(3)}}}"
+                                    f"{m.group(4)}", s)
     s = s.replace("\\$", "").replace("$", "").replace("\\(", "").replace("\\)", "")
     s = s.replace("\\[", "").replace("\\]", "")
     s = re.sub(r"\\(?:begin|end)\{(?:align\*?|aligned|equation\*?|gather\*?)\}", "", s)
@@ -204,13 +218,20 @@ def normalize(raw: Any) -> _Norm:
     s = _unwrap_command(s, _TEXT_RE)
     s = re.sub(r"\\(?:mathrm|rm)\s*e\b", "e", s)
     if not norm.unit:
-        # Plain unit words after the number ("12 apples", "300 minutes" from \text{...}).
-        m = re.fullmatch(r"\s*(.*?[\d}])\s+([a-zA-Z]{2,}(?:\s+[a-zA-Z]+)?)\s*\.?\s*", s)
-        if m and all(w in _UNITS for w in m.group(2).lower().split()):
+        # Unit words after the number ("12 apples", "35 years old", "40 km/h", "16 quarters"):
+        # up to three words, none of them a qualifier, a scale or math ("or more", "thousand").
+        m = _UNIT_WORDS.fullmatch(s)
+        words = m.group(2).lower().split() if m else []
+        # Words of 3+ letters after a number with no variable ("35 years old"); after an
+        # expression with variables only known units ("x^2 + 2 xyz" is math).
+        numeric = m is not None and not re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "",
+                                                                     m.group(1)))
+        if m and not set(" ".join(words).replace("/", " ").split()) & _NOT_UNIT_WORDS and all(
+                w in _UNITS or (numeric and (len(w) >= 3 or "/" in w)) for w in words):
             norm.unit = " ".join(m.group(2).lower().split())
             s = m.group(1)
     s2 = _repeating_decimals(s)
-    norm.repeating = s2 != s and "\\frac" in s2
+    norm.repeating = s2 != s
     s = s2
     # A residue class annotation ends the answer: "2 \\pmod{5}" answers 2.
     s = re.sub(r"\s*(?:\\pmod\s*\{?\s*\d+\s*\}?|\(\s*\\?(?:bmod|mod)\s*\d+\s*\))\s*$", "", s)
@@ -269,6 +290,8 @@ def _repeating_decimals(s: str) -> str:
                                                  if fixed else 0)
         r = Fraction(int(rep), (10 ** len(rep) - 1) * 10 ** len(fixed))
         v = base + r
+        if v.denominator == 1:
+            return str(v.numerator)  # 4.\\overline{9} is 5
         return f"\\frac{{{v.numerator}}}{{{v.denominator}}}"
 
     s = _REPEAT_BAR.sub(lambda m: frac(m.group(1), m.group(2), m.group(3)), s)
@@ -675,6 +698,9 @@ class _Parser:
             num = self.macro_arg()
             den = self.macro_arg()
             return self.quotient(num, den)
+        if tok == "\\angledeg":
+            # An angle in degrees inside a trig function (from `normalize`): in radians.
+            return self.macro_arg() * sympy.pi / 180
         if tok == "\\mixed":
             # A mixed number from `normalize` (2\\frac{1}{3}): one literal, 7/3.
             whole, num, den = self.macro_arg(), self.macro_arg(), self.macro_arg()
@@ -1189,8 +1215,12 @@ def _mcq_letter(text: str, choices: list[str] | None) -> str | list[str] | None:
         letter = m.group(1).upper()
         # "B) 15", "B: 15", "B - 15": drop the separator, not the sign of "(A) -3".
         rest = re.sub(r"^[\s)}.:,*]*(?:-\s+)?", "", m.group("rest") or "").rstrip(" }.*\t\n")
+        k = ord(letter) - 65
+        others = [x for x in re.findall(r"(?<![A-Za-z\\])([A-Z])(?![A-Za-z])", rest)
+                  if x != letter and ord(x) - 65 < n]
+        if others and not (choices and k in _options_matching(rest, choices)):
+            return [letter, *others]  # "C A", "C (also A)": several letters, a hedge
         if choices and rest:
-            k = ord(letter) - 65
             hits = _options_matching(rest, choices)
             if hits and k not in hits:
                 return ""  # the letter of one option with the text of another
@@ -1207,7 +1237,39 @@ def _mcq_letter(text: str, choices: list[str] | None) -> str | list[str] | None:
 
 _ALL_REALS = re.compile(r"^(?:\\mathbb\s*\{?R\}?|\\R|\\Re|R|all real(?: numbers)?|all reals|"
                         r"(?:every|any) real number|\(-\\infty,\s*\+?\\infty\))$", re.IGNORECASE)
-_SET_BUILDER = re.compile(r"^\\\{\s*([a-zA-Z])\s*(?:\\mid|\||:|\\vert)\s*(.+?)\s*\\\}$")
+_SET_BUILDER = re.compile(r"^\\\{\s*([a-zA-Z])\s*(?:(?:\\in|∈)\s*(?:\\mathbb\s*\{?R\}?|\\R|R)\s*)?"
+                          r"(?:\\mid|\||:|\\vert)\s*(.+?)\s*\\\}$")
+_COMPLEMENT = re.compile(r"^(?:\\mathbb\s*\{?R\}?|\\R|R)\s*(?:\\setminus|\\backslash|-)\s*(.+)$")
+_LETTER_LABEL = re.compile(r"^\(\s*[A-E]\s*\)\s+(?=\S)|(?<=\S)\s+\(\s*[A-E]\s*\)$")
+
+
+def _complement(removed: str) -> list[Interval] | None:
+    """The real line without `removed` (a brace set of points or intervals), as intervals."""
+    removed = removed.strip()
+    if removed.startswith("\\{") and removed.endswith("\\}"):
+        try:
+            points = sorted({parse_expression(p)[0] for p in split_top_level(removed[2:-2])},
+                            key=lambda v: float(v))
+        except (AnswerParseError, TypeError, ValueError):
+            return None
+        cuts = [Interval(lo, hi, False, False) for lo, hi in
+                zip([-sympy.oo, *points], [*points, sympy.oo])]
+        return cuts if all(p.is_real and p.is_finite for p in points) else None
+    pieces = _intervals(removed)
+    if not pieces:
+        return None
+    pieces = sorted(pieces, key=lambda iv: float(iv.lo))
+    out: list[Interval] = []
+    lo, lo_closed = -sympy.oo, False
+    for iv in pieces:
+        if not (iv.lo.is_finite or lo.is_infinite) or iv.lo < lo:
+            return None
+        if iv.lo.is_finite:
+            out.append(Interval(lo, iv.lo, lo_closed, not iv.lo_closed))
+        lo, lo_closed = iv.hi, not iv.hi_closed
+    if lo.is_finite:
+        out.append(Interval(lo, sympy.oo, lo_closed, False))
+    return out
 _LIST_SEPS = (",", ";", "\\text{ and }", " and ", " or ", "\\text{or}", "\\text{ or }", "\\or")
 
 
@@ -1278,14 +1340,22 @@ def _parse_answer(raw: Any, hint: str | None, choices: list[str] | None) -> Answ
     if m:  # "twenty-one", "ninety nine"
         return Answer("number", sympy.Integer(_WORD_NUMBERS[m.group(1)]
                                               + _WORD_NUMBERS[m.group(2)]), text)
-    if _ALL_REALS.match(text):
-        return Answer("interval", [Interval(-sympy.oo, sympy.oo, False, False)], text)
+    if hint not in ("mcq", "text") and choices is None:
+        # A letter label after or before a value ("\frac32 (B)") when there are no options.
+        text = _LETTER_LABEL.sub("", text).strip() or text
     m = _LEAD_VAR.match(text)  # "x \in (1, 2)" -> "(1, 2)"
     if m:
         text = m.group(2).strip()
-    m = _SET_BUILDER.match(text)  # "\{x \mid x > 0\}" -> "x > 0"
+    m = _SET_BUILDER.match(text)  # "\{x \mid x > 0\}", "\{x \in R : x > 0\}" -> "x > 0"
     if m:
         text = m.group(2).strip()
+    if _ALL_REALS.match(text):
+        return Answer("interval", [Interval(-sympy.oo, sympy.oo, False, False)], text)
+    m = _COMPLEMENT.match(text)  # "R \setminus \{-1\}", "R - [-5, 3]"
+    if m:
+        removed = _complement(m.group(1))
+        if removed is not None:
+            return Answer("interval", removed, text)
     if "\\begin" in text:
         try:
             rows = _matrix(text)
@@ -1439,9 +1509,12 @@ def _equation(parts: list[str], text: str, norm: _Norm, hint: str | None) -> Ans
     if len(parts) == 2 and parts[0][:1] == "(" and parts[1][:1] in "([":
         names = split_top_level(parts[0][1:-1]) if parts[0].endswith(")") else []
         if len(names) >= 2 and all(_LONE_VAR.fullmatch(n) for n in names):
-            inner = parts[1][1:-1]
-            return Answer("tuple", [_element(p, norm) for p in split_top_level(inner)], text,
-                          meta={"names": names})
+            elems = [_element(p, norm) for p in split_top_level(parts[1][1:-1])]
+            if len(elems) == len(names) and len(set(names)) == len(names):
+                # "(y, x) = (2, 6)": the names fix the order, as in "y = 2, x = 6".
+                order = sorted(range(len(names)), key=lambda k: names[k])
+                elems, names = [elems[k] for k in order], sorted(names)
+            return Answer("tuple", elems, text, meta={"names": names})
     exprs = []
     for k, p in enumerate(parts):
         if not p:

@@ -21,6 +21,7 @@ Run on an answer already found equal to the gold (`compare.py`):
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -33,6 +34,7 @@ from .undone import Undone
 __all__ = ["echo_problem", "marks_of", "plain_problem", "undone_of"]
 
 _NO_PLAIN_RULE = ("mcq", "text")
+_LITERAL = re.compile(r"[-+]?(?:\d+(?:\.\d+)?|\.\d+|\\frac\d+|\d+/\d+)(?:\\?%)?")
 
 
 def _sides(ans: Answer) -> list[Answer]:
@@ -121,10 +123,12 @@ def echo_problem(gold: Answer, ans: Answer, candidates: list[str],
     if not facts.expressions and not facts.numbers:
         return None
     gold_key = echo_key(gold.text)
-    for cand in candidates:
-        key = echo_key(cand)
-        if key and key != gold_key and key in facts.expressions:
-            return "restates an expression of the question instead of answering it"
+    whole = echo_key(", ".join(candidates))
+    # A plain number ("0", "\\frac38") may well be written in the question; whether it
+    # answers is for the value rule below and for the forms the question asks.
+    if whole and whole != gold_key and whole in facts.expressions and \
+            not _LITERAL.fullmatch(whole):
+        return "restates an expression of the question instead of answering it"
     if gold.kind not in ("number", "mcq"):
         return None
     value = _value(ans)

@@ -46,6 +46,8 @@ _FORM_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:as|in)\s+(?:an?\s+)?(?:improper\s+)?fraction\b", re.IGNORECASE)),
     ("simplified", re.compile(r"\bsimplif(?:y|ied)\b|\bsimplest\b", re.IGNORECASE)),
     ("slope_intercept", re.compile(r"slope[- ]intercept", re.IGNORECASE)),
+    ("decimal", re.compile(r"\b(?:as|in(?:to)?)\s+(?:a\s+)?decimal\b(?!\s+places?)|"
+                           r"\bdecimal\s+(?:form|notation)\b", re.IGNORECASE)),
 )
 
 _MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
@@ -93,7 +95,8 @@ def required_forms(task: Mapping[str, Any]) -> tuple[str, ...]:
     """The forms the task asks for: its `required_form` (top level or in `metadata`) when
     set, else the ones its wording names ("Expand ..." -> expanded, "Factor ..." ->
     factored, "Simplify ..." -> simplified, "as a common fraction" / "in lowest terms" ->
-    fraction, "Rationalize the denominator" -> rationalized, "slope-intercept form")."""
+    fraction, "Rationalize the denominator" -> rationalized, "slope-intercept form",
+    "as a decimal" -> decimal)."""
     form = _field(task, "required_form")
     if isinstance(form, str) and form.strip():
         return (form.strip(),)

@@ -6,7 +6,8 @@ operation is checked here with its operands already known: when carrying it out 
 simpler value, it is *undone* (an `Undone` note). The rules, per operation:
 
 - sum: fewer terms come out than went in (`18 + 14`, `2\\sqrt2 + \\sqrt2`, `x + 8x`, `E + 0`);
-- product: two rational factors (`3 \\times 5`, `2 \\cdot \\frac13`; not `1.5 \\times 10^{4}`),
+- product: a factor 1, two rational factors (`3 \\times 5`, `2 \\cdot \\frac13`; not
+  `1.5 \\times 10^{4}`),
   two rational coefficients (`2\\sqrt3 \\cdot 3`, `2 \\cdot 3x`), a product of two numeric
   sums, irrational factors that combine (`\\sqrt2\\sqrt3`, `i \\cdot i`), like factors `x \\cdot x`;
 - quotient: integers that divide (`\\frac{6}{2}`), a fraction of fractions or decimals
@@ -111,6 +112,10 @@ def after_product(a: Any, b: Any, r: Any, scientific: bool = False) -> tuple[Und
                                                                              set[str]]:
     """`a * b` gave `r`. `scientific`: written as `m \\times 10^{k}`."""
     marks: set[str] = set()
+    if scientific and getattr(a, "is_Rational", False):
+        return None, marks  # 1.5 \\times 10^{4}, 1 \\times 10^{-3}
+    if a == 1 or b == 1:
+        return Undone("arithmetic", "a product by 1"), marks
     ca, cb = _coeff(a), _coeff(b)
     if not (_numeric(a) and _numeric(b)):
         if (_numeric(a) and isinstance(b, sympy.Add)) or (_numeric(b) and isinstance(a, sympy.Add)):
@@ -122,8 +127,6 @@ def after_product(a: Any, b: Any, r: Any, scientific: bool = False) -> tuple[Und
             return Undone("arithmetic", f"like factors {_short(next(iter(common)))}"), marks
         return None, marks
     if a.is_Rational and b.is_Rational:
-        if scientific:
-            return None, marks
         return Undone("arithmetic", f"{_short(a)} \\cdot {_short(b)} can be multiplied"), marks
     if abs(ca) != 1 and abs(cb) != 1:
         return Undone("arithmetic", f"{_short(ca)} \\cdot {_short(cb)} can be multiplied"), marks

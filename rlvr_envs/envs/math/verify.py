@@ -95,10 +95,12 @@ def _parse_gold_plain(gold: str, answer_type: str | None,
 
             return Answer("mcq", letter.group(1).upper(), gold)
         return parse_answer(gold, "mcq", list(choices) if choices else None)
-    if answer_type is None and re.fullmatch(r"\s*\(?[A-E]\)?\s*", gold):
+    letter = _GOLD_LETTER.fullmatch(gold) if answer_type is None else None
+    if letter:
+        # MATH writes option golds as "(C)", "\\text{(C)}", "\\textbf{(D)}\\ 12".
         from .parse import Answer
 
-        return Answer("mcq", gold.strip(" ()"), gold)
+        return Answer("mcq", letter.group(1) or letter.group(2), gold)
     hint = _TYPE_TO_KIND.get(answer_type or "", answer_type)
     g = parse_answer(gold, hint, list(choices) if choices else None)
     if g.kind == "equation" and g.var is not None and len(g.value) == 2 and not g.value[
@@ -112,6 +114,11 @@ def _parse_gold_plain(gold: str, answer_type: str | None,
                    meta={"undone_all": sides[1].meta.get("undone", []),
                          "marks_all": sides[1].meta.get("marks", set())})
     return g
+
+
+_GOLD_LETTER = re.compile(  # "C", "(C)", "\\text{(C)}", "\\textbf{(D)}\\ 12": an option's letter
+    r"\s*\(?([A-E])\)?\s*|\s*(?:\\text(?:bf|rm)?\s*\{\s*)?\(([A-E])\)\s*\}?"
+    r"(?:(?:\s|\\[ ,;:!]|~)+[^()]{0,40})?\s*")
 
 
 def _clear_gold_cache() -> int:
@@ -178,7 +185,7 @@ def _check_answer(gold: str, answer_type: str | None, choices: tuple[str, ...] |
     if not out.passed:
         return False, out.reason, g.kind
     if g.kind == "mcq":
-        problem = _mcq_value_problem(g, candidates, facts)
+        problem = _mcq_value_problem(g, candidates, facts, choices or ())
     else:
         problem = plain_problem(g, ans) or echo_problem(g, ans, candidates, facts)
     if problem is None and forms:
@@ -192,14 +199,18 @@ _LETTER_ANSWER = re.compile(r"\s*(?:\\text(?:bf)?\{)?\s*(?:option|choice)?\s*\(?
                             re.IGNORECASE)
 
 
-def _mcq_value_problem(g: Any, candidates: list[str], facts: QuestionFacts) -> str | None:
-    """A multiple-choice answer given as a value (no letter) must be a plain value and not
-    a value the question itself states ("Which is equal to $2.5625$?" answered 2.5625)."""
+def _mcq_value_problem(g: Any, candidates: list[str], facts: QuestionFacts,
+                       choices: tuple[str, ...]) -> str | None:
+    """A multiple-choice answer given as a value (no letter, not an option's own text)
+    must be a plain value and not a value the question itself states ("Which is equal to
+    $2.5625$?" answered 2.5625)."""
     from .parse import parse_answer
     from .plain import echo_problem
+    from .question import echo_key
 
+    options = {echo_key(c) for c in choices}
     for cand in candidates:
-        if _LETTER_ANSWER.match(cand):
+        if _LETTER_ANSWER.match(cand) or echo_key(cand) in options:
             continue
         value = parse_answer(cand)
         if value.kind in ("number", "expression"):
@@ -273,7 +284,8 @@ def _simple_number(s: str) -> tuple[Fraction, bool, int | None, tuple[int, int] 
     return Fraction(sign * int(num), int(den)), False, None, (int(num), int(den))
 
 
-_FAST_FORMS = {"fraction", "simplified", "rationalized"}  # forms a plain number can be judged in
+# Forms a plain number can be judged in without sympy.
+_FAST_FORMS = {"fraction", "simplified", "rationalized", "decimal"}
 
 
 def _fast_path(gold: str, answer_type: str | None, choices: Any,
@@ -297,24 +309,24 @@ def _fast_path(gold: str, answer_type: str | None, choices: Any,
     gn, an = _simple_number(g), _simple_number(a)
     if gn is None or an is None:
         return None
-    if an[3] is not None:
-        num, den = an[3]
-        if num % den == 0:
-            return None  # \frac{6}{2}: a division left undone (the full path says so)
-        if math.gcd(num, den) != 1 and {"fraction", "simplified"} & set(forms):
-            return False, "equal to the answer but not in lowest terms as the question asks"
-    if an[1] and "fraction" in forms:
-        return False, "equal to the answer but not a fraction as the question asks"
+    if an[3] is not None and an[3][0] % an[3][1] == 0:
+        return None  # \frac{6}{2}: a division left undone (the full path says so)
     from .compare import fractions_close, rounded_places
 
     places = rounded_places(g, rounding) if gn[1] else None
     ok = fractions_close(gn[0], an[0], gold_places=places, gold_decimal=gn[1],
                          ans_places=an[2], ans_decimal=an[1], approx=approx)
-    if ok and gn[0] != an[0] and an[0] in numbers:
+    if not ok:
+        return False, f"wrong: {candidates[0].strip()} is not {gold.strip()}"
+    if an[3] is not None and math.gcd(*an[3]) != 1 and {"fraction", "simplified"} & set(forms):
+        return False, "equal to the answer but not in lowest terms as the question asks"
+    if an[1] and "fraction" in forms:
+        return False, "equal to the answer but not a fraction as the question asks"
+    if "decimal" in forms and not an[1] and an[0].denominator != 1:
+        return False, "equal to the answer but not a decimal as the question asks"
+    if gn[0] != an[0] and an[0] in numbers:
         return False, "restates a number of the question instead of answering it"
-    if ok:
-        return True, "correct"
-    return False, f"wrong: {candidates[0].strip()} is not {gold.strip()}"
+    return True, "correct"
 
 
 # ---------------------------------------------------------------------------------------
