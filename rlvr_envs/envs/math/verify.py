@@ -227,7 +227,14 @@ def _undone_problem(ans: Any) -> str | None:
 
 
 def _form_problem(g: Any, ans: Any, forms: tuple[str, ...]) -> str | None:
-    """The first of `forms` the answer (equal to the gold) is not in, as a reason."""
+    """The first of `forms` the answer (equal to the gold) is not in, as a reason. A form
+    the gold itself is not written in (`(x - \\frac12)(x + \\frac12)` for "Factor") is not
+    asked of the answer: the gold sets the bar, as for operations left undone."""
+    forms = tuple(f for f in forms if _answer_form_problem(g, g, (f,)) is None)
+    return _answer_form_problem(g, ans, forms) if forms else None
+
+
+def _answer_form_problem(g: Any, ans: Any, forms: tuple[str, ...]) -> str | None:
     from .form import answer_form_problem, slope_intercept_problem
     from .plain import marks_of
 
