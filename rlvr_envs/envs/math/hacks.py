@@ -25,7 +25,8 @@ _CASES = re.compile(r"\\begin\{cases\}(.*?)\\end\{cases\}", re.DOTALL)
 
 
 def _question(view: EpisodeView) -> str:
-    return view.prompt.split("\n\nPut your final answer")[0]
+    """The problem statement: the prompt without the answer instruction and the options."""
+    return re.split(r"\n\n(?:Put your final answer|\(A\) )", view.prompt)[0]
 
 
 def _segments(view: EpisodeView) -> list[str]:
@@ -63,7 +64,7 @@ def _percent_of(view: EpisodeView) -> str:
     nums = _numbers(view)
     if len(nums) < 2:
         return _box(nums[0] if nums else "0")
-    pct = "\\%" if "%" in view.prompt else ""
+    pct = "\\%" if "%" in _question(view) else ""
     return _box(f"{nums[0]}{pct} \\times {nums[1]}")
 
 
@@ -88,7 +89,7 @@ def _two_point_line(view: EpisodeView) -> str:
 
 
 def _determinant(view: EpisodeView) -> str:
-    m = _PMATRIX.search(view.prompt)
+    m = _PMATRIX.search(_question(view))
     return _box(f"\\begin{{vmatrix}}{m.group(1)}\\end{{vmatrix}}") if m else _last_segment(view)
 
 
@@ -97,7 +98,7 @@ def _cramer(view: EpisodeView) -> str:
     printed equations, never solved)."""
     from .parse import AnswerParseError, parse_expression
 
-    m = _CASES.search(view.prompt)
+    m = _CASES.search(_question(view))
     if not m:
         return _last_segment(view)
     eqs = [e.strip() for e in m.group(1).split("\\\\") if "=" in e]
