@@ -70,13 +70,16 @@ class MathEnv(SubmissionEnv):
     `chance_level = 0.015`: the mean reward of a task-independent answer on the default
     procedural mix, all of it from guessing a letter on multiple choice (1/15 of the tasks,
     4 or 5 options). Constant values, special values (`\\infty`, `\\frac{1}{0}`, `zoo`,
-    `nan`), free variables and generic forms earn nothing. On your own multiple-choice
-    data with k options, chance is 1/k.
+    `nan`), free variables, generic forms and the question's own expressions boxed
+    unevaluated earn nothing (`hack_strategies()` adds those echoes and formula templates
+    to `rlvr audit --hacks`). On your own multiple-choice data with k options, chance is 1/k.
 
     ## Verification
     `rlvr_envs.envs.math.verify.verify_math(task, response)`: see docs/verifiers/math.md for
-    the answer contract, the comparison per type, and what it is known not to catch
-    (answers in words, unit conversions, reasoning that reaches the right answer by luck).
+    the answer contract, the comparison per type, the plain-value and echo rules (an answer
+    equal to the gold must be a plain value, not the question's expression restated), the
+    forms a question's wording asks for, and what it is known not to catch (answers in
+    words, unit conversions, reasoning that reaches the right answer by luck).
 
     ## Vectorized environment
     `gym.make_vec("rlvr/Math-v0", num_envs=n, vectorization_mode="sync")`; observations come

@@ -334,7 +334,8 @@ _FUNCS = {
 
 def _integers(name: str, args: tuple[Any, ...]) -> list[int]:
     if not all(getattr(a, "is_Integer", False) for a in args):
-        raise AnswerParseError(f"{name} needs integers, got {', '.join(map(str, args))}")
+        # Not a value (and no fallback parser should make one of it).
+        raise UndefinedValue(f"{name} needs integers, got {', '.join(map(str, args))}")
     return [int(a) for a in args]
 
 
