@@ -211,3 +211,18 @@ def test_interval_notation_in_the_question_makes_a_pair_an_interval():
     assert verify_math(task, r"\boxed{(-3, 4)}").passed
     assert not verify_math(task, r"\boxed{(-3, 5)}").passed
     assert not verify_math(task, r"\boxed{[-3, 4]}").passed
+
+
+def test_word_golds_and_lines_keep_their_meaning_without_a_type():
+    from rlvr_envs.envs.math.verify import verify_math
+
+    odd = normalize_math_record({"problem": "Is 7 odd or even?", "answer": "\\text{odd}"})
+    assert verify_math(odd, r"\boxed{\text{odd number}}").passed
+    assert not verify_math(odd, r"\boxed{\text{even}}").passed
+    line = normalize_math_record({"problem": "Find the horizontal line through (2, -5).",
+                                  "answer": "y = -5"})
+    assert verify_math(line, r"\boxed{y + 5 = 0}").passed
+    assert not verify_math(line, r"\boxed{y + 6 = 0}").passed
+    solve = normalize_math_record({"problem": "Solve $2x = 6$.", "answer": "x = 3"})
+    assert verify_math(solve, r"\boxed{3}").passed
+    assert not verify_math(solve, r"\boxed{6 = 2x}").passed  # the equation, unsolved

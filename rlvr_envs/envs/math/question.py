@@ -31,6 +31,9 @@ _EXACT_WORDS = re.compile(
     re.IGNORECASE)
 _APPROX_FORMS = ("decimal", "approximate", "approx", "numeric")
 _INTERVAL_WORDS = re.compile(r"interval\s+notation", re.IGNORECASE)
+# A gold "y = -5" names a line (any equivalent equation answers) rather than a value.
+_LOCUS_WORDS = re.compile(r"\b(?:lines?|asymptotes?|planes?|circles?|parabolas?|curves?|"
+                          r"graphs?|directrix|axis\s+of\s+symmetry|tangent)\b", re.IGNORECASE)
 
 # Imperatives that ask for a form (the names of form.REQUIRED_FORMS). "Factor" only as a verb: at the start of a sentence or
 # with "completely"/"fully" ("the greatest prime factor of 99" asks for a number).
@@ -124,7 +127,8 @@ def question_hints(task: Mapping[str, Any], approximate: bool = False) -> tuple[
     "percent" when it asks for a percentage (so `40\\%` answers a bare gold 40), "approx"
     when decimal approximations of an exact gold are accepted (`approximate` and no exact
     form asked for), "interval" when it asks for interval notation (a gold `(-3, 4)` is then
-    an interval, not a point)."""
+    an interval, not a point), "locus" when it is about a line, curve or graph (a gold
+    `y = -5` is then an equation: `y + 5 = 0` answers it)."""
     q = question_text(task)
     hints = []
     if task.get("rounded") is True or _ROUNDING_WORDS.search(q):
@@ -135,6 +139,8 @@ def question_hints(task: Mapping[str, Any], approximate: bool = False) -> tuple[
         hints.append("approx")
     if _INTERVAL_WORDS.search(q):
         hints.append("interval")
+    if _LOCUS_WORDS.search(q):
+        hints.append("locus")
     return tuple(hints)
 
 

@@ -95,6 +95,10 @@ def _parse_gold_plain(gold: str, answer_type: str | None,
 
             return Answer("mcq", letter.group(1).upper(), gold)
         return parse_answer(gold, "mcq", list(choices) if choices else None)
+    words = _GOLD_WORDS.fullmatch(gold) if answer_type is None and not choices else None
+    if words and re.search(r"[A-Za-z]{2}", words.group(1)) and not re.search(
+            r"\d|no (?:real )?solution|empty|none", words.group(1), re.IGNORECASE):
+        answer_type = "text"  # "\\text{Tuesday}", "\\text{odd}": words, not a product of letters
     letter = _GOLD_LETTER.fullmatch(gold) if answer_type is None else None
     if letter:
         # MATH writes option golds as "(C)", "\\text{(C)}", "\\textbf{(D)}\\ 12".
@@ -119,6 +123,9 @@ def _parse_gold_plain(gold: str, answer_type: str | None,
 _GOLD_LETTER = re.compile(  # "C", "(C)", "\\text{(C)}", "\\textbf{(D)}\\ 12": an option's letter
     r"\s*\(?([A-E])\)?\s*|\s*(?:\\text(?:bf|rm)?\s*\{\s*)?\(([A-E])\)\s*\}?"
     r"(?:(?:\s|\\[ ,;:!]|~)+[^()]{0,40})?\s*")
+
+
+_GOLD_WORDS = re.compile(r"\s*\\(?:text|textbf|textit|textrm|mathrm|mbox)\s*\{([^{}]*)\}\s*\.?\s*")
 
 
 def _clear_gold_cache() -> int:
@@ -168,7 +175,10 @@ def _check_answer(gold: str, answer_type: str | None, choices: tuple[str, ...] |
 
     if answer_type is None and "interval" in hints:
         answer_type = "interval"  # "Express your answer in interval notation": (-3, 4) is one
-    g = _parse_gold(gold, answer_type, choices, tuple(h for h in hints if h != "interval"))
+    if answer_type is None and "locus" in hints and re.fullmatch(r"\s*[a-zA-Z]\s*=[^=]+", gold):
+        answer_type = "equation"  # "the line y = -5": an equation, not the value -5
+    g = _parse_gold(gold, answer_type, choices,
+                    tuple(h for h in hints if h not in ("interval", "locus")))
     hint = _answer_hint(g.kind)
     clist = list(choices) if choices else None
     if len(set(candidates)) == 1:
