@@ -77,7 +77,9 @@ def value(tex: str) -> sympy.Expr:
 
 
 def tex(v: sympy.Expr) -> str:
-    return sympy.latex(v)
+    """LaTeX of a value as sympy writes it (evaluated first: latex2sympy leaves `-10\\sqrt{13}`
+    as the product (-1)(10)(sqrt 13), which sympy would print as `\\left(-1\\right) 10`)."""
+    return sympy.latex(v.doit() if isinstance(v, sympy.Basic) else v)
 
 
 def is_int_str(s: str) -> bool:
@@ -99,7 +101,13 @@ def approx(v: sympy.Expr, digits: int, mode: str = "round") -> str:
 
 def exact_form_asked(question: str) -> bool:
     return bool(re.search(r"fraction|lowest terms|simplest|exact|radical form|"
-                          r"in terms of \\?pi|simplify", question, re.IGNORECASE))
+                          r"in terms of \\?pi|simplify|rationali[sz]e", question, re.IGNORECASE))
+
+
+def question_expressions(question: str) -> list[str]:
+    """The math the question writes between `$...$` (what an echo policy boxes)."""
+    return [next(g for g in m.groups() if g is not None).strip() for m in
+            re.finditer(r"\$\$(.+?)\$\$|\$(.+?)\$", question, re.DOTALL)]
 
 
 def thousands(n: int, rng: random.Random) -> str:
@@ -165,6 +173,13 @@ def number_variants(gold: str, question: str, rng: random.Random) -> Iterator[tu
     w = tex(perturb(v))
     yield "hedge_two_boxes", f"$\\boxed{{{gold}}}$ or $\\boxed{{{w}}}$", False
     yield "hedge_inline", f"{gold} \\text{{ or }} {w}", False
+    if v.is_Integer and abs(int(v)) > 3:
+        # The computation, not its result: a sum left for the reader (plain-value rule).
+        k = rng.randint(1, abs(int(v)) - 1)
+        yield "unevaluated_sum", f"{int(v) - k} + {k}", False
+    for m in re.finditer(r"(-?\d*)\\sqrt\{(\d+)\}", gold):
+        yield "unicode_root", gold.replace(m.group(0), f"{m.group(1)}\u221a{m.group(2)}"), True
+        break
 
 
 def perturb(v: sympy.Expr) -> sympy.Expr:
@@ -188,6 +203,8 @@ def tuple_variants(gold: str, rng: random.Random) -> Iterator[tuple[str, str, bo
     yield "named_coords", ", ".join(f"{n} = {p}" for n, p in zip(names, parts)), True
     yield "multi_box", " and ".join(f"${n} = \\boxed{{{p}}}$" for n, p in zip(names, parts)) \
         + ".", True
+    yield "cases_env", "\\begin{cases} " + " \\\\ ".join(
+        f"{n} = {p}" for n, p in zip(names, parts)) + " \\end{cases}", True
     vals = [value(p) for p in parts]
     if len(set(vals)) > 1:
         yield "swapped_tuple", "(" + ", ".join(reversed(parts)) + ")", False
@@ -259,6 +276,7 @@ def interval_variants(gold: str, rng: random.Random) -> Iterator[tuple[str, str,
         m0, m1 = parsed[0], parsed[1]
         if m0 and m1 and m0.group(3) == m1.group(2) and m0.group(4) == ")" and m1.group(1) == "(":
             yield "neq", f"x \\neq {m0.group(3)}", True
+            yield "set_complement", f"\\mathbb{{R}} \\setminus \\{{{m0.group(3)}\\}}", True
     # wrong ends: toggle the closedness of a finite end, or move it by one
     k = rng.randrange(len(pieces))
     m = parsed[k]
@@ -278,14 +296,19 @@ def interval_variants(gold: str, rng: random.Random) -> Iterator[tuple[str, str,
     yield "special_value", rng.choice(SPECIALS), False
 
 
-def equation_variants(gold: str, rng: random.Random) -> Iterator[tuple[str, str, bool]]:
+def equation_variants(gold: str, question: str,
+                      rng: random.Random) -> Iterator[tuple[str, str, bool]]:
     lhs, rhs = gold.split("=")
     left, right = latex2sympy(lhs), latex2sympy(rhs)
     std = sympy.expand(right - left)
     den = sympy.lcm([sympy.fraction(c)[1] for c in sympy.Poly(std, *std.free_symbols).coeffs()]) \
         if std.free_symbols else 1
-    yield "equation_rearranged", f"{tex(sympy.expand(std * den))} = 0", True
+    # Right unless the question asks for slope-intercept form (then it is the wrong form).
+    slope_form = bool(re.search(r"slope[- ]intercept", question, re.IGNORECASE))
+    yield "equation_rearranged", f"{tex(sympy.expand(std * den))} = 0", not slope_form
     yield "sympy_latex", f"{lhs.strip()} = {tex(right)}", True
+    if lhs.strip() == "y" and "x" in rhs:
+        yield "function_notation", f"f(x) = {rhs.strip()}", True
     x = sympy.Symbol("x")
     wrong = right + (1 if not right.has(x) else x)
     yield "perturbed", f"{lhs.strip()} = {tex(wrong)}", False
@@ -353,7 +376,12 @@ def gold_variants(gold: str, rng: random.Random) -> Iterator[tuple[str, str]]:
 
 def pairs_for(task: dict[str, Any], rng: random.Random) -> list[Pair]:
     out: list[Pair] = []
-    gold, kind = task["answer"], task["answer_type"]
+    from rlvr_envs.envs.math.loaders import infer_answer_type
+
+    gold = task["answer"]
+    kind = task.get("answer_type") or infer_answer_type(gold)
+    if kind == "tuple" and "interval notation" in str(task.get("question", "")):
+        kind = "interval"  # "(-3, 4)" answers "Express your answer in interval notation"
     ours_task = {k: task[k] for k in ("answer", "answer_type", "choices", "question",
                                       "metadata") if task.get(k) is not None}
     mv_gold = "$" + gold + "$"
@@ -378,7 +406,7 @@ def pairs_for(task: dict[str, Any], rng: random.Random) -> list[Pair]:
     elif kind == "interval":
         variants = interval_variants(gold, rng)
     elif kind == "equation":
-        variants = equation_variants(gold, rng)
+        variants = equation_variants(gold, str(task.get("question", "")), rng)
     elif kind == "matrix":
         variants = matrix_variants(gold, rng)
     elif kind == "mcq":
@@ -389,6 +417,14 @@ def pairs_for(task: dict[str, Any], rng: random.Random) -> list[Pair]:
         variants = iter(())
     for cls, answer, right in variants:
         add(cls, answer, right)
+    for expr in question_expressions(str(task.get("question", "")))[-1:]:
+        # The question's own expression boxed unevaluated: never the answer unless it is
+        # the gold itself (the echo rule; Math-Verify accepts whatever equals the gold).
+        if expr.replace(" ", "") != gold.replace(" ", ""):
+            add("question_echo", expr, False)
+    out.append(Pair("think_then_plain", ours_task, mv_gold,
+                    f"<think>\nMaybe \\boxed{{0}}? No, that drops a case.\n</think>\n\n"
+                    f"The answer is ${gold}$.", True))
     if kind != "mcq":
         for cls, raw in gold_variants(gold, rng):
             t = dict(ours_task, answer=raw)

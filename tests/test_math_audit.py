@@ -25,7 +25,10 @@ ANSWER_TYPES = {"integer", "number", "expression", "equation", "set", "tuple", "
 CLASSES = {"integer", "fraction", "decimal", "radical", "pi_e", "percent", "expression",
            "equation", "solution_set", "tuple", "interval", "matrix", "mcq", "text",
            "extraction", "hedge", "hack", "robustness", "special_value", "gold_format",
-           "approximation", "notation"}
+           "approximation", "notation",
+           # an answer equal to the gold must be a plain value, not the question restated,
+           # and in the form the question's wording asks for
+           "plain_value", "echo", "required_form"}
 # Classes whose cases are all negatives by design: every hedge earns nothing.
 ALL_NEGATIVE = {"hedge"}
 HUGE = 10_000  # characters

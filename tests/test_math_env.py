@@ -162,3 +162,39 @@ def test_answer_perturbations_keep_the_oracle_reward():
             assert u.verify(text).passed, (cls, u.task["answer"], text)
     assert seen >= {"minerva", "inline_math", "gsm8k_hashes", "named_value", "mcq_text",
                     "dfrac", "left_right"}
+
+
+def test_no_observation_quotes_the_gold_or_says_the_value_was_right():
+    source_env = gym.make("rlvr/Math-v0", max_attempts=2)
+    for seed in range(40):
+        obs, info = source_env.reset(seed=seed)
+        gold = source_env.unwrapped.task["answer"]
+        observations = []
+        for action in (r"\boxed{0}", r"\boxed{\frac{12345}{7}}"):
+            obs, _, term, _, info = source_env.step(action)
+            observations.append(obs)
+            if term:
+                break
+        assert info["verdict"]["reason"]  # the reason (with the gold) stays for humans
+        for obs in observations:
+            assert f" is not {gold}" not in obs and "equal to the answer" not in obs
+    # an answer with the right value in the wrong form gets plain "wrong answer" feedback
+    env = gym.make("rlvr/Math-v0", max_attempts=2,
+                   tasks=[{"question": "Evaluate $18 + 14 + 13$.", "answer": "45"}])
+    env.reset(seed=0)
+    obs, reward, *_ = env.step(r"\boxed{18 + 14 + 13}")
+    assert reward == 0.0 and "wrong answer" in obs and "plain" not in obs
+
+
+def test_math_hack_strategies_stay_at_chance():
+    from rlvr_envs.core.hacks import run_hack_search, strategies_for
+
+    env = gym.make("rlvr/Math-v0")
+    ours = [s for s in strategies_for(env) if s.family in ("echo", "template", "universal")]
+    names = {s.name for s in ours}
+    assert {"echo:last-expression", "template:cramer", "template:two-point-line",
+            "template:midpoint", "universal:random-answer"} <= names
+    report = run_hack_search(lambda fmt: gym.make("rlvr/Math-v0"), ours, n_tasks=60,
+                             env_id="rlvr/Math-v0")
+    for result in report.results:
+        assert result.mean_reward <= env.unwrapped.chance_level + 0.02, result.to_dict()

@@ -31,7 +31,7 @@ EQUIVALENT = [
     ("3.14", r"\boxed{3.14159}"),  # a decimal gold is a rounded value
     ("1000", r"\boxed{1,000}"),
     ("1000", r"\boxed{1{,}000}"),
-    (r"2\sqrt{3}", r"\boxed{\sqrt{12}}"),
+    (r"2\sqrt{3}", r"\boxed{\sqrt{3} \cdot 2}"),
     (r"\frac{\sqrt{3}}{2}", r"\boxed{\frac{\sqrt3}{2}}"),
     (r"1-\frac1{\mathrm e}", r"\boxed{1-e^{-1}}"),
     ("3+4i", r"\boxed{4i+3}"),
@@ -81,6 +81,8 @@ EQUIVALENT = [
 
 NOT_EQUIVALENT = [
     ("7", r"so \boxed{8}"),
+    (r"2\sqrt{3}", r"\boxed{\sqrt{12}}"),  # equal, but the root is not simplified
+    ("45", r"\boxed{18 + 14 + 13}"),  # the computation, not its result
     ("7", r"$\boxed{7}$... wait, I forgot one. Actually the total is $\boxed{8}$."),
     ("2.5", r"\boxed{25}"),
     ("3.14", r"\boxed{3.1}"),  # less precise than the gold
@@ -253,7 +255,7 @@ def test_verification_from_threads():
     results: list[bool] = []
 
     def work(i: int) -> None:
-        results.append(ok(str(i), rf"\boxed{{\frac{{{2 * i}}}{{2}}}}"))
+        results.append(ok(rf"{i + 1}\sqrt{{2}}", rf"\boxed{{\sqrt{{2}} \cdot {i + 1}}}"))
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
     for t in threads:
@@ -276,3 +278,22 @@ def test_bounded_executor_kills_and_recovers():
             ex.call(_sleep, 10.0, timeout=0.3)
         assert time.monotonic() - t0 < 2.0
         assert ex.call(_sleep, 0.01, timeout=30) == 0.01
+
+
+def test_math_reward_reads_the_question_from_trls_prompts():
+    """TRL calls reward_func(prompts=..., completions=..., completion_ids=..., **columns);
+    the question decides exact-form rules, so it must be read from `prompts` too."""
+    question = r"Compute $\frac{1}{2} + \frac{3}{7}$. Express the result as a fraction in lowest terms."
+    decimal, exact = r"The answer is $\boxed{0.9286}$.", r"The answer is $\boxed{\frac{13}{14}}$."
+    chat = [[{"role": "system", "content": "Be careful."}, {"role": "user", "content": question}]]
+    for prompts in (chat, [question]):
+        for completions in ([decimal], [[{"role": "assistant", "content": decimal}]]):
+            assert math_reward(prompts=prompts, completions=completions,
+                               completion_ids=[[0]], answer=[r"\frac{13}{14}"]) == [0.0]
+        assert math_reward(prompts=prompts, completions=[exact], completion_ids=[[0]],
+                           answer=[r"\frac{13}{14}"], trainer_state=None) == [1.0]
+    # without any question the decimal approximation is accepted (approximate=True)
+    assert math_reward([decimal], [r"\frac{13}{14}"]) == [1.0]
+    # a question column wins over the prompt
+    assert math_reward(prompts=["Give a decimal approximation."], completions=[decimal],
+                       answer=[r"\frac{13}{14}"], question=[question]) == [0.0]

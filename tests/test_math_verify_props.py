@@ -38,7 +38,9 @@ def test_latexish_junk_never_raises(text):
 def _notations(q: Fraction) -> list[str]:
     n, d = q.numerator, q.denominator
     sign = "-" if q < 0 else ""
-    out = [rf"{sign}\frac{{{abs(n)}}}{{{d}}}", f"{n}/{d}", rf"{sign}\dfrac{{{abs(n)}}}{{{d}}}"]
+    # An integer written as a fraction over 1 is a division left undone: not a plain value.
+    out = [rf"{sign}\frac{{{abs(n)}}}{{{d}}}", f"{n}/{d}", rf"{sign}\dfrac{{{abs(n)}}}{{{d}}}"] \
+        if d != 1 else []
     if d == 1:
         out += [str(n), f"{n}.0"]
     if 10**12 % d == 0 and d != 1:

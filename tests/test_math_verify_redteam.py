@@ -22,6 +22,9 @@ def box(s: str) -> str:
 # Must NOT be paid (false-positive attempts)
 # ------------------------------------------------------------------------------------------
 REJECT = [
+    ("|x|", box(r"\sqrt{x^2}"), "expression", None, {},
+     "sqrt(x^2) equals |x| but uses a root the gold does not need"),
+    ("B", box(r"\frac{24}{2}"), "mcq", OPTS, {}, "value of the right option, division undone"),
     # hedges in new shapes
     ("7", "The answer is between 7 and 8.", None, None, {}, "range hedge in prose"),
     ("7", box("7 (or 8)"), None, None, {}, "parenthetical alternative inside the box"),
@@ -140,14 +143,13 @@ ACCEPT = [
     ("y = 2x+1", box("2x - y + 1 = 0"), None, None, {}, "general form"),
     ("\\ln(x^2)", box(r"2\ln x"), "expression", None, {}, "log identity (domain x > 0)"),
     ("\\sqrt{x}\\sqrt{y}", box(r"\sqrt{xy}"), "expression", None, {}, "radical identity, x,y>0"),
-    ("|x|", box(r"\sqrt{x^2}"), "expression", None, {}, "sqrt(x^2) is |x|"),
     ("x+1", box(r"\frac{x^2-1}{x-1}"), "expression", None, {}, "removable singularity"),
     ("7", box(r"\{7, 7\}"), None, None, {}, "duplicates are one value"),
     ("\\{2, 3\\}", box(r"\{2, 2, 3\}"), None, None, {}, "duplicates in a set answer"),
     ("B", box("B) 12"), "mcq", OPTS, {}, "letter with its own text"),
     ("B", box(r"\textbf{(B) }12"), "mcq", OPTS, {}, "AMC-style bold letter with text"),
     ("B", "The correct option is **B**.", "mcq", OPTS, {}, "markdown bold letter"),
-    ("B", box(r"\frac{24}{2}"), "mcq", OPTS, {}, "value of the right option"),
+    ("B", box("12"), "mcq", OPTS, {}, "value of the right option"),
     ("B", "Answer: B)", "mcq", OPTS, {}, "letter with closing paren"),
 ]
 

@@ -399,12 +399,29 @@ def _equations_equivalent(g_sides: list[Any], a_sides: list[Any]) -> bool:
             return False
         agreed += 1
     if agreed >= 3:
-        return True
+        return ratio is not None and _same_ratio_off_range(dg, da, syms, ratio, f"{dg}|{da}")
     try:
         q = sympy.simplify(dg / da)
         return bool(q.is_number and q != 0 and is_defined(q))
     except (TypeError, ValueError, ZeroDivisionError, NotImplementedError):
         return False
+
+
+def _same_ratio_off_range(dg: Any, da: Any, syms: set[Any], ratio: Any, seed: str) -> bool:
+    """The ratio found on [0.15, 2.9] also holds off that range (negative, large, integer
+    points) wherever both sides are real-defined: `y = x - 6 + \\lfloor x/1000 \\rfloor`
+    agrees with `y = x - 6` near zero only."""
+    for point in _wide_points(syms, seed):
+        if not (_real_domain(dg, point) and _real_domain(da, point)):
+            continue
+        gv, av = _at(dg, point), _at(da, point)
+        if gv is None or not gv.is_real:
+            continue
+        if av is None or not av.is_real:
+            return False
+        if abs(gv - ratio * av) > 1e-12 * max(abs(gv), abs(ratio * av), sympy.Float(1e-20)):
+            return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------
@@ -636,6 +653,9 @@ def _any_huge(a: Answer) -> bool:
     return any(s.huge for s in a.meta.get("sides", ()))
 
 
+_FUNCTION_NOTATION = re.compile(r"[a-zA-Z]\([a-z]\)")
+
+
 def compare(gold: Answer, ans: Answer) -> Outcome:
     """Does `ans` state the gold answer? The gold's kind picks the rules."""
     wrong = Outcome(False, f"wrong: {_show(ans)} is not {_show(gold)}")
@@ -676,8 +696,13 @@ def compare(gold: Answer, ans: Answer) -> Outcome:
         if ans.kind == "equation":
             if len(ans.value) != 2:
                 return wrong
+            sides = ans.value
+            if gold.var and ans.var and gold.var != ans.var and (
+                    _FUNCTION_NOTATION.fullmatch(gold.var) or
+                    _FUNCTION_NOTATION.fullmatch(ans.var)):
+                sides = [gold.value[0], sides[1]]  # "f(x) = 2x + 1" names the gold's y
             return Outcome(True, "correct") if _equations_equivalent(
-                gold.value, ans.value) else wrong
+                gold.value, sides) else wrong
         if ans.kind in ("number", "expression") and gold.var is not None and len(gold.value) == 2:
             ok = values_equal(gold.value[1], ans.value, **_dec_kw(gold, ans))
             return Outcome(True, "correct") if ok else wrong

@@ -29,7 +29,10 @@ class MathEnv(SubmissionEnv):
 
     ## Observation Space
     `UnicodeText`: the problem on reset; after a wrong attempt (with `max_attempts > 1`),
-    feedback saying the answer was wrong (and why, for a missing or hedged answer).
+    feedback saying the answer was wrong (and why, for a missing or hedged answer). No
+    observation quotes the gold answer or says that a rejected answer had the right value
+    (not a plain value, not the form asked), the last one included;
+    `info["verdict"]["reason"]` on the last step does, for humans.
 
     ## Rewards
     On the step that ends the episode: `attempt_rewards[k]` for a correct answer on
@@ -67,13 +70,16 @@ class MathEnv(SubmissionEnv):
     `chance_level = 0.015`: the mean reward of a task-independent answer on the default
     procedural mix, all of it from guessing a letter on multiple choice (1/15 of the tasks,
     4 or 5 options). Constant values, special values (`\\infty`, `\\frac{1}{0}`, `zoo`,
-    `nan`), free variables and generic forms earn nothing. On your own multiple-choice
-    data with k options, chance is 1/k.
+    `nan`), free variables, generic forms and the question's own expressions boxed
+    unevaluated earn nothing (`hack_strategies()` adds those echoes and formula templates
+    to `rlvr audit --hacks`). On your own multiple-choice data with k options, chance is 1/k.
 
     ## Verification
     `rlvr_envs.envs.math.verify.verify_math(task, response)`: see docs/verifiers/math.md for
-    the answer contract, the comparison per type, and what it is known not to catch
-    (answers in words, unit conversions, reasoning that reaches the right answer by luck).
+    the answer contract, the comparison per type, the plain-value and echo rules (an answer
+    equal to the gold must be a plain value, not the question's expression restated), the
+    forms a question's wording asks for, and what it is known not to catch (answers in
+    words, unit conversions, reasoning that reaches the right answer by luck).
 
     ## Vectorized environment
     `gym.make_vec("rlvr/Math-v0", num_envs=n, vectorization_mode="sync")`; observations come
@@ -131,6 +137,11 @@ class MathEnv(SubmissionEnv):
     def retry_feedback(self, verdict: Verdict) -> str:
         return f"That is not correct ({_feedback(verdict)})."
 
+    def rejected_message(self, verdict: Verdict) -> str:
+        # The last observation never quotes the gold ("wrong: 0 is not 13"): a transcript
+        # fed back to a policy would teach the answer. `verdict.reason` keeps it for humans.
+        return f"Incorrect ({_feedback(verdict)})."
+
     def oracle_action(self) -> str:
         assert self.task is not None, "call reset() first"
         return f"The answer is as follows.\n\n\\boxed{{{self.task['answer']}}}"
@@ -140,10 +151,11 @@ class MathEnv(SubmissionEnv):
         (`rlvr audit --perturb`): each must keep the reward of `text` (the oracle's message).
         A class that means nothing for this gold is None."""
         from .extract import gold_answer
+        from .loaders import infer_answer_type
 
         assert self.task is not None, "call reset() first"
         gold = gold_answer(str(self.task["answer"]))
-        kind = self.task.get("answer_type")
+        kind = self.task.get("answer_type") or infer_answer_type(gold)
         integer = re.fullmatch(r"-?\d+", gold) is not None
         out: dict[str, str | None] = {
             "dfrac": text.replace("\\frac", "\\dfrac") if "\\frac" in text else None,
@@ -158,6 +170,12 @@ class MathEnv(SubmissionEnv):
             "mcq_text": f"\\boxed{{\\text{{({gold})}}}}" if kind == "mcq" else None,
         }
         return out
+
+    def hack_strategies(self) -> list[Any]:
+        """Math's own strategies for the hack search: the question's expressions boxed
+        unevaluated, formulas filled with its numbers, task-independent answers."""
+        from .hacks import math_hack_strategies
+        return math_hack_strategies()
 
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:

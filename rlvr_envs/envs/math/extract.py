@@ -37,6 +37,7 @@ _LABEL = re.compile(r"(?<![\\a-zA-Z])([a-zA-Z](?:_\{?\w{1,3}\}?)?)\s*=\s*[$(\\[]
 _PHRASE = re.compile(
     r"(?:final\s+answer\s*(?:is|:|=)|the\s+answer\s+is\s*:?|\banswer\s*(?:is\s*)?:|"
     r"^[ \t]*\#\#\#\#(?!\#)|"  # GSM8K's answer line: "#### 42"
+    r"\banswer\s*(?:\}|\*\*)\s*:|"  # "\textbf{Answer}: 7", "**Answer**: 7"
     r"\banswer\s*=|"
     # A heading on its own line: "### Final Answer", "**Final Answer**" (answer below).
     r"^[ \t]*(?:\#{1,6}[ \t]*|\*\*)final\s+answer(?:\*\*)?[ \t]*:?[ \t]*(?:\*\*)?(?=\n))[ \t]*",
@@ -119,7 +120,7 @@ def _labelled(text: str, group: list[tuple[int, int, str]]) -> list[str]:
 
 
 def _clean_phrase(s: str) -> str:
-    s = s.strip()
+    s = s.strip().lstrip("}*").strip()  # the rest of "\textbf{Answer:} 7", "**Answer:** 7"
     if s.startswith("$"):
         m = _MATH.match(s)
         if m:
@@ -137,10 +138,23 @@ def _clean_phrase(s: str) -> str:
 
 
 def extract_answer(response: str) -> Extraction | None:
-    """The final answer of `response`, or None when there is none."""
+    """The final answer of `response`, or None when there is none. With a reasoning block
+    (`<think>...</think>`), the final answer is read after it; the block is read only when
+    nothing after it states an answer."""
     if not response:
         return None
     text = response.replace("\x00", "")
+    end = text.rfind("</think>")
+    if end >= 0:
+        after = _extract(text[end + len("</think>"):])
+        if after is not None:
+            return after
+    return _extract(text)
+
+
+def _extract(text: str) -> Extraction | None:
+    if not text.strip():
+        return None
     boxes = find_boxes(text)
     if boxes:
         group = [boxes[-1]]
@@ -168,9 +182,16 @@ def extract_answer(response: str) -> Extraction | None:
     last_lines = "\n".join(lines[-3:])
     bolds = list(_BOLD.finditer(last_lines))
     if bolds:
-        cand = _clean_phrase(bolds[-1].group(1))
-        if cand:
-            return Extraction([cand], "bold")
+        # Bolds side by side ("**A** or **C**") are one group, like boxes: a hedge or a list.
+        group = [bolds[-1]]
+        for prev in reversed(bolds[:-1]):
+            between = last_lines[prev.end(): group[0].start()]
+            if len(between) > 40 or "\n" in between or not _CONNECTOR.match(between):
+                break
+            group.insert(0, prev)
+        cands = [c for c in (_clean_phrase(b.group(1)) for b in group) if c]
+        if cands:
+            return Extraction(cands, "bold")
     maths = list(_MATH.finditer(tail[-6000:]))
     if maths:
         m = maths[-1]

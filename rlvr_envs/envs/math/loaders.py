@@ -1,9 +1,16 @@
 """Math dataset loaders: GSM8K, MATH / MATH-500 and generic question-answer records, mapped
 to the math task schema.
 
-The schema: `question`, `answer` (the gold final answer as LaTeX text), `answer_type` (one of
-`ANSWER_TYPES`), optional `choices` (mcq options; `answer` is then the letter), optional
+The schema: `question`, `answer` (the gold final answer as LaTeX text), optional
+`answer_type` (one of `ANSWER_TYPES`, when the record gives one; `mcq` for a letter with
+`choices`), optional `choices` (mcq options; `answer` is then the letter), optional
 `solution`, `metadata`, and where the record says so `id` and `difficulty`.
+
+Golds take one path everywhere: a loaded record's `answer` is read by `extract.gold_answer`
+(a solution's last box or group of boxes, `$...$`, `#### 42`) and, without an explicit
+`answer_type`, its type is inferred by the verifier from the gold itself, exactly as for
+`verify_math({"answer": gold}, ...)`: `200\\text{ cm}` is a length, `\\text{(C)}` a letter,
+`x = \\boxed{3}` or `x = \\boxed{-3}` the set {3, -3}.
 
     >>> normalize_math_record({"question": "2 + 2?", "answer": "Two twos.\\n#### 4"})["answer"]
     '4'
@@ -79,7 +86,8 @@ def _top_level_commas(s: str, level: int = 1) -> int:
 
 
 def infer_answer_type(answer: str) -> str:
-    """A conservative guess of the `answer_type` of a gold answer string.
+    """A conservative guess of the `answer_type` of a gold answer string, for describing a
+    dataset (loaders do not store it: the verifier infers the type from the gold itself).
 
     `42` → integer; `-3.5`, `\\frac{3}{4}`, `2\\sqrt{3}`, `\\pi/2` → number; `[1, 5)`,
     `(-\\infty, 2]`, `(1, 2) \\cup (3, 4)` → interval; `\\{1, 2\\}`, `2, 5` → set; `(1, 2)` →
@@ -188,11 +196,10 @@ def normalize_math_record(record: Mapping[str, Any]) -> dict[str, Any]:
     elif isinstance(record.get("solution"), str):  # MATH: the answer is boxed in the solution
         fmt = "math"
         solution = record["solution"].strip()
-        boxed = last_boxed(solution)
-        if not boxed:
+        if not last_boxed(solution):
             raise ValueError("MATH-style record: its 'solution' has no \\boxed{...} (or "
                              "\\fbox{...}) final answer; add an 'answer' field")
-        answer = _strip_math_delims(boxed)  # \fbox{$...$}
+        answer = gold_answer(solution)  # the last box, or the group of boxes that ends it
     else:
         raise ValueError(
             f"math record has '{qkey}' but no answer: expected a field 'answer' (GSM8K's "
@@ -212,13 +219,12 @@ def normalize_math_record(record: Mapping[str, Any]) -> dict[str, Any]:
     answer_type = record.get("answer_type")
     if answer_type is not None and answer_type not in ANSWER_TYPES:
         raise ValueError(f"answer_type {answer_type!r} is not one of {ANSWER_TYPES}")
-    if answer_type is None:
-        if "choices" in task and re.fullmatch(r"[A-Za-z]", answer):
-            answer_type = "mcq"
-            task["answer"] = answer.upper()
-        else:
-            answer_type = infer_answer_type(answer)
-    task["answer_type"] = answer_type
+    if answer_type is None and "choices" in task and re.fullmatch(r"[A-Za-z]", answer):
+        answer_type = "mcq"
+        task["answer"] = answer.upper()
+    if answer_type is not None:
+        # Otherwise the verifier infers the type from the gold, as it does for any task.
+        task["answer_type"] = answer_type
     if solution:
         task["solution"] = solution
 

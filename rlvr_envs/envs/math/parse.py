@@ -9,6 +9,10 @@ interval, matrix, mcq, text. A kind hint (the gold's kind) resolves notational a
 `1,000` is the number 1000 unless a set/tuple is expected, `(1, 2)` is an interval when an
 interval is expected and a point otherwise.
 
+The text is first normalized (`normalize.py`: one spelling per notation, with percent,
+degree, unit and repeating-decimal marks set aside); while the parser builds each value it
+notes the operations the writer left undone (`undone.py`), for the plain-value rule.
+
 Safety: inputs are capped (`MAX_LEN` characters, `MAX_DEPTH` nesting); numbers that would
 have more than `MAX_DIGITS` digits (`9^{9^{9^9}}`, `100000!`) are kept unevaluated and
 marked `huge`, and such answers only compare by their normalized text. Callers still run
@@ -19,13 +23,24 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
+import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import sympy
 from sympy import Rational
+
+from .normalize import Normalized, normalize
+from .undone import (
+    Undone,
+    after_function,
+    after_negation,
+    after_power,
+    after_product,
+    after_quotient,
+    after_sum,
+)
 
 __all__ = [
     "Answer", "AnswerParseError", "KINDS", "Interval", "UndefinedValue", "is_undefined",
@@ -84,175 +99,6 @@ class Answer:
 
 
 # ---------------------------------------------------------------------------------------
-# Normalization
-# ---------------------------------------------------------------------------------------
-
-_UNITS = {
-    "cm", "m", "km", "mm", "meter", "meters", "metre", "metres", "centimeter", "centimeters",
-    "kilometer", "kilometers", "inch", "inches", "in", "ft", "foot", "feet", "yard", "yards",
-    "mile", "miles", "mph", "kg", "g", "gram", "grams", "mg", "lb", "lbs", "pound", "pounds",
-    "s", "sec", "second", "seconds", "min", "minute", "minutes", "h", "hr", "hrs", "hour",
-    "hours", "day", "days", "week", "weeks", "year", "years", "month", "months", "dollar",
-    "dollars", "cent", "cents", "unit", "units", "degree", "degrees", "l", "liter", "liters",
-    "ml", "sq", "square", "cubic", "cm^2", "m^2", "cm^3", "m^3", "units^2", "people", "times",
-    "ways", "students", "apples", "marbles", "points", "boxes", "pages", "books", "percent",
-}
-_HTML_TAG = re.compile(r"</?(?:b|strong|i|em|answer|final_answer|span|p|br|code|u|mark)\s*/?>",
-                       re.IGNORECASE)
-_SPACING = re.compile(r"(?<!\\)\\(?:[,:;! ]|(?:quad|qquad|displaystyle|textstyle|limits|nonumber|"
-                      r"left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg|middle)(?![a-zA-Z]))")
-_TEXT_CMDS = ("text", "textbf", "textit", "textrm", "mathrm", "mathbf", "mathit", "mbox",
-              "operatorname", "textnormal", "mathsf", "boldsymbol", "bm", "mathbb", "rm", "bf")
-_TEXT_RE = re.compile(r"\\(" + "|".join(_TEXT_CMDS) + r")\s*\{")
-_UNICODE = {
-    "\u2212": "-", "\u2013": "-", "\u00d7": r"\times ", "\u22c5": r"\cdot ", "\u00b7": r"\cdot ",
-    "\u00f7": "/", "\u03c0": r"\pi ", "\u221e": r"\infty ", "\u222a": r"\cup ", "\u00b1": r"\pm ",
-    "\u2264": "<=", "\u2265": ">=", "\u2260": "!=", "\u2208": r"\in ", "\u2205": r"\emptyset ",
-    "\u221a": r"\sqrt ", "\u00b0": r"^\circ", "\u2009": " ", "\u00a0": " ", "\u202f": " ",
-}
-
-
-@dataclass
-class _Norm:
-    text: str
-    percent: bool = False
-    degrees: bool = False
-    unit: str = ""
-
-
-def _unwrap_command(s: str, cmd_re: re.Pattern[str]) -> str:
-    """Replace `\\text{abc}` (and friends) by `abc`, brace-balanced, iteratively."""
-    for _ in range(50):
-        m = cmd_re.search(s)
-        if not m:
-            return s
-        start, i, depth = m.start(), m.end(), 1
-        while i < len(s) and depth:
-            depth += {"{": 1, "}": -1}.get(s[i], 0)
-            i += 1
-        inner = s[m.end(): i - 1] if depth == 0 else s[m.end():]
-        # Keep a space at the joins so "2\text{cm}" does not glue into one token.
-        s = s[:start] + " " + inner + " " + s[i:]
-    return s
-
-
-def normalize(raw: Any) -> _Norm:
-    """Canonical text of an answer plus the percent/degree/unit marks found and removed."""
-    s = raw if isinstance(raw, str) else str(raw)
-    s = s.replace("\x00", "")[: MAX_LEN * 2]
-    s = s.replace("\u00b2", "^2").replace("\u00b3", "^3")
-    # Vulgar fractions: "½" is \frac{1}{2}, "3½" the mixed number 3 1/2 (not 31/2).
-    if any("\u00bc" <= c <= "\u00be" or "\u2150" <= c <= "\u215e" for c in s):
-        s = _VULGAR.sub(_vulgar_frac, s)
-    # Fullwidth digits and other compatibility forms read as their plain characters.
-    s = unicodedata.normalize("NFKC", s)
-    s = s.replace("\u2044", "/")
-    s = _HTML_TAG.sub(" ", s)
-    s = s.replace("{,}", ",").replace(r"\langle", "(").replace(r"\rangle", ")")
-    for k, v in _UNICODE.items():
-        if k in s:
-            s = s.replace(k, v)
-    s = re.sub(r"\\[dtc]frac", r"\\frac", s)
-    s = s.replace("\\$", "").replace("$", "").replace("\\(", "").replace("\\)", "")
-    s = s.replace("\\[", "").replace("\\]", "")
-    s = re.sub(r"\\(?:begin|end)\{(?:align\*?|aligned|equation\*?|gather\*?)\}", "", s)
-    # Thousands separators: MATH's `11,\\!111`, thin spaces `1\\,000`, `1~000`.
-    s = _THOUSANDS_SPACE.sub("", s)
-    s = re.sub(r"(?<!\\)\\!", "", s)  # a negative space joins, it never separates
-    s = _SPACING.sub(" ", s)
-    s = s.replace("~", " ")
-    norm = _Norm(s)
-    # Degrees and percent are marks on the value, not part of it.
-    s2 = re.sub(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree|\^\s*\{\s*\\text\{o\}\s*\}", "", s)
-    norm.degrees = s2 != s
-    s = s2
-    s2 = re.sub(r"\\%|%|\\text\{\s*\\?%\s*\}|\bpercent(?:age)?\b|\bpct\b", "", s)
-    norm.percent = s2 != s
-    s = s2
-    # Units in \text{...} / \mathrm{...} at the end (e.g. "5\text{ cm}", "5 \mathrm{cm}^2").
-    m = re.search(r"\\(?:text|mathrm|mbox|textrm)\s*\{\s*([a-zA-Z][a-zA-Z .]*?)\s*\}"
-                  r"(\s*\^\s*\{?\d\}?)?\s*\.?\s*$", s)
-    if m and s[: m.start()].strip():
-        words = m.group(1).lower().split()
-        if words and all(w.strip(".") in _UNITS for w in words):
-            norm.unit = " ".join(w.strip(".") for w in words) + (m.group(2) or "").replace(
-                " ", "").replace("{", "").replace("}", "")
-            s = s[: m.start()]
-    s = _TEXT_RE.sub(lambda mm: "\\" + mm.group(1) + "{", s)
-    s = _unwrap_command(s, _TEXT_RE)
-    s = re.sub(r"\\(?:mathrm|rm)\s*e\b", "e", s)
-    if not norm.unit:
-        # Plain unit words after the number ("12 apples", "300 minutes" from \text{...}).
-        m = re.fullmatch(r"\s*(.*?[\d}])\s+([a-zA-Z]{2,}(?:\s+[a-zA-Z]+)?)\s*\.?\s*", s)
-        if m and all(w in _UNITS for w in m.group(2).lower().split()):
-            norm.unit = " ".join(m.group(2).lower().split())
-            s = m.group(1)
-    s = _repeating_decimals(s)
-    # Mixed numbers: 2\frac{1}{3} is 2 + 1/3 by convention (not a product).
-    s = _MIXED.sub(lambda m: f"({m.group(1)}+\\frac{{{m.group(2) or m.group(4)}}}"
-                             f"{{{m.group(3) or m.group(5)}}})", s)
-    s = re.sub(r"\s+", " ", s).strip()
-    s = re.sub(r"[\s.;]+$", "", s)  # trailing sentence period
-    s = re.sub(r"^(?:=|:)\s*", "", s)
-    # "\approx 7" / "x \approx 3.14": the value, stated as approximate.
-    s = re.sub(r"^(?:([a-zA-Z])\s*)?(?:\\approx|\u2248|\\simeq)\s*",
-               lambda mm: f"{mm.group(1)} = " if mm.group(1) else "", s)
-    # Plain-text scientific notation for a whole answer: "1.5e3", "1e-3", "2.5E+04".
-    m = _SCI.fullmatch(s)
-    if m:
-        s = f"{m.group(1)} \\times 10^{{{int(m.group(2))}}}"
-    # ISO interval notation: "]2, 5[" is (2, 5), "]2, 5]" is (2, 5].
-    m = _ISO_INTERVAL.fullmatch(s)
-    if m and (m.group(1) == "]" or m.group(3) == "["):
-        s = ("(" if m.group(1) == "]" else "[") + m.group(2) + (")" if m.group(3) == "[" else "]")
-    norm.text = s
-    return norm
-
-
-_THOUSANDS_SPACE = re.compile(r"(?<=\d)(?:,\s*\\!|\\[,:;]|\\thinspace|~|\\ )\s*(?=\d{3}(?!\d))")
-_SCI = re.compile(r"([-+]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?\d{1,4})")
-_ISO_INTERVAL = re.compile(r"([\[\]])\s*([^\[\],]+,[^\[\],]+?)\s*([\[\]])")
-_VULGAR = re.compile(r"[\u00bc-\u00be\u2150-\u215e]")
-
-
-def _vulgar_frac(m: re.Match[str]) -> str:
-    num, _, den = unicodedata.normalize("NFKC", m.group(0)).partition("\u2044")
-    return f"\\frac{{{num or 1}}}{{{den}}}"
-
-
-_MIXED = re.compile(r"(?<![\d.^_{a-zA-Z])(\d+)\s*\\frac\s*(?:\{(\d+)\}\s*\{(\d+)\}|(\d)(\d))")
-_REPEAT_BAR = re.compile(r"(\d*)\.(\d*)\\overline\s*\{(\d+)\}")
-_REPEAT_DOTS = re.compile(r"(\d*)\.(\d+)\s*(?:\\ldots|\\dots|\.\.\.|\u2026)")
-
-
-def _repeating_decimals(s: str) -> str:
-    """`0.1\\overline{6}` and `0.333\\ldots` -> exact fractions."""
-    def frac(int_part: str, fixed: str, rep: str) -> str:
-        base = Fraction(int(int_part or "0")) + (Fraction(int(fixed), 10 ** len(fixed))
-                                                 if fixed else 0)
-        r = Fraction(int(rep), (10 ** len(rep) - 1) * 10 ** len(fixed))
-        v = base + r
-        return f"\\frac{{{v.numerator}}}{{{v.denominator}}}"
-
-    s = _REPEAT_BAR.sub(lambda m: frac(m.group(1), m.group(2), m.group(3)), s)
-
-    def dots(m: re.Match[str]) -> str:
-        digits = m.group(2)
-        for size in range(1, 7):
-            block = digits[-size:]
-            if len(digits) >= 2 * size and digits.endswith(block * 2) or (
-                    size == 1 and len(digits) >= 3 and digits.endswith(block * 3)):
-                fixed = digits[: len(digits) - 2 * size]
-                # The shortest leading part: strip further copies of the block.
-                while fixed.endswith(block):
-                    fixed = fixed[: -size]
-                return frac(m.group(1), fixed, block)
-        return m.group(0)
-
-    return _REPEAT_DOTS.sub(dots, s)
-
-
-# ---------------------------------------------------------------------------------------
 # Tokenizer and expression parser
 # ---------------------------------------------------------------------------------------
 
@@ -266,6 +112,40 @@ _FUNCS = {
     "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "ln": sympy.log,
     "exp": sympy.exp, "log": sympy.log, "lg": lambda x: sympy.log(x, 10),
     "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan,
+}
+
+
+def _integers(name: str, args: tuple[Any, ...]) -> list[int]:
+    if not all(getattr(a, "is_Integer", False) for a in args):
+        # Not a value (and no fallback parser should make one of it).
+        raise UndefinedValue(f"{name} needs integers, got {', '.join(map(str, args))}")
+    return [int(a) for a in args]
+
+
+def _gcd(*args: Any) -> Any:
+    return sympy.Integer(math.gcd(*_integers("gcd", args)))
+
+
+def _lcm(*args: Any) -> Any:
+    return sympy.Integer(math.lcm(*_integers("lcm", args)))
+
+
+def _mod(a: Any, b: Any) -> Any:
+    x, m = _integers("mod", (a, b))
+    if m == 0:
+        raise UndefinedValue("modulo zero")
+    return sympy.Integer(x % m)
+
+
+# name -> (how to build the value, the sympy class it stays as when it has no simpler value)
+_FUNCTION_BUILDERS: dict[str, tuple[Any, Any]] = {
+    **{name: (f, f if isinstance(f, type) else None) for name, f in _FUNCS.items()},
+    "ln": (sympy.log, sympy.log), "lg": (lambda x: sympy.log(x, 10), sympy.log),
+    "log": (sympy.log, sympy.log), "exp": (sympy.exp, sympy.exp),
+    "abs": (sympy.Abs, sympy.Abs), "floor": (sympy.floor, sympy.floor),
+    "ceil": (sympy.ceiling, sympy.ceiling), "factorial": (sympy.factorial, sympy.factorial),
+    "binom": (sympy.binomial, sympy.binomial), "gcd": (_gcd, None), "lcm": (_lcm, None),
+    "mod": (_mod, None), "max": (sympy.Max, sympy.Max), "min": (sympy.Min, sympy.Min),
 }
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
@@ -320,6 +200,15 @@ class _Parser:
         self.has_pm = False
         self.infinity = False  # an infinity symbol was written
         self.result: Any = None
+        self.undone: list[Undone] = []  # operations the writer left to do (undone.py)
+        self.marks: set[str] = set()  # forms noted on the way (unreduced, fn:trig, ...)
+
+    def note(self, found: Undone | tuple[Undone | None, set[str]] | None) -> None:
+        if isinstance(found, tuple):
+            found, marks = found
+            self.marks |= marks
+        if found is not None:
+            self.undone.append(found)
 
     # -- helpers --
     def peek(self, k: int = 0) -> str | None:
@@ -419,7 +308,12 @@ class _Parser:
                 sign = self.pm_sign if op == "\\pm" else -self.pm_sign
             elif op == "-":
                 sign = -1
-            left = self.add(left, right if sign == 1 else self.mul(sympy.Integer(-1), right))
+            if sign != 1:
+                self.note(after_negation(right))
+                right = self.mul(sympy.Integer(-1), right)
+            total = self.add(left, right)
+            self.note(after_sum(left, right, total))
+            left = total
         self.depth -= 1
         return left
 
@@ -429,14 +323,49 @@ class _Parser:
             tok = self.peek()
             if tok in ("*", "\\cdot", "\\times", "\\ast"):
                 self.take()
-                left = self.mul(left, self.unary())
+                scientific = self.peek() == "10" and self.peek(1) == "^"
+                left = self.product(left, self.unary(), scientific)
             elif tok in ("/", "\\div"):
                 self.take()
-                left = self.div(left, self.unary())
+                left = self.quotient(left, self.unary())
+            elif tok in ("\\bmod", "\\mod", "mod"):
+                self.take()
+                left = self.function("mod", (left, self.unary()))
             elif tok is not None and self._starts_atom(tok):
-                left = self.mul(left, self.power())
+                left = self.product(left, self.power())
             else:
                 return left
+
+    def product(self, a: Any, b: Any, scientific: bool = False) -> Any:
+        if _keeps_factor(a, b) or _keeps_factor(b, a):
+            r = sympy.Mul(a, b, evaluate=False)  # 3(x + 4) stays a product: its form matters
+        else:
+            r = self.mul(a, b)
+        self.note(after_product(a, b, r, scientific))
+        return r
+
+    def quotient(self, a: Any, b: Any) -> Any:
+        r = self.div(a, b)
+        self.note(after_quotient(a, b, r))
+        return r
+
+    def raise_to(self, base: Any, exp: Any) -> Any:
+        r = self.pow(base, exp)
+        self.note(after_power(base, exp, r))
+        return r
+
+    def function(self, name: str, args: tuple[Any, ...]) -> Any:
+        """A named function of `args` (sympy builds and evaluates it), noted when it has a
+        simpler value (`\\binom{9}{4}`, `\\sin\\frac{\\pi}{6}`)."""
+        build, cls = _FUNCTION_BUILDERS[name]
+        if name == "factorial":
+            r = self.factorial(args[0])
+        elif self.huge and cls is not None:
+            r = cls(*args, evaluate=False)
+        else:
+            r = build(*args)
+        self.note(after_function(name, args, r, cls))
+        return r
 
     def _starts_atom(self, tok: str) -> bool:
         if tok[0].isdigit() or tok[0] == ".":
@@ -458,7 +387,9 @@ class _Parser:
         tok = self.peek()
         if tok == "-":
             self.take()
-            return self.mul(sympy.Integer(-1), self.unary())
+            val = self.unary()
+            self.note(after_negation(val))
+            return self.mul(sympy.Integer(-1), val)
         if tok == "+":
             self.take()
             return self.unary()
@@ -477,10 +408,10 @@ class _Parser:
             self.enter()
             exp = self.arg_or_unary()
             self.depth -= 1
-            base = self.pow(base, exp)
+            base = self.raise_to(base, exp)
             while self.peek() == "!":
                 self.take()
-                base = self.factorial(base)
+                base = self.function("factorial", (base,))
         return base
 
     def arg_or_unary(self) -> Any:
@@ -494,7 +425,7 @@ class _Parser:
         a = self.atom()
         while self.peek() == "!":
             self.take()
-            a = self.factorial(a)
+            a = self.function("factorial", (a,))
         return a
 
     def group(self) -> Any:
@@ -542,21 +473,27 @@ class _Parser:
             self._in_abs = saved
             self.depth -= 1
             self.expect({"|": "|", "\\vert": "\\vert", "\\lvert": "\\rvert"}[tok])
-            return sympy.Abs(e)
+            return self.function("abs", (e,))
         if tok in ("\\lfloor", "\\lceil"):
             e = self.expr()
             self.expect("\\rfloor" if tok == "\\lfloor" else "\\rceil")
-            return sympy.floor(e) if tok == "\\lfloor" else sympy.ceiling(e)
+            return self.function("floor" if tok == "\\lfloor" else "ceil", (e,))
         if tok == "\\frac":
             num = self.macro_arg()
             den = self.macro_arg()
-            return self.div(num, den)
+            return self.quotient(num, den)
+        if tok == "\\angledeg":
+            # An angle in degrees inside a trig function (from `normalize`): in radians.
+            return self.macro_arg() * sympy.pi / 180
+        if tok == "\\mixed":
+            # A mixed number from `normalize` (2\\frac{1}{3}): one literal, 7/3.
+            whole, num, den = self.macro_arg(), self.macro_arg(), self.macro_arg()
+            return whole + self.div(num, den)
         if tok == "\\binom":
             n, k = self.macro_arg(), self.macro_arg()
             if n.is_Integer and n > MAX_FACTORIAL:
                 self.huge = True
-                return sympy.binomial(n, k, evaluate=False)
-            return sympy.binomial(n, k)
+            return self.function("binom", (n, k))
         if tok in ("\\sqrt", "sqrt"):
             index = None
             if self.peek() == "[":
@@ -564,14 +501,24 @@ class _Parser:
                 index = self.expr()
                 self.expect("]")
             radicand = self.macro_arg()
-            return self.pow(radicand, Rational(1, 2) if index is None else 1 / index)
+            return self.raise_to(radicand, Rational(1, 2) if index is None else 1 / index)
         if tok in ("\\pi", "pi"):
             return sympy.pi
         if tok in ("\\infty", "\\infin", "oo", "inf", "infty", "infinity"):
             self.infinity = True
             return sympy.oo
         if tok == "\\exp":
-            return sympy.exp(self.func_arg())
+            return self.function("exp", (self.func_arg(),))
+        if tok in ("\\gcd", "gcd", "lcm", "\\max", "\\min", "max", "min") and \
+                self.peek() == "(":
+            name = tok.lstrip("\\")
+            self.take()
+            args = [self.expr()]
+            while self.peek() == ",":
+                self.take()
+                args.append(self.expr())
+            self.expect(")")
+            return self.function(name, tuple(args))
         if tok.startswith("\\") and tok[1:] in _FUNCS or tok in _FUNCS:
             name = tok.lstrip("\\")
             power = None
@@ -583,8 +530,11 @@ class _Parser:
                 self.take()
                 base = self.macro_arg()
             arg = self.func_arg()
-            val = sympy.log(arg, base) if base is not None else _FUNCS[name](arg)
-            return self.pow(val, power) if power is not None else val
+            if base is not None:
+                val = self.function("log", (arg, base))
+            else:
+                val = self.function(name, (arg,))
+            return self.raise_to(val, power) if power is not None else val
         if tok.startswith("\\"):
             name = tok[1:]
             if name in _GREEK:
@@ -629,8 +579,14 @@ class _Parser:
         # factors, up to an operator or another command (\\sin x \\cos x).
         arg = self.power()
         while (tok := self.peek()) is not None and (tok[0].isalnum()) and tok not in _FUNCS:
-            arg = self.mul(arg, self.power())
+            arg = self.product(arg, self.power())
         return arg
+
+
+def _keeps_factor(c: Any, e: Any) -> bool:
+    """A number times a sum with variables: sympy would distribute it, losing the form."""
+    return isinstance(c, sympy.Rational) and abs(c) != 1 and isinstance(e, sympy.Add) and \
+        bool(e.free_symbols)
 
 
 def _run_parser(toks: list[str], pm_sign: int) -> _Parser:
@@ -648,7 +604,19 @@ def _run_parser(toks: list[str], pm_sign: int) -> _Parser:
     if not p.huge and is_undefined(p.result, p.infinity):
         raise UndefinedValue("undefined value (division by zero, log 0, or arithmetic with "
                              "infinity)")
+    _collect(p.undone, p.marks)
     return p
+
+
+# What every parse inside one `parse_answer` call left undone (interval ends, matrix entries
+# and equation sides included), per thread.
+_COLLECTING = threading.local()
+
+
+def _collect(undone: list[Undone], marks: set[str]) -> None:
+    for bucket in getattr(_COLLECTING, "stack", ()):
+        bucket[0].extend(undone)
+        bucket[1].update(marks)
 
 
 _SPECIAL = (sympy.zoo, sympy.nan)
@@ -669,6 +637,11 @@ def is_undefined(e: Any, wrote_infinity: bool = False) -> bool:
 
 def parse_values(text: str) -> list[tuple[Any, bool, bool]]:
     """Parse one expression; `a \\pm b` gives two values. Items: (expr, decimal, huge)."""
+    return _parse_values(text)[0]
+
+
+def _parse_values(text: str) -> tuple[list[tuple[Any, bool, bool]], list[Undone], set[str]]:
+    """`parse_values` plus what the expression leaves undone and the forms it marks."""
     if len(text) > MAX_LEN:
         raise AnswerParseError("answer too long")
     toks = tokenize(text)
@@ -679,7 +652,7 @@ def parse_values(text: str) -> list[tuple[Any, bool, bool]]:
     if p.has_pm:
         q = _run_parser(toks, -1)
         out.append((q.result, q.decimal, q.huge))
-    return out
+    return out, p.undone, p.marks
 
 
 def parse_expression(text: str) -> tuple[Any, bool, bool]:
@@ -772,25 +745,32 @@ def _text_answer(text: str) -> Answer:
     return Answer("text", t, text)
 
 
-def _expr_answer(text: str, norm: _Norm, allow_fallback: bool = True) -> Answer:
+def _expr_answer(text: str, norm: Normalized, allow_fallback: bool = True) -> Answer:
     try:
-        vals = parse_values(text)
+        vals, undone, marks = _parse_values(text)
     except UndefinedValue:
         raise
     except AnswerParseError:
         if not allow_fallback:
             raise
         vals = [(_fallback_latex2sympy(text), "." in text, False)]
+        # Read by the slow parser: its structure is unknown here, so it is not a plain value.
+        undone, marks = [Undone("unparsed", f"{text[:40]} is not plain notation")], set()
+        _collect(undone, marks)
+    if norm.repeating:
+        marks = marks | {"repeating"}
+        _collect([], {"repeating"})
     answers = [Answer("number" if not getattr(e, "free_symbols", True) else "expression", e,
                       text, percent=norm.percent, degrees=norm.degrees, unit=norm.unit,
-                      decimal=d, huge=h) for e, d, h in vals]
+                      decimal=d, huge=h, meta={"undone": undone, "marks": marks})
+               for e, d, h in vals]
     if len(answers) == 2:
         return Answer("set", answers, text, meta={"pm": True})
     return answers[0]
 
 
 _UNEVALUATED = re.compile(r"\\(?:sum|prod|int|iint|oint|lim|limsup|liminf|partial|nabla|"
-                          r"vmatrix|Vmatrix|det)")
+                          r"det|begin\s*\{[vV]matrix\})")
 
 
 def _fallback_latex2sympy(text: str) -> Any:
@@ -1019,8 +999,12 @@ def _mcq_letter(text: str, choices: list[str] | None) -> str | list[str] | None:
         letter = m.group(1).upper()
         # "B) 15", "B: 15", "B - 15": drop the separator, not the sign of "(A) -3".
         rest = re.sub(r"^[\s)}.:,*]*(?:-\s+)?", "", m.group("rest") or "").rstrip(" }.*\t\n")
+        k = ord(letter) - 65
+        others = [x for x in re.findall(r"(?<![A-Za-z\\])([A-Z])(?![A-Za-z])", rest)
+                  if x != letter and ord(x) - 65 < n]
+        if others and not (choices and k in _options_matching(rest, choices)):
+            return [letter, *others]  # "C A", "C (also A)": several letters, a hedge
         if choices and rest:
-            k = ord(letter) - 65
             hits = _options_matching(rest, choices)
             if hits and k not in hits:
                 return ""  # the letter of one option with the text of another
@@ -1037,7 +1021,39 @@ def _mcq_letter(text: str, choices: list[str] | None) -> str | list[str] | None:
 
 _ALL_REALS = re.compile(r"^(?:\\mathbb\s*\{?R\}?|\\R|\\Re|R|all real(?: numbers)?|all reals|"
                         r"(?:every|any) real number|\(-\\infty,\s*\+?\\infty\))$", re.IGNORECASE)
-_SET_BUILDER = re.compile(r"^\\\{\s*([a-zA-Z])\s*(?:\\mid|\||:|\\vert)\s*(.+?)\s*\\\}$")
+_SET_BUILDER = re.compile(r"^\\\{\s*([a-zA-Z])\s*(?:(?:\\in|∈)\s*(?:\\mathbb\s*\{?R\}?|\\R|R)\s*)?"
+                          r"(?:\\mid|\||:|\\vert)\s*(.+?)\s*\\\}$")
+_COMPLEMENT = re.compile(r"^(?:\\mathbb\s*\{?R\}?|\\R|R)\s*(?:\\setminus|\\backslash|-)\s*(.+)$")
+_LETTER_LABEL = re.compile(r"^\(\s*[A-E]\s*\)\s+(?=\S)|(?<=\S)\s+\(\s*[A-E]\s*\)$")
+
+
+def _complement(removed: str) -> list[Interval] | None:
+    """The real line without `removed` (a brace set of points or intervals), as intervals."""
+    removed = removed.strip()
+    if removed.startswith("\\{") and removed.endswith("\\}"):
+        try:
+            points = sorted({parse_expression(p)[0] for p in split_top_level(removed[2:-2])},
+                            key=lambda v: float(v))
+        except (AnswerParseError, TypeError, ValueError):
+            return None
+        cuts = [Interval(lo, hi, False, False) for lo, hi in
+                zip([-sympy.oo, *points], [*points, sympy.oo])]
+        return cuts if all(p.is_real and p.is_finite for p in points) else None
+    pieces = _intervals(removed)
+    if not pieces:
+        return None
+    pieces = sorted(pieces, key=lambda iv: float(iv.lo))
+    out: list[Interval] = []
+    lo, lo_closed = -sympy.oo, False
+    for iv in pieces:
+        if not (iv.lo.is_finite or lo.is_infinite) or iv.lo < lo:
+            return None
+        if iv.lo.is_finite:
+            out.append(Interval(lo, iv.lo, lo_closed, not iv.lo_closed))
+        lo, lo_closed = iv.hi, not iv.hi_closed
+    if lo.is_finite:
+        out.append(Interval(lo, sympy.oo, lo_closed, False))
+    return out
 _LIST_SEPS = (",", ";", "\\text{ and }", " and ", " or ", "\\text{or}", "\\text{ or }", "\\or")
 
 
@@ -1056,9 +1072,26 @@ def _strip_parens(text: str) -> str:
 def parse_answer(raw: Any, hint: str | None = None, choices: list[str] | None = None) -> Answer:
     """Parse a final answer into a typed `Answer`; `hint` is the expected kind (the gold's).
 
-    Never raises for ordinary junk: what is not math becomes a `text` answer. May raise
-    RecursionError/MemoryError on adversarial input; run it under a time/memory bound.
+    `meta["undone_all"]` lists the operations the whole answer leaves undone and
+    `meta["marks_all"]` the forms it uses (see `undone.py`). Never raises for ordinary junk:
+    what is not math becomes a `text` answer. May raise RecursionError/MemoryError on
+    adversarial input; run it under a time/memory bound.
     """
+    bucket: tuple[list[Undone], set[str]] = ([], set())
+    stack = getattr(_COLLECTING, "stack", None)
+    if stack is None:
+        stack = _COLLECTING.stack = []
+    stack.append(bucket)
+    try:
+        ans = _parse_answer(raw, hint, choices)
+    finally:
+        stack.pop()
+    ans.meta["undone_all"] = list(dict.fromkeys(bucket[0]))
+    ans.meta["marks_all"] = bucket[1]
+    return ans
+
+
+def _parse_answer(raw: Any, hint: str | None, choices: list[str] | None) -> Answer:
     norm = normalize(raw)
     text = norm.text
     if len(text) > MAX_LEN:
@@ -1091,14 +1124,22 @@ def parse_answer(raw: Any, hint: str | None = None, choices: list[str] | None = 
     if m:  # "twenty-one", "ninety nine"
         return Answer("number", sympy.Integer(_WORD_NUMBERS[m.group(1)]
                                               + _WORD_NUMBERS[m.group(2)]), text)
-    if _ALL_REALS.match(text):
-        return Answer("interval", [Interval(-sympy.oo, sympy.oo, False, False)], text)
+    if hint not in ("mcq", "text") and choices is None:
+        # A letter label after or before a value ("\frac32 (B)") when there are no options.
+        text = _LETTER_LABEL.sub("", text).strip() or text
     m = _LEAD_VAR.match(text)  # "x \in (1, 2)" -> "(1, 2)"
     if m:
         text = m.group(2).strip()
-    m = _SET_BUILDER.match(text)  # "\{x \mid x > 0\}" -> "x > 0"
+    m = _SET_BUILDER.match(text)  # "\{x \mid x > 0\}", "\{x \in R : x > 0\}" -> "x > 0"
     if m:
         text = m.group(2).strip()
+    if _ALL_REALS.match(text):
+        return Answer("interval", [Interval(-sympy.oo, sympy.oo, False, False)], text)
+    m = _COMPLEMENT.match(text)  # "R \setminus \{-1\}", "R - [-5, 3]"
+    if m:
+        removed = _complement(m.group(1))
+        if removed is not None:
+            return Answer("interval", removed, text)
     if "\\begin" in text:
         try:
             rows = _matrix(text)
@@ -1199,7 +1240,7 @@ def _flatten(elems: list[Answer]) -> list[Answer]:
     return out
 
 
-def _list_answer(parts: list[str], text: str, norm: _Norm, hint: str | None) -> Answer | None:
+def _list_answer(parts: list[str], text: str, norm: Normalized, hint: str | None) -> Answer | None:
     if any(p == "" for p in parts):
         return _text_answer(text)
     rels = [_relation(p) for p in parts]
@@ -1228,7 +1269,7 @@ def _list_answer(parts: list[str], text: str, norm: _Norm, hint: str | None) -> 
     return Answer(kind, elems, text, meta={"bare": True})
 
 
-def _element(text: str, norm: _Norm) -> Answer:
+def _element(text: str, norm: Normalized) -> Answer:
     """One element of a set/tuple: an expression, or an equation like `x = 2` (its value)."""
     text = _strip_parens(text.strip())
     rel = _relation(text)
@@ -1236,7 +1277,7 @@ def _element(text: str, norm: _Norm) -> Answer:
         parts, ops = rel
         if all(o == "=" for o in ops):
             return _equation(parts, text, norm, None)
-    sub = _Norm(text, norm.percent, norm.degrees, norm.unit)
+    sub = Normalized(text, norm.percent, norm.degrees, norm.unit)
     if text[:1] in "([" and text[-1:] in ")]" and "," in text:
         inner = split_top_level(text[1:-1])
         return Answer("tuple", [_element(p, sub) for p in inner], text)
@@ -1246,15 +1287,18 @@ def _element(text: str, norm: _Norm) -> Answer:
         return _text_answer(text)
 
 
-def _equation(parts: list[str], text: str, norm: _Norm, hint: str | None) -> Answer:
+def _equation(parts: list[str], text: str, norm: Normalized, hint: str | None) -> Answer:
     """An `=` chain. `x = 5` keeps its variable in `var`; `x = 1, 2` is a set;
     `(x, y) = (1, 2)` is the point (1, 2)."""
     if len(parts) == 2 and parts[0][:1] == "(" and parts[1][:1] in "([":
         names = split_top_level(parts[0][1:-1]) if parts[0].endswith(")") else []
         if len(names) >= 2 and all(_LONE_VAR.fullmatch(n) for n in names):
-            inner = parts[1][1:-1]
-            return Answer("tuple", [_element(p, norm) for p in split_top_level(inner)], text,
-                          meta={"names": names})
+            elems = [_element(p, norm) for p in split_top_level(parts[1][1:-1])]
+            if len(elems) == len(names) and len(set(names)) == len(names):
+                # "(y, x) = (2, 6)": the names fix the order, as in "y = 2, x = 6".
+                order = sorted(range(len(names)), key=lambda k: names[k])
+                elems, names = [elems[k] for k in order], sorted(names)
+            return Answer("tuple", elems, text, meta={"names": names})
     exprs = []
     for k, p in enumerate(parts):
         if not p:

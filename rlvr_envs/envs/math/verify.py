@@ -12,6 +12,7 @@ See docs/verifiers/math.md for the answer contract and the known limitations.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import threading
@@ -25,8 +26,17 @@ from rlvr_envs.core.bounded import BoundedCrash, BoundedExecutor, BoundedTimeout
 from rlvr_envs.core.verdict import Verdict
 
 from .extract import Extraction, extract_answer, gold_answer
+from .question import (
+    QuestionFacts,
+    exact_form_required,
+    last_user_message,
+    question_facts,
+    question_hints,
+    required_forms,
+)
 
-__all__ = ["ANSWER_TYPES", "answers_equivalent", "clear_caches", "math_reward", "verify_math"]
+__all__ = ["ANSWER_TYPES", "answers_equivalent", "clear_caches", "exact_form_required",
+           "math_reward", "verify_math"]
 
 ANSWER_TYPES = ("integer", "number", "expression", "equation", "set", "tuple", "interval",
                 "matrix", "mcq", "text")
@@ -85,10 +95,16 @@ def _parse_gold_plain(gold: str, answer_type: str | None,
 
             return Answer("mcq", letter.group(1).upper(), gold)
         return parse_answer(gold, "mcq", list(choices) if choices else None)
-    if answer_type is None and re.fullmatch(r"\s*\(?[A-E]\)?\s*", gold):
+    words = _GOLD_WORDS.fullmatch(gold) if answer_type is None and not choices else None
+    if words and re.search(r"[A-Za-z]{2}", words.group(1)) and not re.search(
+            r"\d|no (?:real )?solution|empty|none", words.group(1), re.IGNORECASE):
+        answer_type = "text"  # "\\text{Tuesday}", "\\text{odd}": words, not a product of letters
+    letter = _GOLD_LETTER.fullmatch(gold) if answer_type is None else None
+    if letter:
+        # MATH writes option golds as "(C)", "\\text{(C)}", "\\textbf{(D)}\\ 12".
         from .parse import Answer
 
-        return Answer("mcq", gold.strip(" ()"), gold)
+        return Answer("mcq", letter.group(1) or letter.group(2), gold)
     hint = _TYPE_TO_KIND.get(answer_type or "", answer_type)
     g = parse_answer(gold, hint, list(choices) if choices else None)
     if g.kind == "equation" and g.var is not None and len(g.value) == 2 and not g.value[
@@ -98,8 +114,18 @@ def _parse_gold_plain(gold: str, answer_type: str | None,
 
         sides = g.meta["sides"]
         g = Answer("number", g.value[1], sides[1].text, sides[1].percent, sides[1].degrees,
-                   sides[1].unit, sides[1].decimal, sides[1].huge, g.var)
+                   sides[1].unit, sides[1].decimal, sides[1].huge, g.var,
+                   meta={"undone_all": sides[1].meta.get("undone", []),
+                         "marks_all": sides[1].meta.get("marks", set())})
     return g
+
+
+_GOLD_LETTER = re.compile(  # "C", "(C)", "\\text{(C)}", "\\textbf{(D)}\\ 12": an option's letter
+    r"\s*\(?([A-E])\)?\s*|\s*(?:\\text(?:bf|rm)?\s*\{\s*)?\(([A-E])\)\s*\}?"
+    r"(?:(?:\s|\\[ ,;:!]|~)+[^()]{0,40})?\s*")
+
+
+_GOLD_WORDS = re.compile(r"\s*\\(?:text|textbf|textit|textrm|mathrm|mbox)\s*\{([^{}]*)\}\s*\.?\s*")
 
 
 def _clear_gold_cache() -> int:
@@ -125,13 +151,34 @@ def _answer_hint(gold_kind: str) -> str | None:
 
 
 def _check(gold: str, answer_type: str | None, choices: tuple[str, ...] | None,
-           candidates: list[str], required_form: str | None = None,
-           hints: tuple[str, ...] = ()) -> tuple[bool, str, str]:
-    """Compare extracted candidates with the gold. Returns (passed, reason, gold_kind)."""
+           candidates: list[str], forms: tuple[str, ...] = (), hints: tuple[str, ...] = (),
+           facts: QuestionFacts | None = None) -> tuple[bool, str, str]:
+    """Compare extracted candidates with the gold. Returns (passed, reason, gold_kind), plain
+    Python values only (they cross a process boundary)."""
+    try:
+        passed, reason, kind = _check_answer(gold, answer_type, choices, candidates, forms,
+                                             hints, facts or QuestionFacts())
+        return bool(passed), str(reason), str(kind)
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - sympy raises anything; the verdict is "wrong"
+        return False, f"answer could not be verified: {type(exc).__name__}: {str(exc)[:200]}", \
+            str(answer_type or "")
+
+
+def _check_answer(gold: str, answer_type: str | None, choices: tuple[str, ...] | None,
+                  candidates: list[str], forms: tuple[str, ...], hints: tuple[str, ...],
+                  facts: QuestionFacts) -> tuple[bool, str, str]:
     from .compare import compare
     from .parse import Answer, parse_answer
+    from .plain import echo_problem, plain_problem
 
-    g = _parse_gold(gold, answer_type, choices, hints)
+    if answer_type is None and "interval" in hints:
+        answer_type = "interval"  # "Express your answer in interval notation": (-3, 4) is one
+    if answer_type is None and "locus" in hints and re.fullmatch(r"\s*[a-zA-Z]\s*=[^=]+", gold):
+        answer_type = "equation"  # "the line y = -5": an equation, not the value -5
+    g = _parse_gold(gold, answer_type, choices,
+                    tuple(h for h in hints if h not in ("interval", "locus")))
     hint = _answer_hint(g.kind)
     clist = list(choices) if choices else None
     if len(set(candidates)) == 1:
@@ -145,16 +192,79 @@ def _check(gold: str, answer_type: str | None, choices: tuple[str, ...] | None,
     else:
         ans = parse_answer(candidates[0], hint, clist)
     out = compare(g, ans)
-    if out.passed and required_form:
-        from .form import form_problem
-        value = ans.value
-        if ans.kind == "equation" and ans.var is not None and len(ans.value) == 2:
-            ans, value = Answer("expression", value[1], ans.text), value[1]  # f(x) = ...
-        problem = form_problem(value, required_form) if ans.kind in (
-            "expression", "number") else f"not an expression in {required_form} form"
+    if not out.passed:
+        return False, out.reason, g.kind
+    if g.kind == "mcq":
+        problem = _mcq_value_problem(g, candidates, facts, choices or ())
+    else:
+        problem = plain_problem(g, ans) or echo_problem(g, ans, candidates, facts)
+    if problem is None and forms:
+        problem = _form_problem(g, ans, forms)
+    if problem:
+        return False, problem, g.kind
+    return True, out.reason, g.kind
+
+
+_LETTER_ANSWER = re.compile(r"\s*(?:\\text(?:bf)?\{)?\s*(?:option|choice)?\s*\(?[A-Za-z]\)?(?![\w^])",
+                            re.IGNORECASE)
+
+
+def _mcq_value_problem(g: Any, candidates: list[str], facts: QuestionFacts,
+                       choices: tuple[str, ...]) -> str | None:
+    """A multiple-choice answer given as a value (no letter, not an option's own text)
+    must be a plain value and not a value the question itself states ("Which is equal to
+    $2.5625$?" answered 2.5625)."""
+    from .parse import parse_answer
+    from .plain import echo_problem
+    from .question import echo_key
+
+    options = {echo_key(c) for c in choices}
+    for cand in candidates:
+        if _LETTER_ANSWER.match(cand) or echo_key(cand) in options:
+            continue
+        value = parse_answer(cand)
+        if value.kind in ("number", "expression"):
+            problem = _undone_problem(value) or echo_problem(g, value, [cand], facts)
+            if problem:
+                return problem
+    return None
+
+
+def _undone_problem(ans: Any) -> str | None:
+    for u in ans.meta.get("undone_all", ()):
+        return f"not a plain value: {u.what}"
+    return None
+
+
+def _form_problem(g: Any, ans: Any, forms: tuple[str, ...]) -> str | None:
+    """The first of `forms` the answer (equal to the gold) is not in, as a reason. A form
+    the gold itself is not written in (`(x - \\frac12)(x + \\frac12)` for "Factor") is not
+    asked of the answer: the gold sets the bar, as for operations left undone."""
+    forms = tuple(f for f in forms if _answer_form_problem(g, g, (f,)) is None)
+    return _answer_form_problem(g, ans, forms) if forms else None
+
+
+def _answer_form_problem(g: Any, ans: Any, forms: tuple[str, ...]) -> str | None:
+    from .form import answer_form_problem, slope_intercept_problem
+    from .plain import marks_of
+
+    marks = marks_of(ans, g.kind)
+    if "slope_intercept" in forms and g.kind == "equation":
+        problem = slope_intercept_problem(ans.var, ans.value if ans.kind == "equation" else [],
+                                          g.var, marks)
         if problem:
-            return False, problem, g.kind
-    return out.passed, out.reason, g.kind
+            return problem
+    value, decimal = ans.value, ans.decimal
+    if ans.kind == "equation" and len(ans.value) == 2 and (ans.var is not None or
+                                                            g.kind != "equation"):
+        value, decimal = ans.value[-1], ans.meta["sides"][-1].decimal  # f(x) = ..., x = 5
+    elif ans.kind not in ("number", "expression"):
+        return None
+    if g.kind == "equation":
+        return None
+    return answer_form_problem(value, marks, decimal,
+                               tuple(f for f in forms if f != "slope_intercept"),
+                               is_number=g.kind == "number")
 
 
 # ---------------------------------------------------------------------------------------
@@ -170,11 +280,12 @@ _CHEAP_STRIP = re.compile(r"\\[,!;: ]|\\left|\\right|\\displaystyle|\s+|\$|\\mat
 def _cheap_norm(s: str) -> str:
     s = _CHEAP_STRIP.sub("", s)
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
-    return s.rstrip(".")
+    return re.sub(r"(?<!\.)\.$", "", s)  # a sentence's period, not the dots of 0.333...
 
 
-def _simple_number(s: str) -> tuple[Fraction, bool, int | None] | None:
-    """(value, written_as_decimal, decimal_places) for plain numbers, else None."""
+def _simple_number(s: str) -> tuple[Fraction, bool, int | None, tuple[int, int] | None] | None:
+    """(value, written_as_decimal, decimal_places, (numerator, denominator) as written for
+    a fraction) for plain numbers, else None."""
     m = _SIMPLE.match(s)
     if not m:
         return None
@@ -182,19 +293,27 @@ def _simple_number(s: str) -> tuple[Fraction, bool, int | None] | None:
     if m.group(2) is not None:
         ip, fp = m.group(2), m.group(3)
         if fp is None:
-            return Fraction(sign * int(ip)), False, None
-        return Fraction(sign * int(ip + fp), 10 ** len(fp)), True, len(fp)
+            return Fraction(sign * int(ip)), False, None, None
+        return Fraction(sign * int(ip + fp), 10 ** len(fp)), True, len(fp), None
     num, den = (m.group(4), m.group(5)) if m.group(4) is not None else (m.group(6), m.group(7))
     if int(den) == 0:
         return None
-    return Fraction(sign * int(num), int(den)), False, None
+    return Fraction(sign * int(num), int(den)), False, None, (int(num), int(den))
+
+
+# Forms a plain number can be judged in without sympy.
+_FAST_FORMS = {"fraction", "simplified", "rationalized", "decimal"}
 
 
 def _fast_path(gold: str, answer_type: str | None, choices: Any,
                candidates: list[str], rounding: bool = False,
-               approx: bool = False) -> tuple[bool, str] | None:
-    """A sure verdict without sympy, or None to go the full way."""
-    if len(candidates) != 1 or choices or answer_type in ("mcq", "text"):
+               approx: bool = False, forms: tuple[str, ...] = (),
+               numbers: frozenset[Fraction] = frozenset()) -> tuple[bool, str] | None:
+    """A sure verdict without sympy, or None to go the full way. `forms`: the forms the
+    question asks for; `numbers`: the numbers it states (an answer matching the gold only
+    through a tolerance must not be one of them)."""
+    if len(candidates) != 1 or choices or answer_type in ("mcq", "text") or \
+            set(forms) - _FAST_FORMS:
         return None
     g, a = _cheap_norm(gold), _cheap_norm(candidates[0])
     if not a:
@@ -207,14 +326,24 @@ def _fast_path(gold: str, answer_type: str | None, choices: Any,
     gn, an = _simple_number(g), _simple_number(a)
     if gn is None or an is None:
         return None
+    if an[3] is not None and an[3][0] % an[3][1] == 0:
+        return None  # \frac{6}{2}: a division left undone (the full path says so)
     from .compare import fractions_close, rounded_places
 
     places = rounded_places(g, rounding) if gn[1] else None
     ok = fractions_close(gn[0], an[0], gold_places=places, gold_decimal=gn[1],
                          ans_places=an[2], ans_decimal=an[1], approx=approx)
-    if ok:
-        return True, "correct"
-    return False, f"wrong: {candidates[0].strip()} is not {gold.strip()}"
+    if not ok:
+        return False, f"wrong: {candidates[0].strip()} is not {gold.strip()}"
+    if an[3] is not None and math.gcd(*an[3]) != 1 and {"fraction", "simplified"} & set(forms):
+        return False, "equal to the answer but not in lowest terms as the question asks"
+    if an[1] and "fraction" in forms:
+        return False, "equal to the answer but not a fraction as the question asks"
+    if "decimal" in forms and not an[1] and an[0].denominator != 1:
+        return False, "equal to the answer but not a decimal as the question asks"
+    if gn[0] != an[0] and an[0] in numbers:
+        return False, "restates a number of the question instead of answering it"
+    return True, "correct"
 
 
 # ---------------------------------------------------------------------------------------
@@ -303,15 +432,17 @@ def _verify(task: Mapping[str, Any], response: Any, timeout: float, approximate:
         details["extracted_from"] = ext.source
         if all(not c.strip() for c in ext.candidates):
             return _verdict(False, "empty final answer (\\boxed{} with nothing inside)", details)
-        required_form = _required_form(task)
-        hints = _question_hints(task, approximate)
-        fast = None if required_form else _fast_path(gold, answer_type, choices, ext.candidates,
-                                                     "rounding" in hints, "approx" in hints)
+        forms = required_forms(task)
+        hints = question_hints(task, approximate)
+        facts = question_facts(task)
+        numbers = frozenset(Fraction(n) for n in facts.numbers)
+        fast = _fast_path(gold, answer_type, choices, ext.candidates, "rounding" in hints,
+                          "approx" in hints, forms, numbers)
         if fast is not None:
             return _verdict(fast[0], fast[1], details)
         remaining = timeout - (time.monotonic() - start)
         passed, reason, kind = run(remaining, gold, answer_type, choices, _trim(ext),
-                                   required_form, hints)
+                                   forms, hints, facts)
         details["answer_type"] = answer_type or kind
         return _verdict(passed, reason, details)
     except BoundedTimeout:
@@ -325,73 +456,6 @@ def _verify(task: Mapping[str, Any], response: Any, timeout: float, approximate:
     except Exception as exc:  # noqa: BLE001 - a verifier must never raise
         return _verdict(False, f"answer could not be verified: {type(exc).__name__}: {exc}",
                         details)
-
-
-_ROUNDING_WORDS = re.compile(
-    r"\b(?:round(?:ed|ing)?|nearest|decimal places?|significant (?:figures?|digits?)|"
-    r"approximat\w*|estimate\w*|to \d+ (?:d\.?p|s\.?f)\b)|\\approx|\u2248", re.IGNORECASE)
-
-
-_PERCENT_WORDS = re.compile(r"\bpercentage\b|\b(?:what|which|as an?|in|how many)\s+percent",
-                            re.IGNORECASE)
-
-
-# What makes a question ask for an exact value (no decimal approximation of the gold).
-_EXACT_WORDS = re.compile(
-    r"\bexact(?:\s+(?:value|answer|form|fraction))?\b(?!ly)|simplest\s+(?:radical\s+)?form|"
-    r"simplified\s+form|radical\s+form|common\s+fraction|lowest\s+terms|mixed\s+number|"
-    r"(?:as|in)\s+(?:an?\s+)?(?:reduced\s+|improper\s+|proper\s+|irreducible\s+)?fraction|"
-    r"in\s+terms\s+of\s+\\?(?:pi|\u03c0|e)\b|\bsimplify\b|\bsimplest\b", re.IGNORECASE)
-_APPROX_FORMS = ("decimal", "approximate", "approx", "numeric")
-
-
-def exact_form_required(task: Mapping[str, Any]) -> bool:
-    """Does the task ask for an exact (or otherwise written-out) form, so that a decimal
-    approximation of an exact gold is not an answer? True when `task["form"]` (top level
-    or in `metadata`) names any form other than `decimal`/`approximate`, when a
-    `required_form` is set, or when the question says so ("exact", "simplest radical form",
-    "as a common fraction", "in terms of pi", "simplify", ...)."""
-    form = task.get("form")
-    meta = task.get("metadata")
-    if form is None and isinstance(meta, Mapping):
-        form = meta.get("form")
-    if isinstance(form, str) and form.strip():
-        return form.strip().lower() not in _APPROX_FORMS
-    if _required_form(task):
-        return True
-    return bool(_EXACT_WORDS.search(_question(task)))
-
-
-def _question(task: Mapping[str, Any]) -> str:
-    q = next((task[k] for k in ("question", "problem", "prompt")
-              if isinstance(task.get(k), str)), "")
-    return q[-4000:]
-
-
-def _question_hints(task: Mapping[str, Any], approximate: bool = False) -> tuple[str, ...]:
-    """What the task's question (`question`/`problem`/`prompt`) says about the gold:
-    "rounding" when it asks for a rounded value (round, nearest, decimal places,
-    approximately, ...; or `task["rounded"] is True`), "percent" when it asks for a
-    percentage (so `40\\%` answers a bare gold 40), "approx" when decimal approximations
-    of an exact gold are accepted (`approximate` and no exact form asked for)."""
-    q = _question(task)
-    hints = []
-    if task.get("rounded") is True or _ROUNDING_WORDS.search(q):
-        hints.append("rounding")
-    if _PERCENT_WORDS.search(q):
-        hints.append("percent")
-    if approximate and not exact_form_required(task):
-        hints.append("approx")
-    return tuple(hints)
-
-
-def _required_form(task: Mapping[str, Any]) -> str | None:
-    """`required_form` of the task (top level, or in `metadata` as the generators put it)."""
-    form = task.get("required_form")
-    meta = task.get("metadata")
-    if form is None and isinstance(meta, Mapping):
-        form = meta.get("required_form")
-    return form if isinstance(form, str) else None
 
 
 def _trim(ext: Extraction) -> list[str]:
@@ -423,7 +487,7 @@ def answers_equivalent(gold: Any, predicted: Any, answer_type: str | None = None
         return fast[0]
     hints = ("approx",) if approximate else ()
     try:
-        passed, _, _ = _get_executor().call(_check, g, answer_type, ch, [p[:10_000]], None,
+        passed, _, _ = _get_executor().call(_check, g, answer_type, ch, [p[:10_000]], (),
                                             hints, timeout=timeout)
     except Exception:  # noqa: BLE001 - timeouts, crashes and junk are all "not equivalent"
         return False
@@ -431,8 +495,8 @@ def answers_equivalent(gold: Any, predicted: Any, answer_type: str | None = None
 
 
 # Dataset columns `math_reward` passes on to the verifier (TRL hands every column over).
-_TASK_COLUMNS = ("answer_type", "choices", "question", "problem", "form", "required_form",
-                 "rounded")
+_TASK_COLUMNS = ("answer_type", "choices", "question", "problem", "prompt", "form",
+                 "required_form", "rounded")
 
 
 def math_reward(completions: Sequence[Any], answer: Sequence[Any], **kwargs: Any) -> list[float]:
@@ -440,12 +504,17 @@ def math_reward(completions: Sequence[Any], answer: Sequence[Any], **kwargs: Any
     dataset column `answer` (and optional `answer_type`, `choices`, `question`/`problem`,
     `form`, `required_form`, `rounded` columns, read as in `verify_math`).
 
-    `completions` are strings or lists of chat messages (the last assistant message is
-    graded). Returns 1.0/0.0 per completion. Keyword `approximate` (default True; bind it
-    with `functools.partial`) and `timeout` are passed to `verify_math`.
+    TRL calls `reward_func(prompts=..., completions=..., completion_ids=..., **columns)`,
+    the dataset's `prompt` column arriving as `prompts`: when there is no `question` or
+    `problem` column, the question is read from `prompts` (a string, or chat messages whose
+    last user message is the question), so its wording still decides rounding, exact and
+    required forms. `completions` are strings or lists of chat messages (the last assistant
+    message is graded). Returns 1.0/0.0 per completion. Keyword `approximate` (default True;
+    bind it with `functools.partial`) and `timeout` are passed to `verify_math`.
     """
     timeout = float(kwargs.get("timeout", 3.0))
     approximate = bool(kwargs.get("approximate", True))
+    prompts = kwargs.get("prompts")
     out = []
     for i, completion in enumerate(completions):
         task: dict[str, Any] = {"answer": answer[i]}
@@ -454,6 +523,12 @@ def math_reward(completions: Sequence[Any], answer: Sequence[Any], **kwargs: Any
             if isinstance(values, Sequence) and not isinstance(values, str) and \
                     i < len(values) and values[i] is not None:
                 task[col] = values[i]
+        if "question" not in task and "problem" not in task and "prompt" not in task and \
+                isinstance(prompts, Sequence) and i < len(prompts):
+            prompt = prompts[i]
+            text = prompt if isinstance(prompt, str) else last_user_message(prompt)
+            if text:
+                task["question"] = text
         out.append(verify_math(task, completion, timeout=timeout,
                                approximate=approximate).reward)
     return out
