@@ -167,6 +167,7 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
     def initial_observation(self, task: Task) -> str:
         text = self.customer.opening()
         self.surfaced |= self.customer.mentioned
+        self.session.heard.append(text)
         return text
 
     def make_tools(self, task: Task) -> ToolRegistry:
@@ -193,6 +194,7 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
                         messages=[{"role": "user", "content": note}])
         reply = self.customer.reply(text, self.session)
         self.surfaced |= self.customer.mentioned
+        self.session.heard.append(reply.text)
         done = reply.ended or reply.quit
         return Turn(reply.text, terminated=done, verdict=self.verdict() if done else None,
                     messages=[{"role": "user", "content": reply.text}])
