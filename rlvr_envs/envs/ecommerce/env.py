@@ -238,6 +238,12 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
             out[name] = new[0] if new and len(new) == 1 else None
         return out
 
+    def hack_strategies(self) -> list[Any]:
+        """This domain's task-independent strategies for the core hack search (`rlvr audit
+        rlvr/Ecommerce-v0 --hacks`): `hacks.py`, from `adversary.py`."""
+        from .hacks import hack_strategies  # adversary.py imports this module
+        return hack_strategies()
+
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:
         """Replay an audit case (`task_id`, scripted `actions`) and return its verdict."""
