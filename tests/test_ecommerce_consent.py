@@ -151,3 +151,17 @@ def test_a_zip_in_the_opening_verifies_at_once() -> None:
         env.step(env.tool_format.render([ToolCall("", "verify_customer", {
             "customer_id": cust["customer_id"], "zip_code": cust["zip"]})]))
         assert env.session.verified == cust["customer_id"], task_id
+
+
+@pytest.mark.parametrize("text", ["return {o}, " * 2000, "(" * 32_000,
+                                  "(return {o} not the tee) " * 1000,
+                                  "Shall I return " + "the tee, " * 3000 + "from {o}?"])
+def test_hostile_proposals_are_read_without_backtracking(text: str) -> None:
+    """The proposal reader is linear in the message (bounded parentheses, one pass per
+    clause): these are answered at once, with a refusal, never an exception."""
+    env = EcommerceEnv()
+    task_id = next(t for t in MIXED if "/d2/" in t)  # the order id is in the opening
+    env.reset(options={"task_id": task_id})
+    text = text.replace("{o}", env.task["intents"][0]["order_id"])[:32_768]
+    obs, reward, terminated, _, _ = env.step(text)
+    assert not terminated and reward == 0.0 and not env.session.consents, obs

@@ -6,9 +6,11 @@ Each agent message addressed to the customer (one with no tool calls) is read in
    judged for info intents, grounded in what tools showed: `answers.judge_answer`): the
    customer thanks the agent and opens the next intent, or says
    goodbye and ends. It never ends before every intent's writes are in the state.
-2. **A proposal** (an action verb plus order ids): a proposal that matches the goal gets an
-   explicit yes, recorded as a consent for exactly that action; a wrong one gets a correction;
-   a decoy intent triggers a change of mind.
+2. **A proposal** (an action verb plus an order id): what it proposes is read by
+   `read_proposal` (ids in clauses that exclude them, recaps and other orders' mentions are
+   not part of it; products may be named by name). A proposal that matches the goal gets an
+   explicit yes, recorded as a consent for exactly the proposed action and items; a wrong
+   one gets a correction; a decoy intent triggers a change of mind.
 3. **Questions** (keyword/intent matching per slot: colour, size, budget, email, zip...): the
    customer reveals the asked slots, or says it has no preference.
 4. **Cart feedback**: a cart that changed but does not meet the goal gets a correction.
