@@ -513,7 +513,7 @@ def gen_policy(store: Store, rng: random.Random, d: int) -> dict[str, Any]:
         intent = _policy_intent(q, "money", ans, [x], {x - ans}, "returns", store)
         say = f"The restocking fee would be {money(ans)}."
     elif d == 4:  # price match over two purchases
-        items = _two(lambda: _price_match_item(store, rng), lambda it: it[1:3], 4)
+        items = _two(lambda: _price_match_item(store, rng), lambda it: it[1:3], 4, rng)
         ans = sum(it[4] for it in items if it[-1])
         q = ("Under your price match policy, how much would you refund me in total for these: "
              + "; ".join(f"one of your {cat} I bought for {money(x)} {n} days ago that now "
@@ -530,7 +530,7 @@ def gen_policy(store: Store, rng: random.Random, d: int) -> dict[str, Any]:
              f"bought more than {pm['days']} days ago"} for cat, x, y, n, dx, ok in items]
         say = f"Under our price match policy you would get {money(ans)} back in total."
     else:  # refund after returning two items: final sale, late, restocking fee or none
-        items = _two(lambda: _return_item(store, rng), lambda it: it[1:2], 4)
+        items = _two(lambda: _return_item(store, rng), lambda it: it[1:2], 4, rng)
         ans = sum(it[4] for it in items if it[-1])
         q = ("If I return these today, how much will I get back in total: "
              + "; ".join(f"one of your {cat} that cost {money(x)}, received {n} days ago"
@@ -550,22 +550,28 @@ def gen_policy(store: Store, rng: random.Random, d: int) -> dict[str, Any]:
     return {"intents": [intent], "opening": "Hi! " + intent["opening"], "plan": plan}
 
 
-def _two(draw: Any, given: Any, amount: int) -> list[tuple[Any, ...]]:
+TWO_ITEM_PATTERNS = ((True, True), (True, False), (False, True))  # which items count
+
+
+def _two(draw: Any, given: Any, amount: int, rng: random.Random) -> list[tuple[Any, ...]]:
     """Two items of different categories, at least one of which counts (its `amount` field
-    is in the answer), with an answer that is none of the numbers the question gives."""
+    is in the answer), with an answer that is none of the numbers the question gives. Which
+    items count is drawn first, uniformly, so summing both (or taking the first) without
+    checking the policy is right a third of the time."""
+    pattern = rng.choice(TWO_ITEM_PATTERNS)
     while True:
         items = [draw(), draw()]
         total = sum(it[amount] for it in items if it[-1])
-        if (items[0][0] != items[1][0] and any(it[-1] for it in items)
+        if (tuple(bool(it[-1]) for it in items) == pattern and items[0][0] != items[1][0]
                 and all(total not in given(it) for it in items)):
             return items
 
 
 def _price_match_item(store: Store, rng: random.Random) -> tuple[Any, ...]:
-    """(category, paid, price now, days ago, difference, eligible): eligible 3 in 5 times,
+    """(category, paid, price now, days ago, difference, eligible): eligible half the time,
     else bought too long ago or of an excluded category."""
     pm = store.policy["price_match"]
-    branch = rng.choice(["ok", "ok", "ok", "late", "excluded"])
+    branch = rng.choice(["ok", "ok", "late", "excluded"])
     pool = pm["excluded_categories"] if branch == "excluded" else \
         [c for c in CATEGORY_NAMES if c not in pm["excluded_categories"]]
     cat = rng.choice(pool)
@@ -578,9 +584,10 @@ def _price_match_item(store: Store, rng: random.Random) -> tuple[Any, ...]:
 
 def _return_item(store: Store, rng: random.Random) -> tuple[Any, ...]:
     """(category, price, days since delivery, fee, refund, returnable): a final-sale item, one
-    past its window, one with a restocking fee, or one with none."""
+    past its window, one with a restocking fee, or one with none (returnable half the
+    time)."""
     fees = store.policy["restocking_fee_pct"]
-    branch = rng.choice(["final", "late", "fee", "fee", "free"])
+    branch = rng.choice(["final", "late", "fee", "free"])
     pool = {"final": store.policy["final_sale_categories"], "fee": sorted(fees),
             "late": [c for c in CATEGORY_NAMES if not store.final_sale(c)],
             "free": [c for c in CATEGORY_NAMES if c not in fees and not store.final_sale(c)]}
