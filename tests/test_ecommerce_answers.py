@@ -135,6 +135,7 @@ CLAIMS = {  # per-item figures with no total, computed without checking eligibil
     "parentheses": "You get back: {ca} ({a}), {cb} ({b}).",
     "bullets": "Refund per item:\n- {ca}: {a}\n- {cb}: {b}",
     "table": "| Item | Refund |\n|---|---|\n| {ca} | {a} |\n| {cb} | {b} |",
+    "arithmetic": "{ca}: {pa} less fees = {a}. {cb}: {pb} less fees = {b}.",
 }
 
 
@@ -145,7 +146,8 @@ def test_a_refund_claimed_for_an_item_that_gets_none_is_wrong(name: str) -> None
         head, _ = _gold_head(env, task_id)
         a, b = env.task["intents"][0]["items"]
         text = CLAIMS[name].format(a=money(a["would_be"]), b=money(b["would_be"]),
-                                   ca=a["category"], cb=b["category"])
+                                   ca=a["category"], cb=b["category"],
+                                   pa=money(a["paid"]), pb=money(b["paid"]))
         verdict = play_messages(env, head + [text])
         assert verdict["reward"] == 0.0, (task_id, text)
 

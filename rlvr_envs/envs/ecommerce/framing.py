@@ -31,10 +31,11 @@ _PRICE_HEADER = re.compile(r"\b(?:paid|price\w*|cost\w*|was|bought|purchase\w*|n
                            r"fee)\b", re.I)
 _CHANGE_HEADER = re.compile(r"\b(?:difference|drop|change|markdown|saving)", re.I)
 # an amount right after these words is a price, a fee or an operand, not a refund claim
+# (not after "=": a computed result is what the message says the item gives back)
 _PRICE_BEFORE = re.compile(
     r"(?:\b(?:costs?|costing|paid|pay|priced|price|prices|bought|purchased|ordered|was|were|"
     r"originally|now|today|fees?|minus|less|subtract(?:ing|ed)?|from|to|at|worth)\b"
-    r"(?:\s+(?:at|for|of|is|was|it|them|only|just|about))*|%\s*of|[-\u2212+\u00d7*/=])"
+    r"(?:\s+(?:at|for|of|is|was|it|them|only|just|about))*|%\s*of|[-\u2212+\u00d7*/])"
     r"[\s*_]*$", re.I)
 _PAREN_BEFORE = re.compile(r"\w\s*\([\s*_]*$")
 # "you bought the tee for $30.00 and the mug for $12.00": "for" after a purchase verb
