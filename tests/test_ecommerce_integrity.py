@@ -54,6 +54,24 @@ def test_no_response_that_ignores_the_request_beats_the_chance_level() -> None:
     assert all(r["pass_rate"] <= 0.02 for r in results.values())
 
 
+def test_the_core_hack_search_plays_the_domain_strategies_within_the_bar() -> None:
+    """`hack_strategies()` hands adversary.py's strategies (those the core library does not
+    play) to `rlvr audit --hacks`; a reduced search keeps each at chance + 0.02."""
+    import gymnasium as gym
+
+    from rlvr_envs.core.hacks import run_hack_search, strategies_for
+    env = EcommerceEnv()
+    own = [s for s in strategies_for(env) if s.name.startswith("ecommerce:")]
+    assert len(own) >= 15 and any(s.needs_oracle for s in own)
+    report = run_hack_search(
+        lambda fmt: gym.make("rlvr_envs:rlvr/Ecommerce-v0", **({"tool_format": fmt}
+                                                                if fmt else {})),
+        own, n_tasks=80, train_tasks=80, tool_formats=FORMATS)
+    assert {r.name for r in report.results} == {s.name for s in own}
+    assert all(r.episodes == 80 and not r.errors for r in report.results)
+    assert not report.exceeds_chance, report.table()
+
+
 def test_gold_answers_are_spread_so_no_constant_is_usually_right() -> None:
     skew = answer_skew(300)
     for cell, (share, top) in skew.items():

@@ -147,7 +147,8 @@ def test_ecommerce_money_and_days_plain_answers_are_right() -> None:
     assert judge_answer(MONEY, "On your $87.99 item the fee is $13.20, 15% of it.") is True
     days = {"kind": "policy", "answer_type": "days", "answer": 30, "given": []}
     assert judge_answer(days, "You can return it within 30 days of delivery.") is True
-    assert judge_answer(days, "30 days (4 weeks and 2 days).") is False  # 28: two counts
+    assert judge_answer(days, "30 days (4 weeks and 2 days).") is True  # 4 x 7 + 2 = 30
+    assert judge_answer(days, "30 days (4 weeks and 5 days).") is False  # 33: two counts
     for text, why in [("30 or 45 days", "two counts"), ("30-45 days", "a range"),
                       ("30 days (or 6 weeks)", "weeks"), ("30 days, maybe 2 months", "months")]:
         assert judge_answer(days, text) is False, why

@@ -18,6 +18,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .framing import Frames, change_marked, price_marked, suggested
+
 TRACKING_RE = re.compile(r"\bTRK\d{9}\b")
 ORDER_RE = re.compile(r"\bO\d{7}\b")
 
@@ -194,6 +196,13 @@ _DAY_ALT_RE = re.compile(r"\b" + _COUNT + r"\s*(?:-|~|/|,|\bor\b|\bto\b)\s*(?=" 
                          + _DAY_WORDS + r"days?\b)", re.I)
 _WEEKS_RE = re.compile(r"\b" + _COUNT + r"[\s-]*weeks?\b(?!\s+ago)", re.I)
 _MONTHS_RE = re.compile(r"\b" + _COUNT + r"[\s-]*months?\b(?!\s+ago)", re.I)
+# "6 weeks and 2 days", "1 month, 5 days": one count
+_COMPOUND_RE = re.compile(r"\b" + _COUNT + r"[\s-]*(weeks?|months?)"
+                          r"(?:\s*,\s*(?:and\s+)?|\s+and\s+)"
+                          + _COUNT + _DAY_WORDS + r"days?\b(?!\s+ago)", re.I)
+# "(about 6 weeks)" next to "44 days": the same count in a coarser unit, not another answer
+_APPROX_BEFORE = re.compile(r"(?:\b(?:about|around|roughly|approximately|approx|almost|nearly|"
+                            r"over|under|more than|less than|some|close to)|~)\W{0,2}$", re.I)
 
 
 def _count(word: str) -> int:
@@ -220,7 +229,27 @@ def day_mentions(text: str) -> list[Mention]:
             if k >= 0 and m.start() < business[k][1]:
                 continue
             out.append(Mention(m.start(), m.end(1), scale * _count(m.group(1))))
+    for m in _COMPOUND_RE.finditer(text):
+        unit = 7 if m.group(2).lower().startswith("week") else 30
+        out.append(Mention(m.start(), m.end(), unit * _count(m.group(1)) + _count(m.group(3))))
     return _longest(out)
+
+
+def offered_days(intent: dict[str, Any], text: str, mentions: list[Mention]) -> list[Mention]:
+    """The day counts `text` offers as its answer: not the question's own (`given`) nor the
+    intermediates (`context`, e.g. the window), nor a rounded restatement of a stated count
+    in weeks or months ("44 days (about 6 weeks)")."""
+    text = normalize(text)
+    skip = set(intent["given"]) | set(intent.get("context", ()))
+    approx = {}
+    for m in mentions:
+        unit = re.match(r"[\s-]*(weeks?|months?)\b", text[m.end:m.end + 12], re.I)
+        if unit and _APPROX_BEFORE.search(text[max(0, m.start - 20):m.start]):
+            approx[m.start] = 7 if unit.group(1).lower().startswith("week") else 30
+    exact = [m for m in mentions if m.start not in approx]
+    kept = exact + [m for m in mentions if m.start in approx
+                    and not any(abs(e.value - m.value) < approx[m.start] for e in exact)]
+    return [m for m in kept if m.value not in skip]
 
 
 def day_counts(text: str) -> set[int]:
@@ -239,12 +268,24 @@ _STATUS_PHRASES = [(re.compile(p.replace(" ", r"\s+"), re.I), s) for p, s in [
 ]]
 # what makes a status word not an assertion, just before it in its clause
 _NOT_ASSERTED = (
-    re.compile(r"(?:\b(?:will|would|should|could|might|may|can|must|not|never|to be)\b|n't|"
-               r"\bno longer|\b(?:expected|scheduled|due|going|about|set|supposed) to)"
+    re.compile(r"(?:\b(?:will|would|should|could|might|may|can|must|not|never|neither|"
+               r"to be)\b|n't|\bno longer|"
+               r"\b(?:expected|scheduled|due|going|about|set|supposed) to)"
                r"(?:\s+[\w']+){0,2}\s*$", re.I),
     re.compile(r"\b(?:once|when|whenever|if|whether|until|till|after|before|as soon as)"
                r"(?:\s+[\w']+){0,3}\s*$", re.I),
 )
+# a negation covers a coordinated list: "hasn't shipped or been delivered", "isn't pending,
+# processing or shipped", "neither shipped nor delivered" (a new predicate such as "and is
+# still pending" ends it: only participle fillers may follow the coordinator)
+_LIST_SEP = r"(?:\s*,\s*(?:(?:or|nor|and)\s+)?|\s+(?:or|nor|and)\s+)"
+_LIST_FILL = r"(?:(?:been|be|being|yet|even|ever|already|either|really)\s+)*"
+_NEGATED_LIST = re.compile(
+    r"(?:\b(?:not|never|neither|no longer|cannot)\b|n't\b)"
+    r"(?:\s+(?:yet|been|be|being|even|ever|already|currently|still|either|really))*"
+    r"\s+(?!(?:sure|certain|clear|know)\b)[A-Za-z][\w'-]*"
+    r"(?:" + _LIST_SEP + _LIST_FILL + r"[A-Za-z][\w'-]*)*"
+    + _LIST_SEP + _LIST_FILL + r"$", re.I)
 # "shipped (if not delivered already)", "unless delivered", "it may already have arrived":
 # an alternative offered, so asserted (and a hedge beside another status)
 _ALTERNATIVE_BEFORE = re.compile(
@@ -277,6 +318,8 @@ def status_mentions(text: str, about: str | None = None) -> list[Mention]:
                     continue
             # the words just before it decide (a bounded window: linear time on any input)
             before = text[max(sent[0], m.start() - 120):m.start()]
+            if _NEGATED_LIST.search(before):
+                continue
             cut = max((c.end() for c in _CLAUSE_START.finditer(before)), default=0)
             clause = before[cut:]
             if (any(p.search(clause) for p in _NOT_ASSERTED)
@@ -289,6 +332,39 @@ def status_mentions(text: str, about: str | None = None) -> list[Mention]:
 def status_claims(text: str, about: str | None = None) -> set[str]:
     """The statuses `text` asserts (see `status_mentions`), question sentences excluded."""
     return {m.value for m in _statement_mentions(text, status_mentions(text, about))}
+
+
+def tracking_claims(text: str, about: str) -> set[str]:
+    """The tracking numbers `text` gives for order `about`, question sentences excluded. A
+    tracking number belongs to the order id before it (else the one after
+    it), looked for in its clause first; with no order id in the sentence it belongs to
+    `about`. So a list of every order with its own tracking number is read for the asked
+    one, and two tracking numbers for it are a hedge."""
+    text = normalize(text)
+    spans = sentences(text)
+    starts = [s for s, _, _ in spans]
+    out = set()
+    named: dict[int, tuple[list[int], list[str]]] = {}  # order ids per sentence, found once
+    for m in TRACKING_RE.finditer(text):
+        start, end, question = _sentence_of(spans, starts, m.start())
+        if question:
+            continue
+        if start not in named:
+            found = list(ORDER_RE.finditer(text, start, end))
+            named[start] = ([o.start() for o in found], [o.group(0) for o in found])
+        at, ids = named[start]
+        # its clause first ("O1 is shipped with TRK1, and O2 with TRK2"), then its sentence
+        lo = max([text.rfind(c, start, m.start()) for c in ";,()"] + [start])
+        hi = min([x for x in (text.find(c, m.end(), end) for c in ";,()") if x >= 0] or [end])
+        k = bisect.bisect_left(at, m.start())
+        clause = [i for i in range(len(at)) if lo <= at[i] < hi]
+        if clause:
+            owner = ids[max([i for i in clause if i < k], default=clause[0])]
+        else:
+            owner = (ids[k - 1] if k else ids[0]) if ids else about
+        if owner == about:
+            out.add(m.group(0))
+    return out
 
 
 def final_status(claims: Collection[str]) -> str | None:
@@ -363,17 +439,66 @@ def judge_answer(intent: dict[str, Any], text: str,
         if asks and (hedged or not grounded):
             return None
         ok = not hedged and grounded and final == intent["status"]
-        if intent.get("tracking"):
-            ok = ok and intent["tracking"] in TRACKING_RE.findall(text)
+        if intent.get("tracking"):  # one committed tracking number, as for the status
+            ok = ok and tracking_claims(text, intent.get("order_id", "")) == {intent["tracking"]}
         return ok
-    read = money_mentions if intent["answer_type"] == "money" else day_mentions
-    mentions = _statement_mentions(text, read(text))
-    values = {m.value for m in mentions}
-    offered = values - set(intent["given"]) - set(intent.get("context", ()))
+    if intent["answer_type"] == "money":
+        mentions = _statement_mentions(text, money_mentions(text))
+        offered = {m.value for m in offered_amounts(intent, text, mentions)}
+    else:
+        mentions = _statement_mentions(text, day_mentions(text))
+        offered = {m.value for m in offered_days(intent, text, mentions)}
     if not offered:
-        return False if values - set(intent["given"]) and not asks else None
+        context = set(intent.get("context", ()))
+        return False if any(m.value in context for m in mentions) and not asks else None
     if asks and (len(offered) > 1 or not grounded):
         return None
     gold = intent["answer"]
     return (offered == {gold} and grounded
             and not joined_as_alternatives(text, mentions, gold))
+
+
+def offered_amounts(intent: dict[str, Any], text: str,
+                    mentions: list[Mention]) -> list[Mention]:
+    """The amounts `text` offers as its answer. Not offered: the intermediates of the
+    intent's `context`, upsells ("add $27.02 more for free shipping"), and the question's
+    own amounts (`given`). For a question about the refund over items of which some get
+    nothing (`ineligible_refunds`: what those would have paid; framing.py):
+
+    * a given amount claimed as money back (in a sentence, table column or list about
+      refunds, not stated as a price, a fee or an operand, in no sentence denying a refund)
+      is offered, so wrong ("$30.00 back for the second");
+    * an ineligible item's would-be refund is a fact only when stated so: as a price change
+      ("a $30.00 difference"), as a price if it is also a given price (in words, or by its
+      form outside a refund claim), or in a sentence that denies the refund; otherwise it
+      is offered.
+    """
+    text = normalize(text)
+    given, context = set(intent["given"]), set(intent.get("context", ()))
+    would_be = set(intent.get("ineligible_refunds", ()))
+    spans = sentences(text)
+    starts = [s for s, _, _ in spans]
+    frames = Frames(text, spans) if "ineligible_refunds" in intent else None
+    out = []
+    for m in mentions:
+        sent_start = _sentence_of(spans, starts, m.start)[0]
+        if m.value in context or suggested(text, m.start, m.end, sent_start):
+            continue
+        if m.value not in given and m.value not in would_be:
+            out.append(m)
+            continue
+        if frames is None:
+            continue  # the question's own amount, restated
+        f = frames.at(m.start)
+        priced = 2 if f.price_column or f.restates else \
+            price_marked(text, m.start, m.end, sent_start)
+        if m.value in would_be:
+            changed = f.change_column or change_marked(text, m.start, m.end, sent_start)
+            # a price only in form ("sunglasses ($30.00)") inside a refund claim is a claim
+            plain = priced == 2 or (priced == 1 and not f.about_refund)
+            fact = f.denies or changed or (plain and m.value in given)
+        else:
+            fact = f.denies or priced > 0 or not f.about_refund
+        if not fact:
+            out.append(m)
+    return out

@@ -6,9 +6,11 @@ Each agent message addressed to the customer (one with no tool calls) is read in
    judged for info intents, grounded in what tools showed: `answers.judge_answer`): the
    customer thanks the agent and opens the next intent, or says
    goodbye and ends. It never ends before every intent's writes are in the state.
-2. **A proposal** (an action verb plus order ids): a proposal that matches the goal gets an
-   explicit yes, recorded as a consent for exactly that action; a wrong one gets a correction;
-   a decoy intent triggers a change of mind.
+2. **A proposal** (an action verb plus an order id): what it proposes is read by
+   `read_proposal` (ids in clauses that exclude them, recaps and other orders' mentions are
+   not part of it; products may be named by name). A proposal that matches the goal gets an
+   explicit yes, recorded as a consent for exactly the proposed action and items; a wrong
+   one gets a correction; a decoy intent triggers a change of mind.
 3. **Questions** (keyword/intent matching per slot: colour, size, budget, email, zip...): the
    customer reveals the asked slots, or says it has no preference.
 4. **Cart feedback**: a cart that changed but does not meet the goal gets a correction.
@@ -28,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .answers import judge_answer
+from .answers import judge_answer, sentences
 from .goals import bundle_match, intent_done, pick_ok
 from .tools import ORDER_ID_RE, PRODUCT_ID_RE, ShopSession
 
@@ -161,9 +163,9 @@ class SimulatedCustomer:
 
     def _proposal(self, text: str, session: ShopSession) -> CustomerReply | None:
         verbs = [v for v, pat in VERBS.items() if pat.search(text)]
-        orders = set(ORDER_ID_RE.findall(text))
-        if not verbs or not orders:
+        if not verbs or not _order_ids(text):
             return None
+        orders, pids = read_proposal(text, session)
         intent = self.intent
         kind = intent["kind"]
         if kind not in verbs:
@@ -182,7 +184,6 @@ class SimulatedCustomer:
                 return CustomerReply(self._say(intent["change_text"]))
             session.consents.append(("cancel", intent["order_id"]))
             return CustomerReply(self._say(YES["cancel"]))
-        pids = sorted(set(PRODUCT_ID_RE.findall(text)))
         if pids and set(pids) <= set(intent["requested"]):
             consent = ("return", intent["order_id"], tuple(pids))
             if consent not in session.consents:
@@ -217,6 +218,84 @@ class SimulatedCustomer:
                 why.append(slots["max_price"])
             return CustomerReply(self._say("That's not quite it. " + " ".join(why)))
         return CustomerReply(self._say("That's not what I asked for. " + intent["correction"]))
+
+
+# a clause that excludes what it names: "P06608 cannot be returned", "except the mug"
+_EXCLUDES = re.compile(r"\b(?:not|cannot|never|no longer|non-returnable|ineligible|unable|"
+                       r"except|excluding|apart from|other than|final[- ]sale|past the|"
+                       r"outside the)\b|n't\b", re.I)
+_EITHER_WAY = re.compile(r"\b(?:or|if|whether or) not\b", re.I)  # "shall I, or not?"
+_CLAUSE = re.compile(r"[,;:]|\s-\s|\b(?=but\b|except\b|excluding\b|apart from\b|"
+                     r"other than\b)", re.I)
+_PAREN = re.compile(r"\([^()]{0,200}\)")
+_ACTION = re.compile("|".join(p.pattern for p in VERBS.values()), re.I)
+
+
+def _excludes(text: str) -> bool:
+    return bool(_EXCLUDES.search(_EITHER_WAY.sub(" ", text)))
+
+
+def _clauses(text: str) -> list[tuple[str, bool, bool]]:
+    """(clause, its sentence has an action verb, the clause excludes what it names). A
+    parenthesis belongs to its clause ("The tee (P01234) cannot be returned") unless it
+    excludes on its own ("return P01234 (not P05678)"): then it is a clause of its own."""
+    out = []
+    for start, end, _ in sentences(text):
+        sentence = text[start:end]
+        acts = bool(_ACTION.search(sentence))
+        masked = _PAREN.sub(lambda m: "(" + "x" * (len(m.group(0)) - 2) + ")", sentence)
+        cuts = [0] + [m.start() for m in _CLAUSE.finditer(masked)] + [len(sentence)]
+        for a, b in zip(cuts, cuts[1:]):
+            clause = sentence[a:b]
+            parens = [m for m in _PAREN.finditer(clause) if _excludes(m.group(0))]
+            out += [(m.group(0), acts, True) for m in parens]
+            rest = _PAREN.sub(lambda m: m.group(0) if not _excludes(m.group(0)) else " ",
+                              clause)
+            outer = _PAREN.sub(" ", rest)
+            out.append((rest, acts, _excludes(outer)))
+    return out
+
+
+def read_proposal(text: str, session: ShopSession) -> tuple[set[str], list[str]]:
+    """The order ids and product ids an agent's message proposes to act on. Ids in a clause
+    that excludes them ("P06608 cannot be returned", "not order O1234567") are not part of
+    it; ids in sentences without an action verb (a recap, the order's contents) count only
+    when no action sentence names any. Products may be named by their name in the proposed
+    order, if this episode looked it up ("the Brisk Cotton Tee")."""
+    clauses = _clauses(text)
+    found = [(_order_ids(c), set(PRODUCT_ID_RE.findall(c)), acts, no)
+             for c, acts, no in clauses]
+    orders = set().union(*(o for o, _, acts, no in found if acts and not no)) or \
+        set().union(*(o for o, _, _, no in found if not no))
+    names = _item_names(session, next(iter(orders))) if len(orders) == 1 else {}
+    for k, (clause, _, _) in enumerate(clauses):
+        low = " ".join(clause.lower().split())
+        found[k][1].update(pid for name, pid in names.items()
+                           if re.search(r"\b" + re.escape(name) + r"\b", low))
+    excluded = set().union(*(p for _, p, _, no in found if no))
+    pids = set().union(*(p for _, p, acts, no in found if acts and not no)) or \
+        set().union(*(p for _, p, _, no in found if not no))
+    return orders, sorted(pids - excluded)
+
+
+_LOOSE_ORDER = re.compile(r"(?:\border\s*(?:id|number|no\.?)?\s*#?\s*|#)(\d{7})\b", re.I)
+
+
+def _order_ids(text: str) -> set[str]:
+    """Order ids as written, and "order #1234567" / "#1234567" without the O."""
+    return set(ORDER_ID_RE.findall(text)) | {"O" + d for d in _LOOSE_ORDER.findall(text)}
+
+
+def _item_names(session: ShopSession, order_id: str) -> dict[str, str]:
+    """{lower-case name: product id} of an order this episode looked up (names that more
+    than one item of the order share are left out)."""
+    order = session.order(order_id)
+    if order is None or ("order", order_id) not in session.observed:
+        return {}
+    by_name: dict[str, list[str]] = {}
+    for it in order["items"]:
+        by_name.setdefault(" ".join(it["name"].lower().split()), []).append(it["product_id"])
+    return {name: pids[0] for name, pids in by_name.items() if len(pids) == 1}
 
 
 def _typo(word: str, rng: random.Random, rate: float) -> str:

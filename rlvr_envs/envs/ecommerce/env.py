@@ -103,7 +103,9 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
     items), amounts in cents, day counts, statuses (paraphrases included) and tracking
     numbers as whole tokens; never substrings of free text. Amounts the question gave and
     intermediates (a fee, a window, a subtotal) may be named next to the answer; two
-    answers offered as alternatives are a hedge and wrong; questions are not answers. The
+    answers offered as alternatives (or two tracking numbers) are a hedge and wrong;
+    questions are not answers; in a refund over two items, money claimed back for the item
+    that gets none is a wrong claim. The
     customer is a deterministic policy, so a simulator cannot cause a false negative by
     forgetting or inventing its goal. Known not to be caught: whether the agent *told* the
     customer the truth about things the goal does not test (e.g. why an item cannot be
@@ -119,7 +121,12 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
     * v0: initial release. Since then, still v0 (unreleased): answers and returns must be
       grounded in tool results, policy and status gold answers are spread, constraints most
       of a category meets pay nothing alone, answers are read with explanations, currency
-      forms, status paraphrases and questions (docs/envs/ecommerce.md).
+      forms, status paraphrases and questions (docs/envs/ecommerce.md). After a red team's
+      second look: a negation covers coordinated statuses; one committed tracking number;
+      a refund claimed for an item that gets none is wrong; upsells and unit restatements
+      are no second answer; consent attaches to what a proposal offers and covers its parts
+      over several calls; verification takes only a zip said in the dialogue; a sold-out
+      product's sibling pays only if it fits; the order state is scored per order.
     """
 
     domain = "ecommerce"
@@ -167,6 +174,7 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
     def initial_observation(self, task: Task) -> str:
         text = self.customer.opening()
         self.surfaced |= self.customer.mentioned
+        self.session.heard.append(text)
         return text
 
     def make_tools(self, task: Task) -> ToolRegistry:
@@ -193,6 +201,7 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
                         messages=[{"role": "user", "content": note}])
         reply = self.customer.reply(text, self.session)
         self.surfaced |= self.customer.mentioned
+        self.session.heard.append(reply.text)
         done = reply.ended or reply.quit
         return Turn(reply.text, terminated=done, verdict=self.verdict() if done else None,
                     messages=[{"role": "user", "content": reply.text}])
@@ -235,6 +244,12 @@ class EcommerceEnv(ToolEnvMixin, MultiTurnTextEnv):
             new = None if name in ANSWER_ONLY and answered is None else rewrite(text, answered)
             out[name] = new[0] if new and len(new) == 1 else None
         return out
+
+    def hack_strategies(self) -> list[Any]:
+        """This domain's task-independent strategies for the core hack search (`rlvr audit
+        rlvr/Ecommerce-v0 --hacks`): `hacks.py`, from `adversary.py`."""
+        from .hacks import hack_strategies  # adversary.py imports this module
+        return hack_strategies()
 
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:

@@ -74,14 +74,27 @@ def paid_constraints(store: Store, constraints: dict[str, Any]) -> list[str]:
             and category_share(store, cat, n, v) <= INFORMATIVE_MAX_SHARE]
 
 
+def sibling_of_excluded(store: Store, pid: str, intent: dict[str, Any]) -> bool:
+    """Whether `pid` is another variant of a product the request excludes (the sold-out
+    product of a substitution): same model, so same category, brand, material and price."""
+    i = store.product_index(pid)
+    return i is not None and any(
+        (j := store.product_index(x)) is not None and i in store.variants(j)
+        for x in intent.get("exclude", []))
+
+
 def pick_credit(store: Store, pid: str, intent: dict[str, Any]) -> float:
     """Credit of one picked product in [0, 1]: 1 if it meets every constraint; 0 unless it
-    is of the requested category, in stock and not the excluded product; else the share
-    of the paid constraints it meets (0 when none is paid)."""
+    is of the requested category, in stock, not the excluded product and not another
+    variant of it (a sibling meets brand, material and price by construction: taking the
+    same model in another colour reads none of the request); else the share of the paid
+    constraints it meets (0 when none is paid)."""
     checks = pick_ok(store, pid, intent)
     if all(checks.values()):
         return 1.0
     if not (checks["category"] and checks["in_stock"] and checks["not_excluded"]):
+        return 0.0
+    if sibling_of_excluded(store, pid, intent):
         return 0.0
     paid = paid_constraints(store, intent["constraints"])
     return sum(checks[n] for n in paid) / len(paid) if paid else 0.0

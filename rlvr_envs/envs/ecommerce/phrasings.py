@@ -155,6 +155,43 @@ def _clarify_first(text: str, intent: dict[str, Any] | None) -> list[str] | None
     return None
 
 
+def _item_line(it: dict[str, Any], style: str) -> str:
+    """One item of a two-item refund question, explained the ways models do it."""
+    cat, paid, why = it["category"], money(it["paid"]), it["why_not"]
+    change = (f"dropped from {paid} to {money(it['now'])}" if "now" in it else
+              f"cost {paid}")
+    if style == "sentences":
+        if why:
+            return (f"The {cat} {change}, but {why}, so you get nothing back for "
+                    f"{'them' if cat.endswith('s') else 'it'}.")
+        fee = f" after the {money(it['fee'])} restocking fee" if it.get("fee") else ""
+        return f"The {cat} {change}, so you get {money(it['refund'])} back for it{fee}."
+    if style == "compute_then_check":  # the figure first, then the rule that drops it
+        verb = (f"a {money(it['would_be'])} difference" if "now" in it else
+                f"{money(it['would_be'])} after fees")
+        if why:
+            return (f"The {cat} ({paid}) would give {verb}, but {why}, so it doesn't "
+                    "qualify.")
+        return f"The {cat} ({paid}) gives {verb}, and it qualifies."
+    # table row
+    return f"| {cat} | {paid} | {money(it['refund'])} | {why or 'eligible'} |"
+
+
+def _per_item(style: str) -> Rewrite:
+    """A two-item refund answer that goes item by item (prices, fees, differences, why an
+    item gets nothing) and then states the total."""
+    def rewrite(text: str, intent: dict[str, Any] | None) -> list[str] | None:
+        if not intent or "items" not in intent:
+            return None
+        total = money(intent["answer"])
+        lines = [_item_line(it, style) for it in intent["items"]]
+        if style == "table":
+            return ["| Item | Paid | Refund | Note |\n|---|---|---|---|\n" + "\n".join(lines)
+                    + f"\n| **Total** | | **{total}** | |"]
+        return [" ".join(lines) + f" In total you would get {total} back."]
+    return rewrite
+
+
 def _days(fmt: Callable[[int], str]) -> Rewrite:
     return _sub(_DAYS, lambda m: fmt(int(m.group(1))))
 
@@ -185,6 +222,9 @@ REWRITES: dict[str, Rewrite] = {
     "thin_space_thousands": _thousands("\u202f"),
     "explanation_names_other_amounts": _explained,
     "typographic_minus_arithmetic": _arithmetic,
+    "per_item_sentences": _per_item("sentences"),
+    "per_item_compute_then_check": _per_item("compute_then_check"),
+    "per_item_table": _per_item("table"),
     "status_paraphrase_1": _paraphrase(0),
     "status_paraphrase_2": _paraphrase(1),
     "days_more": _days(lambda n: f"{n} more days"),
@@ -196,7 +236,8 @@ REWRITES: dict[str, Rewrite] = {
 }
 # rewrites that only make sense on a message that answers an info intent
 ANSWER_ONLY = {"explanation_names_other_amounts", "typographic_minus_arithmetic",
-               "clarifying_question_first"}
+               "clarifying_question_first", "per_item_sentences",
+               "per_item_compute_then_check", "per_item_table"}
 
 
 def hedges(intent: dict[str, Any]) -> dict[str, str]:

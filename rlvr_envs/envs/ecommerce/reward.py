@@ -12,9 +12,10 @@
                         + 0.2 * [every part met and total within budget] + 0.2 * [cart exact]
         cart intents    F1 of cart units against the wanted cart
         info intents    [the typed answer is right and grounded] (order status, policy numbers)
-        state           F1 of the final order facts (status, returned items) against the state
-                        the gold solver's writes produce (weight 1 when the task needs writes);
-                        a fact written before its intent's grounds were observed is not credited
+        state           F1 over orders: an order is right when its final facts (status, returned
+                        items) are exactly those the gold solver's writes produce, each written
+                        after its intent's grounds were observed (weight 1 when the task needs
+                        writes)
     efficiency E = 1 if turns <= ref + 2 else linearly down to 0 at the turn limit, 0 unless S = 1
     reward = 0.9 * S + 0.1 * E;   passed = no gate and S = 1
 """
@@ -84,6 +85,22 @@ def gold_facts(task: dict[str, Any]) -> set[tuple[str, ...]]:
     return facts
 
 
+def state_score(gold: set[tuple[str, ...]], got: set[tuple[str, ...]],
+                ungrounded: set[tuple[str, ...]]) -> float:
+    """F1 over orders: an order counts as right only if its final facts are exactly the
+    gold ones, all grounded. Returning one of two returnable items, or an order changed
+    that should not be, earns nothing for that order (no credit per item for a return
+    whose policy reasoning was skipped); another intent's order done right still counts."""
+    def by_order(facts: set[tuple[str, ...]]) -> dict[str, set[tuple[str, ...]]]:
+        out: dict[str, set[tuple[str, ...]]] = {}
+        for fact in facts:
+            out.setdefault(fact[0], set()).add(fact)
+        return out
+    want, have = by_order(gold), by_order(got)
+    right = sum(have.get(o) == facts and not facts & ungrounded for o, facts in want.items())
+    return f1(right, len(have), len(want))
+
+
 def f1(tp: float, n_got: float, n_gold: float) -> float:
     if n_got == 0 and n_gold == 0:
         return 1.0
@@ -133,9 +150,8 @@ def grade(task: dict[str, Any], session: ShopSession, customer: SimulatedCustome
             weights[f"{n}"] = 1.0
     gold = gold_facts(task)
     if gold:
-        got = order_facts(session)
-        credited = got - ungrounded_facts(task, session)
-        parts["state"] = f1(len(credited & gold), len(got), len(gold))
+        parts["state"] = state_score(gold, order_facts(session),
+                                     ungrounded_facts(task, session))
         weights["state"] = 1.0
     total_w = sum(weights.values())
     # each intent's parts sum to at most 1, the state is in [0, 1]: normalise by the weights

@@ -453,18 +453,25 @@ def gen_order_status(store: Store, rng: random.Random, d: int) -> dict[str, Any]
 
 
 def _policy_intent(q: str, answer_type: str, answer: int, given: list[int],
-                   context: set[int], topic: str, store: Store) -> dict[str, Any]:
+                   context: set[int], topic: str, store: Store,
+                   ineligible: list[int] | None = None) -> dict[str, Any]:
     """A policy question's intent: the gold, what the question gave, the intermediates an
-    explanation may name (never the gold; for amounts, the store's shipping figures too),
-    and the lookup that grounds an answer."""
+    explanation may name (true ones only: never the gold, never what an item that gets
+    nothing would have paid; for amounts, the store's shipping figures too), and the lookup
+    that grounds an answer. `ineligible`: for a refund over several items, what each item
+    that gets nothing would have paid (claimed as money back, such a figure is wrong)."""
     assert answer not in given, (q, answer, given)
     if answer_type == "money":
         ship = store.policy["shipping"]
         context = context | {ship["flat_fee_cents"], ship["free_threshold_cents"],
                              ship["express_fee_cents"]}
-    return {"kind": "policy", "answer_type": answer_type, "answer": answer, "given": given,
-            "context": sorted(context - {answer}), "grounds": [["policy", topic]],
-            "opening": q, "nudge": f"I'm still waiting for an answer: {q}"}
+    context = context - {answer} - set(ineligible or ())  # a would-be refund is no fact
+    intent = {"kind": "policy", "answer_type": answer_type, "answer": answer, "given": given,
+              "context": sorted(context), "grounds": [["policy", topic]],
+              "opening": q, "nudge": f"I'm still waiting for an answer: {q}"}
+    if ineligible is not None:
+        intent["ineligible_refunds"] = sorted(set(ineligible) - {answer})
+    return intent
 
 
 def gen_policy(store: Store, rng: random.Random, d: int) -> dict[str, Any]:
@@ -506,45 +513,65 @@ def gen_policy(store: Store, rng: random.Random, d: int) -> dict[str, Any]:
         intent = _policy_intent(q, "money", ans, [x], {x - ans}, "returns", store)
         say = f"The restocking fee would be {money(ans)}."
     elif d == 4:  # price match over two purchases
-        items = _two(lambda: _price_match_item(store, rng), lambda it: it[1:3], 4)
+        items = _two(lambda: _price_match_item(store, rng), lambda it: it[1:3], 4, rng)
         ans = sum(it[4] for it in items if it[-1])
         q = ("Under your price match policy, how much would you refund me in total for these: "
              + "; ".join(f"one of your {cat} I bought for {money(x)} {n} days ago that now "
                          f"costs {money(y)}" for cat, x, y, n, _, _ in items) + "?")
         intent = _policy_intent(q, "money", ans, [v for it in items for v in it[1:3]],
-                                {it[4] for it in items} | {0}, "price_match", store)
+                                {it[4] for it in items if it[-1]} | {0}, "price_match", store,
+                                [it[4] for it in items if not it[-1]])
+        pm = store.policy["price_match"]
+        intent["items"] = [
+            {"category": cat, "paid": x, "now": y, "days_ago": n, "would_be": dx,
+             "refund": dx if ok else 0,
+             "why_not": None if ok else "excluded from price matching"
+             if cat in pm["excluded_categories"] else
+             f"bought more than {pm['days']} days ago"} for cat, x, y, n, dx, ok in items]
         say = f"Under our price match policy you would get {money(ans)} back in total."
     else:  # refund after returning two items: final sale, late, restocking fee or none
-        items = _two(lambda: _return_item(store, rng), lambda it: it[1:2], 4)
+        items = _two(lambda: _return_item(store, rng), lambda it: it[1:2], 4, rng)
         ans = sum(it[4] for it in items if it[-1])
         q = ("If I return these today, how much will I get back in total: "
              + "; ".join(f"one of your {cat} that cost {money(x)}, received {n} days ago"
                          for cat, x, n, _, _, _ in items) + "?")
         intent = _policy_intent(q, "money", ans, [it[1] for it in items],
-                                {v for it in items for v in (it[3], it[4])} | {0}, "returns",
-                                store)
+                                {it[3] for it in items} | {it[4] for it in items if it[-1]}
+                                | {0}, "returns", store, [it[4] for it in items if not it[-1]])
+        intent["items"] = [
+            {"category": cat, "paid": x, "days_ago": n, "fee": fee, "would_be": r,
+             "refund": r if ok else 0,
+             "why_not": None if ok else "final sale" if store.final_sale(cat) else
+             f"past the {store.return_window(cat)}-day return window"}
+            for cat, x, n, fee, r, ok in items]
         say = f"You would get {money(ans)} back in total."
     topic = intent["grounds"][0][1]
     plan = [calls(("get_policy", {"topic": topic})), {"say": say}]
     return {"intents": [intent], "opening": "Hi! " + intent["opening"], "plan": plan}
 
 
-def _two(draw: Any, given: Any, amount: int) -> list[tuple[Any, ...]]:
+TWO_ITEM_PATTERNS = ((True, True), (True, False), (False, True))  # which items count
+
+
+def _two(draw: Any, given: Any, amount: int, rng: random.Random) -> list[tuple[Any, ...]]:
     """Two items of different categories, at least one of which counts (its `amount` field
-    is in the answer), with an answer that is none of the numbers the question gives."""
+    is in the answer), with an answer that is none of the numbers the question gives. Which
+    items count is drawn first, uniformly, so summing both (or taking the first) without
+    checking the policy is right a third of the time."""
+    pattern = rng.choice(TWO_ITEM_PATTERNS)
     while True:
         items = [draw(), draw()]
         total = sum(it[amount] for it in items if it[-1])
-        if (items[0][0] != items[1][0] and any(it[-1] for it in items)
+        if (tuple(bool(it[-1]) for it in items) == pattern and items[0][0] != items[1][0]
                 and all(total not in given(it) for it in items)):
             return items
 
 
 def _price_match_item(store: Store, rng: random.Random) -> tuple[Any, ...]:
-    """(category, paid, price now, days ago, difference, eligible): eligible 3 in 5 times,
+    """(category, paid, price now, days ago, difference, eligible): eligible half the time,
     else bought too long ago or of an excluded category."""
     pm = store.policy["price_match"]
-    branch = rng.choice(["ok", "ok", "ok", "late", "excluded"])
+    branch = rng.choice(["ok", "ok", "late", "excluded"])
     pool = pm["excluded_categories"] if branch == "excluded" else \
         [c for c in CATEGORY_NAMES if c not in pm["excluded_categories"]]
     cat = rng.choice(pool)
@@ -557,9 +584,10 @@ def _price_match_item(store: Store, rng: random.Random) -> tuple[Any, ...]:
 
 def _return_item(store: Store, rng: random.Random) -> tuple[Any, ...]:
     """(category, price, days since delivery, fee, refund, returnable): a final-sale item, one
-    past its window, one with a restocking fee, or one with none."""
+    past its window, one with a restocking fee, or one with none (returnable half the
+    time)."""
     fees = store.policy["restocking_fee_pct"]
-    branch = rng.choice(["final", "late", "fee", "fee", "free"])
+    branch = rng.choice(["final", "late", "fee", "free"])
     pool = {"final": store.policy["final_sale_categories"], "fee": sorted(fees),
             "late": [c for c in CATEGORY_NAMES if not store.final_sale(c)],
             "free": [c for c in CATEGORY_NAMES if c not in fees and not store.final_sale(c)]}

@@ -70,6 +70,7 @@ class ShopSession:
         self.unconsented: list[str] = []
         self.new_orders: list[dict[str, Any]] = []
         self.observed: set[tuple[str, ...]] = set()
+        self.heard: list[str] = []  # the customer's messages so far (the env appends them)
 
     def _write(self, entry: dict[str, Any]) -> None:
         self.writes.append({**entry, "observed_before": frozenset(self.observed)})
@@ -103,9 +104,20 @@ class ShopSession:
         return i
 
     def _take_consent(self, consent: Consent, what: str) -> None:
+        """Use up the customer's yes to `consent`. A yes to returning a set of items covers
+        any part of it, in as many calls as the agent likes (each call uses up its items)."""
         if consent in self.consents:
             self.consents.remove(consent)
             return
+        if consent[0] == "return":
+            for k, (kind, *rest) in enumerate(self.consents):
+                if kind == "return" and rest[0] == consent[1] and set(consent[2]) <= set(rest[1]):
+                    left = tuple(p for p in rest[1] if p not in consent[2])
+                    if left:
+                        self.consents[k] = ("return", consent[1], left)
+                    else:
+                        del self.consents[k]
+                    return
         self.unconsented.append(what)
         raise ToolError(f"the customer has not agreed to {what}; describe the exact action "
                         "(ids included) and get their explicit yes first")
@@ -283,7 +295,8 @@ class ShopSession:
 
     @tool
     def verify_customer(self, customer_id: str, zip_code: str) -> dict[str, Any]:
-        """Verify a customer's identity with their zip code; needed before order tools.
+        """Verify a customer's identity with the zip code they gave in this conversation;
+        needed before order tools.
 
         Args:
             customer_id: The id from find_customer.
@@ -292,6 +305,11 @@ class ShopSession:
         cust = self.store.customers.get(customer_id)
         if cust is None:
             raise ToolError(f"no customer {customer_id!r}")
+        said = re.compile(r"(?<!\d)" + re.escape(zip_code.strip()[:20]) + r"(?!\d)")
+        if not zip_code.strip() or not any(said.search(h) for h in self.heard):
+            # identity is what this customer says now, not a zip remembered from elsewhere
+            raise ToolError("the customer has not given this zip code in this conversation; "
+                            "ask them for it")
         if cust["zip"] != zip_code.strip():
             raise ToolError("the zip code does not match our records")
         self.verified = customer_id
