@@ -239,6 +239,7 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
                 self.segment_reads.add(call_key(result.call.name, result.call.arguments))
                 self.log.results.append((result.call.name, dict(result.call.arguments),
                                          result.value))
+                self.log.result_segments.append(self.segment)
         self.log.unreadable += len(tool_round.errors)
         k = min(self.segment, len(self.gold.snapshots) - 1)
         if (not self.goal_reached and self.gold.reads[k] <= self.segment_reads
