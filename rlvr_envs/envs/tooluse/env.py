@@ -206,7 +206,9 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
     def respond(self, action: str) -> Turn:
         assert self.task is not None
         if self.task.get("category") == "bfcl":
-            parsed = self.tool_format.parse(action, turn=self.turn)
+            parsed = self.tool_format.parse(
+                action, turn=self.turn,
+                tools=[str(t.get("function", t).get("name", "")) for t in self.task["tools"]])
             verdict = score_bfcl(self.task, parsed.calls, parsed.errors)
             return Turn("The episode is over.", terminated=True, verdict=verdict,
                         assistant_tool_calls=[c.to_openai() for c in parsed.calls] or None,
@@ -286,6 +288,16 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
         seg = segments[min(self.segment, len(segments) - 1)]
         return rephrasings(text, seg["facts"], question=str(seg["user"]),
                            context=self.log.context(), allowed=explained_numbers(segments))
+
+    def hack_strategies(self) -> list[Any]:
+        """ToolUse's own task-independent strategies for `rlvr audit --hacks`
+        (strategies.py); the prior attack needs a procedural task mix to learn from."""
+        from .strategies import tooluse_strategies
+        procedural = getattr(self.task_source, "tasks", None) is None
+        categories, weights = self.categories, self.category_weights
+        return tooluse_strategies(
+            (lambda: ToolUseEnv(categories=categories, category_weights=weights))
+            if procedural else None)
 
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:

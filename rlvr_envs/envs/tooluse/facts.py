@@ -107,18 +107,20 @@ _DATE_BEFORE_RE = re.compile(
     rf"(?:\b{_MONTH}\.?|\b{_WEEKDAY},?|\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?|"
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?)\s*$", re.IGNORECASE)
 _DATE_AFTER_RE = re.compile(rf"^(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b", re.IGNORECASE)
+_DAY_MONTH_RE = re.compile(r"\d{1,2}\.\d{1,2}")  # "on 21.3." (day.month.)
+_ON_DAY_RE = re.compile(r"\b(?:on|am|by|until|till|from|since)\s+$", re.IGNORECASE)
 _CLOCK_AFTER_RE = re.compile(r"^\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock\b)", re.IGNORECASE)
 _LINE_MARKER_RE = re.compile(r"[ \t>]*(?:[-*+•][ \t]+)?(?:\*\*|__)?[(\[]?|[ \t]*\|[ \t]*")
 _WORD_MARKER_RE = re.compile(r"\b(?:request|item|question|task|part|step|no\.|number)[ \t]*$",
                              re.IGNORECASE)
-_INLINE_MARKER_RE = re.compile(r"(?:[.!?:;](?:\*\*|__)?[ \t]+|\()$")
+_INLINE_MARKER_RE = re.compile(r"(?:[.!?:;)](?:\*\*|__)?[ \t]+|\()$")
 _MARKER_AFTER_RE = re.compile(r"^(?:[.)\]:](?:\*\*|__)?[ \t]+\S|[ \t]*\|)")
 # leftmost first: "CA$" before "$"; a sign glued to a code ("CAD$") is the code's
 _CURRENCY_BEFORE_RE = re.compile(
     r"(?:(?<![A-Za-z])(cad\$|ca\$|us\$|c\$|fr\.|sfr\.?)|(\$|€|£|¥)|"
     r"\b(usd|eur|gbp|jpy|chf|cad))\s?$", re.IGNORECASE)
 _UNIT_AFTER_RE = re.compile(
-    r"^[ \t]?(°[ \t]?[CFcf]\b|(?:cad|ca|us|c)\$|[$€£¥円]|[A-Za-z]+\b\.?|%)")
+    r"^[ \t]?(°[ \t]?[CFcf]\b|(?:cad|ca|us|c)\$|[$€£¥円]|[A-Za-z]+\b\.?|%)", re.IGNORECASE)
 
 
 def read_numbers(text: str, *, normalized: bool = False) -> list[Mention]:
@@ -142,7 +144,9 @@ def read_numbers(text: str, *, normalized: bool = False) -> list[Mention]:
                 else "ordinal"
         elif suffix.lower() in _CLOCK or (not suffix and _CLOCK_AFTER_RE.match(after)):
             role = "time"
-        elif not suffix and (_DATE_BEFORE_RE.search(before) or _DATE_AFTER_RE.match(after)):
+        elif not suffix and (_DATE_BEFORE_RE.search(before) or _DATE_AFTER_RE.match(after)
+                             or (_DAY_MONTH_RE.fullmatch(num) and after.startswith(".")
+                                 and _ON_DAY_RE.search(before))):
             role = "date"
         elif (not suffix and m.group("num").isdigit() and value < 100 and m.group("sign") is None
               and _MARKER_AFTER_RE.match(after)
@@ -314,19 +318,25 @@ class _Reading:
         after = re.split(r"[,;\n]|[.!?](?:\s|$)", self.text[m.end:hi], maxsplit=1)[0]
         return self.text[lo:m.start], after
 
-    def cued(self, m: Mention, approximate: bool = True) -> bool:
-        """Is `m` offered as an alternative ("or", "maybe", "/", in a range) or, with
-        `approximate`, as an approximation ("about", "~")? A date's slashes are no cue."""
+    def cued(self, m: Mention, approximate: bool = True, ranges: bool = True) -> bool:
+        """Is `m` offered as an alternative ("or", "maybe", "/", with `ranges` in a range)
+        or, with `approximate`, as an approximation ("about", "~")? A date's slashes are no
+        cue."""
         before, after = (_SLASH_DATE_RE.sub(" ", part) for part in self.window(m))
         cues = [_ALTERNATIVE_RE, _APPROX_RE] if approximate else [_ALTERNATIVE_RE]
         return (any(c.search(before) or c.search(after) for c in cues)
-                or _in_range(self.text, m))
+                or (ranges and _in_range(self.text, m)))
 
     def past(self, m: Mention) -> bool:
         """Does the answer label `m` as a value from before ("the previous salary was",
-        "went from $X", "$X before the transfer")?"""
+        "went from $X", "$X before the transfer", "(Earlier: ... $X.)")?"""
         before, after = self.window(m)
-        return bool(_PAST_BEFORE_RE.search(before) or _PAST_AFTER_RE.match(after))
+        if _PAST_BEFORE_RE.search(before) or _PAST_AFTER_RE.match(after):
+            return True
+        line = self.text[self.text.rfind("\n", 0, m.start) + 1:m.start]
+        opened = line.rfind("(")
+        return opened >= 0 and ")" not in line[opened:] \
+            and _PAST_ASIDE_RE.match(line, opened + 1) is not None
 
     def labelled_other(self, m: Mention, own: Sequence[re.Pattern[str]],
                        others: Sequence[re.Pattern[str]]) -> bool:
@@ -363,7 +373,12 @@ _PAST_BEFORE_RE = re.compile(
 _PAST_AFTER_RE = re.compile(
     r"^\s*(?:[A-Za-z]{1,3}\b\.?\s*)?(?:before\b|previously\b|earlier\b|originally\b|"
     r"prior to\b|formerly\b)", re.IGNORECASE)
-_LINKER_RE = re.compile(r"\s*(?:\(\s*|(?:for|of|in|on|at)\s+|[—–-]\s*)?")
+# what may stand between a number and the entity it belongs to: "$X for ACC-2", "$X (ACC-2)",
+# "18 °C in Arlen", "161 units of the office chair"
+_PAST_ASIDE_RE = re.compile(r"\s*(?:previously|earlier|before|formerly|originally|was|old)\b",
+                            re.IGNORECASE)
+_LINKER_RE = re.compile(r"\s*(?:[^\s\w]?[A-Za-z]{1,6}\.?\s+(?=(?:for|of|in|on|at)\b))?"
+                        r"(?:\(\s*|(?:for|of|in|on|at)\s+(?:the\s+)?|[—–-]\s*)?")
 
 
 # ---- checking facts ------------------------------------------------------------------------
@@ -481,8 +496,8 @@ def _number_fact(fact: Mapping[str, Any], reading: _Reading, explained: list[flo
             continue
         if others.has(m.value, rounded) and not reading.cued(m, approximate=False):
             continue  # another required value of this answer, not offered as an alternative
-        if reading.past(m) and not reading.cued(m, approximate=False):
-            continue  # "the previous salary was $73,000": context, not a candidate
+        if reading.past(m) and not reading.cued(m, approximate=False, ranges=False):
+            continue  # "the previous salary was $73,000", "went from X to Y": context
         plausible = rivals.has(m.value) or (_near(m.value, value) and _unit_ok(m, unit))
         if plausible and not reading.attributed(m, slot, index):
             candidates += 1
