@@ -10,6 +10,7 @@ from ...core.tool_env import ToolEnvMixin
 from ...core.tools import ToolCall, ToolRegistry
 from .bfcl import gold_calls, is_bfcl_record, normalize_bfcl
 from .bfcl_match import score_bfcl
+from .normalize import answer_text
 from .phrasings import rephrasings
 from .reward import (
     EpisodeLog,
@@ -322,6 +323,7 @@ def is_abstain_task(task: Mapping[str, Any]) -> bool:
 
 
 def _final_text(content: str) -> str:
-    """The answer part of a message: the text after the last `</think>`."""
+    """The answer part of a message: the text after the last `</think>`, an answer written
+    as JSON read as its values (`normalize.answer_text`)."""
     cut = content.rfind("</think>")
-    return content[cut + len("</think>"):].strip() if cut >= 0 else content.strip()
+    return answer_text(content[cut + len("</think>"):] if cut >= 0 else content).strip()

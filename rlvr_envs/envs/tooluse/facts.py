@@ -438,11 +438,13 @@ def check_facts(answer: str, facts: Sequence[Mapping[str, Any]],
             siblings = [float(f["value"]) for f in facts
                         if f["kind"] == "number" and f is not fact]
             own = [str(e) for e in fact.get("entity", ())]
-            kin = {token_key(e) for f in facts if f is not fact for e in f.get("entity", ())}
-            kin = (kin | (entity_kin(own, context) if own else set())) - {
+            shared = {token_key(e) for f in facts if f is not fact for e in f.get("entity", ())}
+            kin = (shared | (entity_kin(own, context) if own else set())) - {
                 token_key(e) for e in own}
+            # a term the asked entity shares with another (the same day) names neither
+            distinct = [e for e in own if token_key(e) not in shared]
             found, candidates = _number_fact(fact, reading, explained, siblings, index,
-                                             [token_pattern(e) for e in own],
+                                             [token_pattern(e) for e in distinct],
                                              [token_pattern(e) for e in sorted(kin)])
         else:
             found, candidates = _token_fact(fact, reading.text, allowed_t)

@@ -19,10 +19,12 @@ a name are one space. `token_key` is the same identity as a string, for set memb
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 
-__all__ = ["MAX_ANSWER_CHARS", "has_token", "normalize", "token_key", "token_pattern"]
+__all__ = ["MAX_ANSWER_CHARS", "answer_text", "has_token", "normalize", "token_key",
+           "token_pattern"]
 
 MAX_ANSWER_CHARS = 20_000  # only this much of an answer is read
 
@@ -77,3 +79,43 @@ def token_pattern(token: str) -> re.Pattern[str]:
 
 def has_token(text: str, token: str) -> bool:
     return token_pattern(token).search(normalize(text)) is not None
+
+
+_FENCED_JSON_RE = re.compile(r"```(?:json)?[ \t]*\n(.*?)\n?```", re.DOTALL | re.IGNORECASE)
+
+
+def _json_leaves(value: object) -> list[str]:
+    out: list[str] = []
+    stack = [value]
+    while stack and len(out) < 400:
+        v = stack.pop(0)
+        if isinstance(v, dict):
+            stack[:0] = list(v.values())
+        elif isinstance(v, list):
+            stack[:0] = v
+        elif v is not None and not isinstance(v, bool):
+            out.append(str(v))
+    return out
+
+
+def _decoded(chunk: str) -> str | None:
+    try:
+        value = json.loads(chunk)
+    except (ValueError, RecursionError):
+        return None
+    return "\n".join(_json_leaves(value)) if isinstance(value, (dict, list, str)) else None
+
+
+def answer_text(text: str) -> str:
+    """An answer written as JSON (`{"answer": "..."}`, `{"name": "Vera Ueda"}`, or such an
+    object in a ```json fence) read as its values, one per line, so that escapes such as
+    `\\n` inside JSON strings read as the text they stand for; other text unchanged."""
+    text = text[:MAX_ANSWER_CHARS]
+    stripped = text.strip()
+    if stripped[:1] in "{[\"" and stripped:
+        whole = _decoded(stripped)
+        if whole is not None:
+            return whole
+    if "```" not in text:
+        return text
+    return _FENCED_JSON_RE.sub(lambda m: _decoded(m.group(1)) or m.group(0), text)
