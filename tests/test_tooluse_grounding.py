@@ -330,3 +330,58 @@ def test_grounding_needs_the_value_from_a_result_not_from_the_call() -> None:
                              {"value": 64.4, "unit": "F"})])
     assert not grounded(chain, [("convert_units", {"value": 17, "from_unit": "C",
                                                    "to_unit": "F"}, {"value": 64.4})])
+
+
+NATURAL_TRANSFER_ANSWERS = [
+    "I transferred {amount} to {to}, leaving a balance of {value}.",
+    "Money sent to {to} — balance {value}",
+    "Before the transfer, {src} had {old}; now it has {value}.",
+    "Sent {amount} from {src} to {to}, leaving {src} with {value}.",
+    "Done: {src} -> {to}, {amount}; new balance {value}",
+    "{src} went from {old} to {value} after the transfer to {to}.",
+]
+
+
+@pytest.mark.parametrize("template", NATURAL_TRANSFER_ANSWERS)
+def test_natural_transfer_answers_naming_both_accounts_pass(template: str) -> None:
+    def rewrite(env: ToolUseEnv, text: str) -> str | None:
+        t = _transfer(env)
+        if t is None or "\n" in text or "Paid" in text:
+            return None
+        args, r = t
+        return template.format(amount=money(args["amount"]), to=args["to_account"],
+                               src=args["from_account"], value=money(r["from_balance"]),
+                               old=money(r["from_balance"] + args["amount"]))
+    verdicts = _transfer_episodes(rewrite)
+    assert len(verdicts) >= 20
+    assert all(v["passed"] for v in verdicts), [v["reason"] for v in verdicts if not v["passed"]]
+
+
+def test_a_salary_read_by_the_id_the_results_gave_is_grounded() -> None:
+    """`SELECT id ... WHERE name = 'X'`, then `SELECT salary ... WHERE id = 'E123'`."""
+    env = ToolUseEnv(categories=["chain"])
+    checked = 0
+    for seed in range(80):
+        env.reset(options={"task_id": f"chain/d1/{seed}/0"})
+        if not env.task["gold"]["segments"][0]["facts"][0]["slot"].startswith("salary"):
+            continue
+
+        seg = env.task["gold"]["segments"][0]
+        query, write = (step["calls"][0] for step in seg["steps"])
+        name = re.findall(r"'([^']*)'", query["arguments"]["sql"])[0]
+
+        def policy(e: ToolUseEnv, name: str = name, write: dict = write,
+                   answer: str = seg["answer"]) -> str:
+            if e.turn == 0:
+                sql = f"SELECT id FROM employees WHERE name = '{name}'"
+            elif e.turn == 1:
+                sql = f"SELECT salary FROM employees WHERE id = '{write['arguments']['employee_id']}'"
+            elif e.turn == 2:
+                return e.tool_format.render([ToolCall("", write["name"], write["arguments"])])
+            else:
+                return answer
+            return e.tool_format.render([ToolCall("", "query_db", {"sql": sql})])
+        verdict = play(env, f"chain/d1/{seed}/0", policy)
+        checked += 1
+        assert verdict["passed"], verdict
+    assert checked >= 3

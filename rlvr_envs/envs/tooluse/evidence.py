@@ -175,12 +175,31 @@ def _holds(rec: Mapping[str, Any], value: Any, tol: float) -> bool:
     return _token_in(value, rec) if isinstance(value, str) else _number_in(value, rec, tol)
 
 
+_ID_RE = re.compile(r"[^\W\d_]{1,5}-?\d{2,8}")
+
+
+def _aliases(term: str, calls: Sequence[Call]) -> set[str]:
+    """Ids the results give the entity `term` names: the id-shaped strings of a record
+    that names it (`{"name": "Vera Ueda", "id": "E123"}` makes E123 one)."""
+    out: set[str] = set()
+    for _, args, result in calls:
+        for rec in records(result):
+            both = {**_scalars(args), **rec}
+            if _token_in(term, both):
+                out |= {v for v in both.values()
+                        if isinstance(v, str) and _ID_RE.fullmatch(v.strip())}
+    return out - {term}
+
+
 def grounded(step: Mapping[str, Any], calls: Iterable[Call]) -> bool:
     """Did one of `calls` (the agent's successful calls before its answer) return the
-    step's value about the step's entity? See the module doc."""
+    step's value about the step's entity (or an id the results give it)? See the module
+    doc."""
+    calls = list(calls)
     value, tools = step["value"], set(step.get("tools") or ())
     tol = float(step.get("tol", 0.005))
-    about = list(step.get("about") or ())
+    about = [[a, *sorted(_aliases(a, calls))] if isinstance(a, str) else [a]
+             for a in step.get("about") or ()]
     for name, args, result in calls:
         if tools and name not in tools:
             continue
@@ -191,6 +210,6 @@ def grounded(step: Mapping[str, Any], calls: Iterable[Call]) -> bool:
             if not _holds(rec, value, tol):
                 continue
             both = {**{f"arg {k}": v for k, v in call_args.items()}, **rec}
-            if all(_holds(both, a, NUMBER_TOL) for a in about):
+            if all(any(_holds(both, a, NUMBER_TOL) for a in names) for names in about):
                 return True
     return False

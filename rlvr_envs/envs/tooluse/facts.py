@@ -318,6 +318,12 @@ class _Reading:
         after = re.split(r"[,;\n]|[.!?](?:\s|$)", self.text[m.end:hi], maxsplit=1)[0]
         return self.text[lo:m.start], after
 
+    def clause_start(self, m: Mention) -> bool:
+        """Does `m`'s label window start at its clause (not after another quantity)?"""
+        k = bisect.bisect_right(self.quantity_ends, m.start) - 1
+        lo = self.clause_starts[bisect.bisect_right(self.clause_starts, m.start) - 1]
+        return k < 0 or self.quantity_ends[k] <= lo
+
     def cued(self, m: Mention, approximate: bool = True, ranges: bool = True) -> bool:
         """Is `m` offered as an alternative ("or", "maybe", "/", with `ranges` in a range)
         or, with `approximate`, as an approximation ("about", "~")? A date's slashes are no
@@ -329,9 +335,13 @@ class _Reading:
 
     def past(self, m: Mention) -> bool:
         """Does the answer label `m` as a value from before ("the previous salary was",
-        "went from $X", "$X before the transfer", "(Earlier: ... $X.)")?"""
+        "went from $X", "$X before the transfer", "Before the transfer, ACC-1 had $X",
+        "(Earlier: ... $X.)")? A past word counts within the last few words before `m`
+        with no comma between, or opening its clause."""
         before, after = self.window(m)
         if _PAST_BEFORE_RE.search(before) or _PAST_AFTER_RE.match(after):
+            return True
+        if self.clause_start(m) and _PAST_OPENING_RE.match(before):
             return True
         line = self.text[self.text.rfind("\n", 0, m.start) + 1:m.start]
         opened = line.rfind("(")
@@ -340,14 +350,16 @@ class _Reading:
 
     def labelled_other(self, m: Mention, own: Sequence[re.Pattern[str]],
                        others: Sequence[re.Pattern[str]]) -> bool:
-        """Does the answer label `m` with another entity than the asked one: one of
-        `others` in the text before it back to the clause (and none of `own`), or right
-        after it ("$X for ACC-2", "$X (ACC-2)")?"""
+        """Does the answer label `m` with another entity than the asked one? The label is
+        the entity named nearest before it in its clause, skipping one named as where money
+        went or came from ("sent $40 to ACC-2, leaving $X"), or else one right after it
+        ("$X for ACC-2", "$X (ACC-2)")."""
         before, after = self.window(m)
-        if any(p.search(before) for p in own):
-            return False
-        if any(p.search(before) for p in others):
-            return True
+        named = sorted(((hit.start(), mine) for mine, patterns in ((True, own), (False, others))
+                        for p in patterns for hit in p.finditer(before)), reverse=True)
+        for start, mine in named:
+            if not _DIRECTION_RE.search(before, 0, start):
+                return not mine
         rest = after[_LINKER_RE.match(after).end():]  # type: ignore[union-attr]
         return not any(p.match(rest) for p in own) and any(p.match(rest) for p in others)
 
@@ -368,8 +380,11 @@ _SLASH_DATE_RE = re.compile(r"(?<![\d/])(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{4}/\d{1,2}
 # a past value: the word within the last few words before the number, or right after it
 _PAST_BEFORE_RE = re.compile(
     r"\b(?:previous(?:ly)?|prior|old|former(?:ly)?|original(?:ly)?|earlier|before|"
-    r"initial(?:ly)?|used to be|was once)\b(?:\W+\w+){0,5}\W*$|\bfrom\s*[$€£¥]?\s*$",
-    re.IGNORECASE)
+    r"initial(?:ly)?|used to be|was once)\b(?:[^\w,;]+\w+){0,5}[^\w,;]*$|"
+    r"\bfrom\s*[$€£¥]?\s*$", re.IGNORECASE)
+_PAST_OPENING_RE = re.compile(r"\W*(?:previously|before|earlier|originally|formerly|"
+                              r"prior to|at first|initially)\b", re.IGNORECASE)
+_DIRECTION_RE = re.compile(r"\b(?:to|from|into|towards?|out of|via)\s*$", re.IGNORECASE)
 _PAST_AFTER_RE = re.compile(
     r"^\s*(?:[A-Za-z]{1,3}\b\.?\s*)?(?:before\b|previously\b|earlier\b|originally\b|"
     r"prior to\b|formerly\b)", re.IGNORECASE)
