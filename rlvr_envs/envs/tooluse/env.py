@@ -105,12 +105,14 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
     (numbers with tolerance and unit as models write them, ids and names as whole tokens)
     and fail when the answer also gives another candidate for the slot: a declared rival,
     or a number of the slot's kind and magnitude that the tool results do not attribute to
-    something else; facts count only if the agent called the tools the gold used. Tools
-    never `eval` model text; SQL runs under an authorizer that allows only reads. Not
-    caught: a correct answer reached by a wrong route that used the same tools; wording of
-    irrelevance refusals beyond a decline phrase; two values of one answer swapped between
-    their entities; a hedge written in another unit than the slot's. Details:
-    docs/envs/tooluse.md.
+    something else. A fact counts only if the agent called the tools the gold used and one
+    of its results of this episode returned the value (or the inputs it was computed from)
+    about the asked entity, and only if the answer does not give the value to another
+    entity. Irrelevance: no call, a decline, no claim of having done it. Tools never `eval`
+    model text; SQL runs under an authorizer that allows only reads, bounded in steps, CPU
+    and wall time. Not caught: a guessed database value grounded by an SQL expression that
+    computes it; a hedge written in another unit than the slot's; declines in wordings the
+    reader does not know. Details: docs/envs/tooluse.md.
 
     ## Vectorized environment
     `gym.make_vec("rlvr/ToolUse-v0", num_envs=n, vectorization_mode="sync")`; each env owns
