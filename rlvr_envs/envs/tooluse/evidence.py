@@ -31,8 +31,8 @@ from typing import Any
 
 from .normalize import normalize, token_key, token_pattern
 
-__all__ = ["Call", "attribution_index", "entity_kin", "evidence", "grounded", "records",
-           "step_text"]
+__all__ = ["Call", "Evidence", "attribution_index", "entity_kin", "evidence", "grounded",
+           "records", "step_text"]
 
 Call = tuple[str, Mapping[str, Any], Any]  # (tool name, arguments, result value)
 MAX_RECORDS = 2000
@@ -139,77 +139,94 @@ def entity_kin(own: Iterable[str], context: Iterable[tuple[Mapping[str, Any], An
 
 # ---- grounding ----------------------------------------------------------------------
 
-def _number_in(x: float, rec: Mapping[str, Any], tol: float) -> bool:
-    for k, v in rec.items():
-        if _is_number(v) and abs(float(v) - x) <= max(tol, 1e-6 * abs(x)):
-            return True
-        # numbers inside a text (a file, an SQL query); short strings are names and ids
-        if isinstance(v, str) and (len(v) > 40 or k.endswith("text")) \
-                and _text_has_number(v, x, tol):
-            return True
-    return False
-
-
-def _text_has_number(text: str, x: float, tol: float) -> bool:
-    from .facts import numbers_in  # the fact reader, for numbers inside a file's text
-    return any(abs(n - x) <= max(tol, 1e-6 * abs(x)) for n in numbers_in(text))
-
-
-def _token_in(t: str, rec: Mapping[str, Any]) -> bool:
-    """Is `t` one of the record's strings, or a whole token inside one (a name in an SQL
-    query, a city in a file's text)?"""
-    key, pattern = token_key(t), None
-    for v in rec.values():
-        if not isinstance(v, str):
-            continue
-        if token_key(v) == key:
-            return True
-        if len(v) > len(t):
-            pattern = pattern or token_pattern(t)
-            if pattern.search(normalize(v)):
-                return True
-    return False
-
-
-def _holds(rec: Mapping[str, Any], value: Any, tol: float) -> bool:
-    return _token_in(value, rec) if isinstance(value, str) else _number_in(value, rec, tol)
-
-
 _ID_RE = re.compile(r"[^\W\d_]{1,5}-?\d{2,8}")
 
 
-def _aliases(term: str, calls: Sequence[Call]) -> set[str]:
-    """Ids the results give the entity `term` names: the id-shaped strings of a record
-    that names it (`{"name": "Vera Ueda", "id": "E123"}` makes E123 one)."""
-    out: set[str] = set()
-    for _, args, result in calls:
-        for rec in records(result):
-            both = {**_scalars(args), **rec}
-            if _token_in(term, both):
-                out |= {v for v in both.values()
-                        if isinstance(v, str) and _ID_RE.fullmatch(v.strip())}
-    return out - {term}
+class _Fields:
+    """One record's (or one call's arguments') values, read once: token keys of its short
+    strings, its long texts (an SQL query, a file) normalized, its numbers, its ids."""
+
+    __slots__ = ("keys", "texts", "numbers", "ids")
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.keys: set[str] = set()
+        self.texts: list[str] = []
+        self.numbers: list[float] = []
+        self.ids: set[str] = set()
+        for k, v in values.items():
+            if _is_number(v):
+                self.numbers.append(float(v))
+            elif isinstance(v, str):
+                self.keys.add(token_key(v))
+                if len(v) > 40 or k.endswith("text") or " " in v.strip():
+                    self.texts.append(normalize(v))
+                if _ID_RE.fullmatch(v.strip()):
+                    self.ids.add(v.strip())
+
+    def has_token(self, key: str, pattern: re.Pattern[str]) -> bool:
+        return key in self.keys or any(pattern.search(t) for t in self.texts)
+
+    def has_number(self, x: float, tol: float) -> bool:
+        reach = max(tol, 1e-6 * abs(x))
+        if any(abs(v - x) <= reach for v in self.numbers):
+            return True
+        from .facts import numbers_in  # the fact reader, for numbers inside a text
+        return any(abs(n - x) <= reach for t in self.texts for n in numbers_in(t))
 
 
-def grounded(step: Mapping[str, Any], calls: Iterable[Call]) -> bool:
+class Evidence:
+    """The agent's successful calls, read once, for grounding many steps."""
+
+    def __init__(self, calls: Iterable[Call]) -> None:
+        self.calls: list[tuple[str, _Fields, list[_Fields]]] = []
+        seen: set[str] = set()
+        for name, args, result in calls:
+            key = repr((name, sorted(_scalars(args).items())))
+            if key in seen:  # the same call again says nothing new
+                continue
+            seen.add(key)
+            self.calls.append((name, _Fields(_scalars(args)),
+                               [_Fields(r) for r in records(result)]))
+
+    def _holds(self, fields: Sequence[_Fields], value: Any, tol: float,
+               pattern: re.Pattern[str] | None = None) -> bool:
+        if isinstance(value, str):
+            key, pattern = token_key(value), pattern or token_pattern(value)
+            return any(f.has_token(key, pattern) for f in fields)
+        return any(f.has_number(float(value), tol) for f in fields)
+
+    def aliases(self, term: str) -> set[str]:
+        """Ids the results give the entity `term` names: the id-shaped strings of a record
+        that names it (`{"name": "Vera Ueda", "id": "E123"}` makes E123 one)."""
+        out: set[str] = set()
+        key, pattern = token_key(term), token_pattern(term)
+        for _, args, recs in self.calls:
+            for rec in recs:
+                if rec.has_token(key, pattern) or args.has_token(key, pattern):
+                    out |= rec.ids | args.ids
+        return {a for a in out if token_key(a) != key}
+
+    def grounded(self, step: Mapping[str, Any]) -> bool:
+        """See `grounded`."""
+        value, tools = step["value"], set(step.get("tools") or ())
+        tol = float(step.get("tol", 0.005))
+        about = [[a, *sorted(self.aliases(a))] if isinstance(a, str) else [a]
+                 for a in step.get("about") or ()]
+        for name, args, recs in self.calls:
+            if tools and name not in tools:
+                continue
+            if self._holds([args], value, tol):  # echoed from its own arguments: no evidence
+                continue
+            for rec in recs:
+                if self._holds([rec], value, tol) and all(
+                        any(self._holds([args, rec], a, NUMBER_TOL) for a in names)
+                        for names in about):
+                    return True
+        return False
+
+
+def grounded(step: Mapping[str, Any], calls: Iterable[Call] | Evidence) -> bool:
     """Did one of `calls` (the agent's successful calls before its answer) return the
     step's value about the step's entity (or an id the results give it)? See the module
     doc."""
-    calls = list(calls)
-    value, tools = step["value"], set(step.get("tools") or ())
-    tol = float(step.get("tol", 0.005))
-    about = [[a, *sorted(_aliases(a, calls))] if isinstance(a, str) else [a]
-             for a in step.get("about") or ()]
-    for name, args, result in calls:
-        if tools and name not in tools:
-            continue
-        call_args = _scalars(args)
-        if _holds(call_args, value, tol):  # echoed from its own arguments: no evidence
-            continue
-        for rec in records(result):
-            if not _holds(rec, value, tol):
-                continue
-            both = {**{f"arg {k}": v for k, v in call_args.items()}, **rec}
-            if all(any(_holds(both, a, NUMBER_TOL) for a in names) for names in about):
-                return True
-    return False
+    return (calls if isinstance(calls, Evidence) else Evidence(calls)).grounded(step)

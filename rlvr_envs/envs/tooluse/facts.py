@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .declines import declines
-from .evidence import Call, attribution_index, entity_kin, grounded, step_text
+from .evidence import Call, Evidence, attribution_index, entity_kin, grounded, step_text
 from .normalize import MAX_ANSWER_CHARS, has_token, normalize, token_key, token_pattern
 
 __all__ = ["MAX_ANSWER_CHARS", "Mention", "UNITS", "abstains", "check_facts", "close",
@@ -440,11 +440,12 @@ def check_facts(answer: str, facts: Sequence[Mapping[str, Any]],
     allowed_t = {token_key(t) for t in allowed_tokens}
     allowed_t |= {token_key(f["value"]) for f in facts if f["kind"] == "token"}
     index = attribution_index(context)
+    evidence = None if calls is None else Evidence(calls)
     out: list[tuple[Mapping[str, Any], bool, str]] = []
     for fact in facts:
         slot = fact["slot"]
-        unbacked = [] if calls is None else [
-            s for s in fact.get("evidence", ()) if not grounded(s, calls)]
+        unbacked = [] if evidence is None else [
+            s for s in fact.get("evidence", ()) if not grounded(s, evidence)]
         if unbacked:
             out.append((fact, False, f"{slot}: no tool result of this episode backs it (no "
                                      f"successful call returned it for {step_text(unbacked[0])})"))

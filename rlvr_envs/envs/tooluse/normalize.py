@@ -19,6 +19,7 @@ a name are one space. `token_key` is the same identity as a string, for set memb
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -58,6 +59,7 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_DASHES)
 
 
+@functools.lru_cache(maxsize=65536)
 def token_key(token: str) -> str:
     """A token's identity: normalized, casefolded, single-spaced; an id's separator
     between its letters and digits dropped (`EVT-613` -> `evt613`)."""
@@ -66,6 +68,7 @@ def token_key(token: str) -> str:
     return m.group(1) + m.group(2) if m else t
 
 
+@functools.lru_cache(maxsize=4096)
 def token_pattern(token: str) -> re.Pattern[str]:
     """`token` as a whole token of a normalized text (see the module doc)."""
     t = " ".join(normalize(str(token)).split())
