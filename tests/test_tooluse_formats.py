@@ -103,6 +103,16 @@ def test_slash_dates_are_dates_not_hedges() -> None:
     assert not check_facts("NOVA closed at $54.14 / $55.00 on 3/15/2025.", [fact])[0][1]
 
 
+def test_a_rate_slash_is_no_alternative_and_a_spaced_slash_hides_no_rival() -> None:
+    a = number_fact("salary Nils", 156000.0, [65000.0], unit="USD", entity=["Nils"])
+    b = number_fact("salary Tara", 65000.0, [156000.0], unit="USD", entity=["Tara"])
+    answer = "1. Nils earns $156,000.00/yr.\n2. Tara earns $65,000.00/yr."
+    assert all(ok for _, ok, _ in check_facts(answer, [a, b]))
+    for hedge in ("Nils earns $156,000.00 / $65,000.00.", "Nils earns $156,000.00/$65,000.00.",
+                  "Nils earns $156,000.00 (or /65,000)."):
+        assert not check_facts(hedge, [a])[0][1], hedge
+
+
 def test_underscore_emphasis_is_markup_and_inner_underscores_stay() -> None:
     tok = token_fact("event", "EVT-613", ["EVT-614"])
     assert check_facts("Cancelled __EVT-613__.", [tok])[0][1]

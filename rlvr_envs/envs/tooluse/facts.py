@@ -192,7 +192,9 @@ def numbers_in(text: str) -> list[float]:
 
 # ---- loose readings (rival values only) -------------------------------------------------
 
-_LOOSE_RE = re.compile(r"(?<![\w.:/\-])(?<!\d,)(\d+(?:[.,]\d+)*)(?!\d|[.:/\-]\d)")
+# a "/" before a number hides it only inside a path or a date ("a/12", "3/15"), not after a
+# space ("(or /65,000)")
+_LOOSE_RE = re.compile(r"(?<![\w.:\-])(?<![\w.:/\-]/)(?<!\d,)(\d+(?:[.,]\d+)*)(?!\d|[.:/\-]\d)")
 _PLAIN_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 _RANGE_NUM = r"(-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
 _RANGE_RE = re.compile(rf"(?<![\w.:/\-])(?<!\d,){_RANGE_NUM}\s*(?:-|–|—|to|and|or|/|~)\s*"
@@ -200,7 +202,9 @@ _RANGE_RE = re.compile(rf"(?<![\w.:/\-])(?<!\d,){_RANGE_NUM}\s*(?:-|–|—|to|a
 _ALTERNATIVE_RE = re.compile(
     r"\b(?:or|maybe|perhaps|possibly|probably|likely|alternatively|alternative|either|"
     r"otherwise|between|somewhere|could|might|may|unsure|uncertain|guess|vs|versus|"
-    r"candidates?|options?)\b|[/?]", re.IGNORECASE)
+    r"candidates?|options?)\b|\?|"
+    r"/(?![ \t]*[^\W\d_])",  # "$5/$6" or "5 / 6", not a rate ("$5/yr", "km/h")
+    re.IGNORECASE)
 _APPROX_RE = re.compile(r"\b(?:approx(?:imately)?|around|about|roughly|nearly|almost)\b|"
                         r"[~≈±]|\+/-", re.IGNORECASE)
 _UNIT_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
