@@ -375,7 +375,7 @@ class _Reading:
         if not terms or self.cued(m):
             return False
         before, after = self.window(m)
-        label = (before + " " + after).casefold()
+        label = (before + " " + after).casefold().replace("_", " ")  # "to_balance: 300.25"
         return any(re.search(r"(?<![\w\-])" + re.escape(t) + r"(?![\w]|-\w)", label)
                    for t in terms)
 
