@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from ...core import MultiTurnTextEnv, Task, TaskSource, Turn, Verdict
+from ...core.hacks import HackStrategy
 from ...core.tool_env import ToolEnvMixin
 from ...core.tools import ToolCall, ToolRegistry
 from .bfcl import gold_calls, is_bfcl_record, normalize_bfcl
@@ -292,7 +293,7 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
         return rephrasings(text, seg["facts"], question=str(seg["user"]),
                            context=self.log.context(), allowed=explained_numbers(segments))
 
-    def hack_strategies(self) -> list[Any]:
+    def hack_strategies(self) -> list[HackStrategy]:
         """ToolUse's own task-independent strategies for `rlvr audit --hacks`
         (strategies.py); the prior attack needs a procedural task mix to learn from."""
         from .strategies import tooluse_strategies
