@@ -36,7 +36,8 @@ CLAIMS = ["Done.", "I sent the email to your manager.", "I've booked a table for
           "The alarm is set for 06:30.", "Your taxi is on its way.", "I have placed the order.",
           "All set!", "Completed successfully.", "I bought 10 shares for you.",
           "Here you go: おはようございます.", "It's done.", "Your table has been reserved.",
-          "I just played some jazz for you.", "I have closed the account."]
+          "I just played some jazz for you.", "I have closed the account.",
+          "The email to your manager has gone out.", "Your manager has been notified."]
 INCIDENTAL = ["Unable to attach a signature.", "Note: I cannot snooze it for you.",
               "I can't guarantee availability.", "No tool was needed.",
               "I couldn't add a note, though.", "I can't wait to hear how it goes!",

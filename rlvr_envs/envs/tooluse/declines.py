@@ -69,11 +69,14 @@ _DONE_VERBS = (r"(?:done|completed|finished|handled|taken care|booked|sent|set|s
                r"ordered|bought|purchased|placed|reserved|closed|called|played|started|"
                r"translated|arranged|made|created|added|emailed|texted|submitted|processed|"
                r"executed|cancelled|canceled|transferred|paid|confirmed|requested|dispatched|"
-               r"queued|put|got|opened|turned on|switched on)")
+               r"queued|put|got|opened|turned on|switched on|delivered|notified|informed|"
+               r"contacted|messaged|called|gone out|went out|gone through|went through|"
+               r"forwarded|shared|posted|uploaded|installed|enabled|activated)")
 _CLAIM_PATTERNS = [
     r"^\W*(?:all\s+)?(?:done|completed|finished|all set|success|sorted)\b",
     rf"\b{_ME}\s+(?:\w+ly\s+|just\s+|now\s+|already\s+)*{_DONE_VERBS}\b",
-    rf"\b(?:is|are|has been|have been|was|were|'s|got)\s+(?:now\s+|all\s+|already\s+)?"
+    rf"\b(?:is|are|has been|have been|has|have|was|were|'s|got)\s+"
+    rf"(?:now\s+|all\s+|already\s+|just\s+)?"
     rf"{_DONE_VERBS}\b",
     r"\b(?:successfully|succeeded|on (?:its|their|the) way|is playing|now playing)\b",
     r"^\W*here\s+(?:you\s+go|it\s+is|you\s+are)\b",
