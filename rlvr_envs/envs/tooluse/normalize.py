@@ -88,16 +88,18 @@ _FENCED_JSON_RE = re.compile(r"```(?:json)?[ \t]*\n(.*?)\n?```", re.DOTALL | re.
 
 
 def _json_leaves(value: object) -> list[str]:
+    """The scalar leaves of a JSON value, each as `key: value` under an object key (so a
+    pasted record keeps its labels), in order."""
     out: list[str] = []
-    stack = [value]
+    stack: list[tuple[str, object]] = [("", value)]
     while stack and len(out) < 400:
-        v = stack.pop(0)
+        key, v = stack.pop(0)
         if isinstance(v, dict):
-            stack[:0] = list(v.values())
+            stack[:0] = [(str(k), x) for k, x in v.items()]
         elif isinstance(v, list):
-            stack[:0] = v
+            stack[:0] = [(key, x) for x in v]
         elif v is not None and not isinstance(v, bool):
-            out.append(str(v))
+            out.append(f"{key}: {v}" if key else str(v))
     return out
 
 
@@ -111,8 +113,9 @@ def _decoded(chunk: str) -> str | None:
 
 def answer_text(text: str) -> str:
     """An answer written as JSON (`{"answer": "..."}`, `{"name": "Vera Ueda"}`, or such an
-    object in a ```json fence) read as its values, one per line, so that escapes such as
-    `\\n` inside JSON strings read as the text they stand for; other text unchanged."""
+    object in a ```json fence) read as its values, one per line and labelled by their keys,
+    so that escapes such as `\\n` inside JSON strings read as the text they stand for; other
+    text unchanged."""
     text = text[:MAX_ANSWER_CHARS]
     stripped = text.strip()
     if stripped[:1] in "{[\"" and stripped:
