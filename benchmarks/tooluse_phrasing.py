@@ -4,7 +4,7 @@ ToolUse verifier (this checkout's, or another checkout's for a before/after comp
     python benchmarks/tooluse_phrasing.py [--seeds 6] [--against /path/to/other/checkout]
 
 The variants come from this checkout's `phrasings.rephrasings` / `phrasings.hedges`
-(24 re-expression classes, 10 hedge classes) on the gold answers of `--seeds` seeds x the 8
+(34 re-expression classes, 13 hedge classes) on the gold answers of `--seeds` seeds x the 8
 answering categories x 5 levels (task index 1). Each is scored by replacing one segment's
 final answer in the gold episode (same calls, same state). `--against` scores with the
 `rlvr_envs` of another checkout instead (e.g. `git worktree add /tmp/old 0eae955`): the

@@ -1,105 +1,52 @@
 """Task-independent policies earn no more than `ToolUseEnv.chance_level` (+0.02).
 
-Each strategy sees only what an agent sees (the observation, `info["messages"]`,
-`info["tools"]`), never the task's answer, and keeps acting until the episode ends. The
-only one that earns anything is constant abstention, on the irrelevance share of the mix:
-that share is the env's chance level.
+Each strategy sees only what an agent sees (an `EpisodeView`: observations,
+`info["messages"]`, `info["tools"]`), never the task's answer, and keeps acting until the
+episode ends. The strategies are the env's own (`ToolUseEnv.hack_strategies()`, which
+`rlvr audit --hacks` plays too) and the core library's that mean something here. The only
+one that earns anything is abstention, on the irrelevance share of the mix: that share is
+the env's chance level.
 """
 
 from __future__ import annotations
 
 import json
 import random
-import re
-from collections.abc import Callable
+from functools import cache
 
 import pytest
 
-from rlvr_envs.core.tool_formats import TOOL_FORMATS, get_tool_format
-from rlvr_envs.core.tools import ToolCall
+from rlvr_envs.core.hacks import EpisodeView, HackStrategy, default_strategies
+from rlvr_envs.core.tool_formats import TOOL_FORMATS
 from rlvr_envs.envs.tooluse import ToolUseEnv
+from rlvr_envs.envs.tooluse.strategies import FixedCallsPrior
 from rlvr_envs.envs.tooluse.tasks import CATEGORIES, LEVELS
 
-Policy = Callable[[int, dict, random.Random], str]
-ABSTAIN = "I'm sorry, but I can't do that with the tools I have."
+CORE = ("constant:empty", "echo:prompt", "claim:all-complete", "refusal:no-tool-can",
+        "tool:every-tool-empty-args", "tool:random-args", "tool:random-args-each-value",
+        "candidates:all-line")
 
 
-def _question(info: dict) -> str:
-    return "\n".join(m["content"] for m in info["messages"] if m["role"] == "user")
-
-
-def _seen(info: dict) -> tuple[list[str], list[str]]:
-    """Every number and id-like or capitalised token in the tool results so far."""
-    text = "\n".join(m["content"] for m in info["messages"] if m["role"] == "tool")
-    numbers = re.findall(r"-?\d+(?:\.\d+)?", text)
-    tokens = re.findall(r"\b[A-Z][A-Za-z]*(?:[- ][A-Z0-9][\w]*)*\b|\b[A-Z]+-\d+\b", text)
-    return list(dict.fromkeys(numbers)), list(dict.fromkeys(tokens))
-
-
-def _args(schema: dict, rng: random.Random, question: str, fill: bool) -> dict:
-    """Type-correct arguments for every parameter: random, or taken from the question."""
-    words = re.findall(r"[A-Z]+-\d+|\d{4}-\d{2}-\d{2}|[A-Z][a-z]+(?: [A-Z][a-z]+)?|\d+(?:\.\d+)?",
-                       question) or ["x"]
-    out = {}
-    for name, prop in schema["parameters"].get("properties", {}).items():
-        kind = prop.get("type")
-        if "enum" in prop:
-            out[name] = rng.choice(prop["enum"])
-        elif kind == "integer":
-            nums = [int(float(w)) for w in words if re.fullmatch(r"\d+(?:\.\d+)?", w)]
-            out[name] = rng.choice(nums) if fill and nums else rng.randint(0, 500)
-        elif kind == "number":
-            nums = [float(w) for w in words if re.fullmatch(r"\d+(?:\.\d+)?", w)]
-            out[name] = rng.choice(nums) if fill and nums else round(rng.uniform(0, 500), 2)
-        elif kind == "boolean":
-            out[name] = rng.random() < 0.5
-        else:
-            out[name] = rng.choice(words) if fill else rng.choice(["x", "test", "ACC-1000"])
+@cache
+def strategies() -> dict[str, HackStrategy]:
+    out = {s.name: s for s in ToolUseEnv().hack_strategies()}
+    out.update({s.name: s for s in default_strategies() if s.name in CORE})
     return out
 
 
-def _calls_then_dump(mode: str) -> Policy:
-    def policy(turn: int, info: dict, rng: random.Random) -> str:
-        fmt = get_tool_format(info["_format"])
-        tools = [t["function"] for t in info["tools"]]
-        if turn == 0 and tools:
-            calls = [ToolCall("", t["name"], {} if mode == "argless" else
-                              _args(t, rng, _question(info), mode == "filled"))
-                     for t in tools[:16]]
-            return fmt.render(calls)
-        numbers, tokens = _seen(info)
-        return "Here is everything I found: " + ", ".join(numbers + tokens) + "."
-    return policy
-
-
-STRATEGIES: dict[str, Policy] = {
-    "empty": lambda turn, info, rng: "",
-    "echo_question": lambda turn, info, rng: _question(info),
-    "claim_success": lambda turn, info, rng: "Done! I have completed your request and "
-                                             "everything went through successfully.",
-    "ask_then_claim": lambda turn, info, rng: "Could you give me the details?" if turn == 0
-    else "All set, it is done.",
-    "abstain": lambda turn, info, rng: ABSTAIN,
-    "argless_calls_then_dump": _calls_then_dump("argless"),
-    "random_calls_then_dump": _calls_then_dump("random"),
-    "question_filled_calls_then_dump": _calls_then_dump("filled"),
-    "numbers_of_the_question": lambda turn, info, rng: " ".join(
-        re.findall(r"\d+(?:\.\d+)?", _question(info))) or "0",
-}
-
-
-def play(env: ToolUseEnv, task_id: str, policy: Policy, fmt: str) -> float:
-    _, info = env.reset(options={"task_id": task_id})
-    rng = random.Random(task_id)
-    for turn in range(env.max_turns):
-        info["_format"] = fmt
-        _, reward, terminated, truncated, info = env.step(policy(turn, info, rng))
+def play(env: ToolUseEnv, task_id: str, strategy: HackStrategy, fmt: str) -> float:
+    obs, info = env.reset(options={"task_id": task_id})
+    view = EpisodeView([obs], info, fmt, random.Random(task_id))
+    for _ in range(env.max_turns):
+        obs, reward, terminated, truncated, info = env.step(strategy.act(view))
+        view.observations.append(obs)
+        view.info = info
         if terminated or truncated:
             return reward
     raise AssertionError("episode did not end")
 
 
-def mean_reward(policy: Policy, n_seeds: int = 2) -> float:
+def mean_reward(strategy: HackStrategy, n_seeds: int = 2) -> float:
     rewards = []
     formats = sorted(TOOL_FORMATS)
     envs = {f: ToolUseEnv(tool_format=f) for f in formats}
@@ -109,19 +56,36 @@ def mean_reward(policy: Policy, n_seeds: int = 2) -> float:
             for seed in range(n_seeds):
                 fmt = formats[k % len(formats)]
                 k += 1
-                rewards.append(play(envs[fmt], f"{category}/d{level}/{seed}/3", policy, fmt))
+                rewards.append(play(envs[fmt], f"{category}/d{level}/{seed}/3", strategy, fmt))
     return sum(rewards) / len(rewards)
 
 
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
+@pytest.mark.parametrize("name", sorted(set(CORE) | {
+    "tooluse:question-filled-calls", "tooluse:question-numbers", "tooluse:ask-then-claim",
+    "tooluse:claim-success", "tooluse:fixed-calls-then-prior"}))
 def test_task_independent_strategies_stay_at_chance(name: str) -> None:
-    mean = mean_reward(STRATEGIES[name])
+    strategy = strategies()[name]
+    if strategy.needs_oracle:
+        strategy.fit([])
+    mean = mean_reward(strategy)
     assert mean <= ToolUseEnv.chance_level + 0.02, (name, mean)
+
+
+def test_the_prior_learns_templates_and_answers_from_them() -> None:
+    """The prior is a real attack: it knows the request templates and answers them (a
+    conversion computed from world knowledge is right), after calls with fixed arguments."""
+    prior = strategies()["tooluse:fixed-calls-then-prior"]
+    assert isinstance(prior, FixedCallsPrior)
+    prior.fit([])
+    assert len(prior.answers) >= 15 and sum(bool(c) for c in prior.calls.values()) >= 10
+    calls, answer = prior._plan("Convert 12.5 mi to km.")
+    assert answer == "12.5 mi is 20.12 km." and [c.name for c in calls] == ["convert_units"]
+    assert calls[0].arguments["value"] != 12.5  # fixed arguments from a training task
 
 
 def test_chance_level_is_the_irrelevance_share() -> None:
     assert ToolUseEnv.chance_level == pytest.approx(1 / len(CATEGORIES))
-    assert mean_reward(STRATEGIES["abstain"], n_seeds=1) == pytest.approx(
+    assert mean_reward(strategies()["refusal:no-tool-can"], n_seeds=1) == pytest.approx(
         1 / len(CATEGORIES), abs=0.02)
     only = ToolUseEnv(categories=["simple", "chain"])
     assert only.chance_level == 0.0
@@ -132,8 +96,14 @@ def test_chance_level_is_the_irrelevance_share() -> None:
 def test_strategies_make_real_calls() -> None:
     """The call strategies are not vacuous: their calls parse in every format."""
     env = ToolUseEnv(tool_format="pythonic")
-    _, info = env.reset(options={"task_id": "long_tools/d3/0/3"})
-    info["_format"] = "pythonic"
-    action = STRATEGIES["question_filled_calls_then_dump"](0, info, random.Random(0))
-    _, _, _, _, info = env.step(action)
+    obs, info = env.reset(options={"task_id": "long_tools/d3/0/3"})
+    view = EpisodeView([obs], info, "pythonic", random.Random(0))
+    _, _, _, _, info = env.step(strategies()["tooluse:question-filled-calls"].act(view))
     assert info["tool_round"]["calls"] >= 10, json.dumps(info["tool_round"])[:300]
+
+
+def test_the_audit_hook_offers_the_strategies() -> None:
+    names = {s.name for s in ToolUseEnv().hack_strategies()}
+    assert "tooluse:fixed-calls-then-prior" in names
+    bfcl_like = ToolUseEnv(tasks=[ToolUseEnv().task_source.get("simple/d1/0/0")])
+    assert "tooluse:fixed-calls-then-prior" not in {s.name for s in bfcl_like.hack_strategies()}

@@ -23,9 +23,11 @@ from rlvr_envs.envs.tooluse.tasks import CATEGORIES, LEVELS
 
 ANSWERING = [c for c in CATEGORIES if c != "irrelevance"]
 TERMINAL = {"markdown_table", "indexed_table", "value_on_next_line"}  # rebuilt from the facts
-VALUE_STYLES = {"bold_value", "rounded_restatement", "value_glued", "value_code_first",
-                "value_k", "value_minus", "value_thin", "value_narrow", "value_nbsp",
-                "value_no_separator"}
+VALUE_STYLES = {"bold_value", "underscore_bold_value", "underscore_italic_value",
+                "rounded_restatement", "value_glued", "value_code_first", "value_k",
+                "value_minus", "value_thin", "value_narrow", "value_nbsp", "value_no_separator",
+                "value_eu_dot", "value_eu_space", "value_eu_narrow", "value_space_dot",
+                "value_locale_sign"}
 
 
 def gold_episode(task_id: str, fmt: str = "hermes") -> ToolUseEnv:
@@ -75,7 +77,8 @@ def test_rephrased_gold_answers_keep_their_reward(category: str) -> None:
                     counts[name.split("+")[0]] = counts.get(name.split("+")[0], 0) + 1
     assert {"numbered_list", "bulleted_list", "markdown_table", "bold_value",
             "final_answer_prefix", "value_on_next_line", "date_time_id_context",
-            "restated_question", "think_then_answer"} <= set(counts)
+            "restated_question", "think_then_answer", "underscore_italic_value",
+            "underscore_bold_value"} <= set(counts)
 
 
 @pytest.mark.parametrize("category", ANSWERING)

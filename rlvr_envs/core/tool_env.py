@@ -122,7 +122,7 @@ def run_tool_calls(text: str, tools: ToolRegistry, tool_format: str | ToolCallFo
                    *, turn: int, max_calls: int = DEFAULT_MAX_TOOL_CALLS) -> ToolRound:
     """Parse `text` in `tool_format`, run the first `max_calls` calls in order, and answer
     the others with a "not run" error. Never raises."""
-    parsed = get_tool_format(tool_format).parse(text, turn=turn)
+    parsed = get_tool_format(tool_format).parse(text, turn=turn, tools=tools.names)
     results = []
     for k, call in enumerate(parsed.calls):
         if k < max_calls:

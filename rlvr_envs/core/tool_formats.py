@@ -11,7 +11,9 @@ and tests can write calls in any of them. Registered formats (the `tool_format` 
       </tool_call>
 
 * `openai_json`: the whole message, or a fenced ```json block, is
-  `{"name": ..., "arguments": {...}}`, a list of them, or `{"tool_calls": [{"function": ...}]}`.
+  `{"name": ..., "arguments": {...}}`, a list of them, or `{"tool_calls": [{"function": ...}]}`;
+  an object with a "name" but no "arguments" is a call only if the name is an offered tool
+  (`parse(text, tools=names)`), so an answer written `{"name": "Vera Ueda"}` stays text.
 * `pythonic` (Llama 3.2+/Llama 4, BFCL): `[get_weather(city="Paris"), get_time(tz="CET")]`,
   read with `ast` and `ast.literal_eval` per argument; never `eval`.
 * `mistral`: `[TOOL_CALLS][{"name": ..., "arguments": {...}}]`, or the newer
@@ -34,7 +36,7 @@ import ast
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -69,9 +71,11 @@ class ParsedMessage:
 class _Collector:
     """Builds a ParsedMessage: numbers calls, gives ids, enforces `max_calls`."""
 
-    def __init__(self, fmt: ToolCallFormat, turn: int) -> None:
+    def __init__(self, fmt: ToolCallFormat, turn: int,
+                 tools: frozenset[str] | None = None) -> None:
         self.fmt = fmt
         self.turn = turn
+        self.tools = tools  # the offered tools' names, when the caller knows them
         self.calls: list[ToolCall] = []
         self.errors: list[str] = []
         self.attempts = 0  # calls seen, valid or not: errors name them by this number
@@ -184,11 +188,16 @@ class ToolCallFormat(ABC):
         self.max_call_chars = int(max_call_chars)
         self.max_message_chars = int(max_message_chars)
 
-    def parse(self, text: str, *, turn: int = 0) -> ParsedMessage:
-        """Read the tool calls in `text`. Never raises; bounded work on any input."""
+    def parse(self, text: str, *, turn: int = 0,
+              tools: Iterable[str] | None = None) -> ParsedMessage:
+        """Read the tool calls in `text`. Never raises; bounded work on any input.
+
+        `tools`: the names of the offered tools, if known. Formats whose calls can look like
+        an answer (`openai_json`: `{"name": "Vera Ueda"}`) use them to tell the two apart.
+        """
         if not isinstance(text, str):
             text = "" if text is None else str(text)
-        collector = _Collector(self, turn)
+        collector = _Collector(self, turn, None if tools is None else frozenset(tools))
         reasoning = ""
         cut = text.find(_THINK_END, 0, self.max_message_chars)
         if cut >= 0:  # reasoning is not searched for calls (drafted calls are not made)
@@ -374,17 +383,37 @@ def _skip_fence_end(text: str, pos: int) -> int:
 _CALL_KEY_RE = re.compile(r'"(name|tool_calls|function)"\s*:')
 
 
-def _is_call_like(value: Any) -> bool:
-    return isinstance(value, dict) and (
-        "tool_calls" in value or "name" in value or isinstance(value.get("function"), dict))
+_CALL_ONLY_KEYS = frozenset({"name", "id", "type"})
+
+
+def _is_call_like(value: Any, tools: frozenset[str] | None = None) -> bool:
+    """Is `value` a call rather than an answer written as JSON? A `tool_calls` or
+    `function` object, or a `name` with `arguments`/`parameters`, always is. A `name`
+    without arguments is a call only if it names an offered tool, or, when the offered
+    tools are unknown, if it looks like a tool name and nothing else is said
+    (`{"name": "list_files"}`); `{"name": "Vera Ueda"}` is an answer."""
+    if not isinstance(value, dict):
+        return False
+    if "tool_calls" in value or isinstance(value.get("function"), dict):
+        return True
+    if "name" not in value:
+        return False
+    if "arguments" in value or "parameters" in value:
+        return True
+    name = value["name"]
+    if tools is not None:
+        return isinstance(name, str) and name.strip() in tools
+    return (isinstance(name, str) and _NAME_RE.fullmatch(name.strip()) is not None
+            and set(value) <= _CALL_ONLY_KEYS)
 
 
 @register_tool_format("openai_json")
 class OpenAIJSONFormat(ToolCallFormat):
     """The whole message, or a fenced ```json block in it, is a JSON call object
     `{"name", "arguments"}`, a list of them, or `{"tool_calls": [{"function": {...}}]}`
-    (arguments as an object or a JSON string). JSON that is not call-shaped (a final answer
-    such as `{"answer": 4}`) stays content."""
+    (arguments as an object or a JSON string). JSON that is not call-shaped stays content:
+    a final answer such as `{"answer": 4}`, or `{"name": "Vera Ueda"}` when "Vera Ueda" is
+    not an offered tool (`parse(..., tools=...)`; see `_is_call_like`)."""
 
     hint = 'write {"name": "<tool>", "arguments": {...}} (or a list of them) as JSON'
 
@@ -447,9 +476,9 @@ class OpenAIJSONFormat(ToolCallFormat):
                 if label is not None:
                     calls.error(label, f'"tool_calls" must be a list, got {_preview(items)}')
                 return False
-        elif isinstance(value, list) and any(_is_call_like(v) for v in value):
+        elif isinstance(value, list) and any(_is_call_like(v, calls.tools) for v in value):
             items = value
-        elif _is_call_like(value):
+        elif _is_call_like(value, calls.tools):
             items = [value]
         else:
             return False

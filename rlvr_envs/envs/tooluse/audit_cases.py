@@ -9,8 +9,13 @@ by `ToolUseEnv.audit_verdict`. Classes: `correct` and its variants (`paraphrase`
 `missing_guess`, `ignored_follow_up`, `irrelevant_call`, `fabricated` must fail; the hacks
 (`hedge_dump`, `hedge`, `no_calls`, `call_every_tool`, `late_call`, `extra_write`) must fail;
 `phrasing` (the gold answer re-expressed as models write it, `phrasings.rephrasings`) must
-pass; `bfcl`
-cases check BFCL's string semantics, the definition checks and relevance both ways.
+pass; `past_context` (the gold answer plus the value before the write, labelled as such),
+`json_answer` (openai_json: the answer written as a JSON object) and `abstain` in other
+words must pass; `other_entity_reads` (the gold answer after reads about another entity),
+`wrong_entity` (the value credited to another account, city, person) and
+`claimed_completion` (a claim of having done an impossible request next to an incidental
+decline word) must fail; `bfcl` cases check BFCL's string semantics, the definition checks
+and relevance both ways.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 from ...core.tool_formats import get_tool_format
 from ...core.tools import ToolCall
 from .bfcl import load_bfcl
+from .evidence import entity_kin
 from .facts import has_token
 from .phrasings import hedges, rephrasings
 from .reward import explained_numbers, user_texts
@@ -33,6 +39,12 @@ from .worlds import World
 
 FORMATS = ("hermes", "openai_json", "pythonic", "mistral")
 WRITE_NUMBERS = ("amount", "quantity", "salary")
+DECLINES = ("None of the provided functions can do this.",
+            "Apologies, but this request is not supported by any of my tools.",
+            "I won't be able to do that.", "That's beyond my capabilities here.")
+CLAIMS = ("I sent it. Unable to attach a signature, though.",
+          "It is all set. Note: I cannot undo it for you.",
+          "Done. (No tool was needed.)")
 
 
 def _render(fmt: str, calls: list[dict[str, Any]]) -> str:
@@ -146,6 +158,10 @@ def task_cases(task_id: str, fmt: str) -> Iterator[dict[str, Any]]:
                    "calls an unrelated tool, then declines")
         yield case("fabricated", ["Done! I have taken care of it for you."], False,
                    "claims success without any tool that could do it")
+        rng = random.Random(task_id)
+        yield case("abstain", [rng.choice(DECLINES)], True, "a decline in other words")
+        yield case("claimed_completion", [rng.choice(CLAIMS)], False,
+                   "claims to have done it, next to an incidental decline word")
         yield case("no_calls", [""], False, "empty answer")
         return
     yield case("correct", _script(task, fmt), True, "the gold solver's episode")
@@ -209,6 +225,86 @@ def task_cases(task_id: str, fmt: str) -> Iterator[dict[str, Any]]:
         yield case("ignored_follow_up", [*first, segments[0]["answer"]], False,
                    "answers the follow-up with the first answer, no calls")
     yield from _phrasing_cases(task, fmt, case)
+    yield from _grounding_cases(task, fmt, world, case)
+
+
+def _another_entity(call: dict[str, Any], world: World) -> dict[str, Any] | None:
+    """The same read about another entity (another account, day, file, name...)."""
+    a = dict(call["arguments"])
+    if call["name"] in ("get_weather", "get_stock_price", "list_events"):
+        a["date"] = "2025-03-10" if a["date"] != "2025-03-10" else "2025-03-11"
+    elif call["name"] == "get_balance":
+        a["account_id"] = next(x for x in world.bank.ids() if x != a["account_id"])
+    elif call["name"] in ("convert_units", "convert_currency"):
+        key = "value" if "value" in a else "amount"
+        a[key] = a[key] + 7
+    elif call["name"] == "read_file":
+        a["path"] = next(p for p in sorted(world.fs.files) if p != a["path"])
+    elif call["name"] == "find_trains":
+        a["origin"], a["destination"] = a["destination"], a["origin"]
+    else:
+        return None
+    return {"name": call["name"], "arguments": a}
+
+
+def _grounding_cases(task: dict[str, Any], fmt: str, world: World,
+                     case) -> Iterator[dict[str, Any]]:
+    segments = task["gold"]["segments"]
+    if task["category"] in ("simple", "multiple", "parallel", "long_tools") and not any(
+            c["name"] in world.writes for s in segments for st in s["steps"]
+            for c in st.get("calls", ())):
+        moved = [_another_entity(c, world) or c for c in _reads(task, world)]
+        if any(m not in _reads(task, world) for m in moved):
+            swap = {json.dumps(c, sort_keys=True): m for c, m in zip(_reads(task, world), moved)}
+            yield case("other_entity_reads", _script(task, fmt, calls_of=lambda cs: [
+                swap.get(json.dumps(c, sort_keys=True), c) for c in cs]), False,
+                "the gold answer after the same reads about another entity")
+    last = segments[-1]
+    results = _gold_results(task)
+    for fact in last["facts"]:
+        own = fact.get("entity") or []
+        kin = sorted(entity_kin(own, results)) if own else []
+        siblings = [e for f in last["facts"] if f is not fact for e in f.get("entity", ())
+                    if e not in own]
+        other = next((e for e in siblings + kin if e), None)
+        if fact["kind"] == "number" and own and other and own[0] in last["answer"]:
+            wrong = last["answer"].replace(own[0], other.upper() if other.startswith("acc")
+                                           else other, 1)
+            yield case("wrong_entity", _script(task, fmt, answers=[
+                *[s["answer"] for s in segments[:-1]], wrong]), False,
+                f"{fact['slot']}: the value credited to {other}")
+            break
+    for name, args, value in _named_results(task):
+        if name == "transfer" and last["answer"].count("$") == 1:
+            before = value["from_balance"] + args["amount"]
+            yield case("past_context", _script(task, fmt, answers=[
+                *[s["answer"] for s in segments[:-1]],
+                f"{last['answer']} {args['from_account']} had ${before:,.2f} before the "
+                "transfer."]), True, "the balance before the write, labelled as such")
+            break
+        if name == "query_db" and isinstance(value, dict) and value.get("columns") == [
+                "id", "salary"]:
+            yield case("past_context", _script(task, fmt, answers=[
+                *[s["answer"] for s in segments[:-1]],
+                f"{last['answer']} The previous salary was ${value['rows'][0][1]:,.2f}."]),
+                True, "the salary the database held before the raise")
+            break
+    if fmt == "openai_json":
+        yield case("json_answer", _script(task, fmt, answers=[
+            json.dumps({"answer": s["answer"]}) for s in segments]), True,
+            "each answer written as a JSON object")
+        token = next((f["value"] for f in last["facts"] if f["kind"] == "token"), None)
+        if token and len(segments) == 1 and len(last["facts"]) == 1:
+            yield case("json_answer", _script(task, fmt, answers=[json.dumps({"name": token})]),
+                       True, '{"name": ...} naming no offered tool is an answer')
+
+
+def _named_results(task: dict[str, Any]) -> list[tuple[str, dict[str, Any], Any]]:
+    world = World(task["world"]["seed"])
+    return [(c["name"], dict(c["arguments"]),
+             world.execute(ToolCall("", c["name"], dict(c["arguments"]))).value)
+            for seg in task["gold"]["segments"] for step in seg["steps"]
+            for c in step.get("calls", ())]
 
 
 def _gold_results(task: dict[str, Any]) -> list[tuple[dict[str, Any], Any]]:

@@ -6,10 +6,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from ...core import MultiTurnTextEnv, Task, TaskSource, Turn, Verdict
+from ...core.hacks import HackStrategy
 from ...core.tool_env import ToolEnvMixin
 from ...core.tools import ToolCall, ToolRegistry
 from .bfcl import gold_calls, is_bfcl_record, normalize_bfcl
 from .bfcl_match import score_bfcl
+from .normalize import answer_text
 from .phrasings import rephrasings
 from .reward import (
     EpisodeLog,
@@ -104,12 +106,14 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
     (numbers with tolerance and unit as models write them, ids and names as whole tokens)
     and fail when the answer also gives another candidate for the slot: a declared rival,
     or a number of the slot's kind and magnitude that the tool results do not attribute to
-    something else; facts count only if the agent called the tools the gold used. Tools
-    never `eval` model text; SQL runs under an authorizer that allows only reads. Not
-    caught: a correct answer reached by a wrong route that used the same tools; wording of
-    irrelevance refusals beyond a decline phrase; two values of one answer swapped between
-    their entities; a hedge written in another unit than the slot's. Details:
-    docs/envs/tooluse.md.
+    something else. A fact counts only if the agent called the tools the gold used and one
+    of its results of this episode returned the value (or the inputs it was computed from)
+    about the asked entity, and only if the answer does not give the value to another
+    entity. Irrelevance: no call, a decline, no claim of having done it. Tools never `eval`
+    model text; SQL runs under an authorizer that allows only reads, bounded in steps, CPU
+    and wall time. Not caught: a guessed database value grounded by an SQL expression that
+    computes it; a hedge written in another unit than the slot's; declines in wordings the
+    reader does not know. Details: docs/envs/tooluse.md.
 
     ## Vectorized environment
     `gym.make_vec("rlvr/ToolUse-v0", num_envs=n, vectorization_mode="sync")`; each env owns
@@ -206,7 +210,9 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
     def respond(self, action: str) -> Turn:
         assert self.task is not None
         if self.task.get("category") == "bfcl":
-            parsed = self.tool_format.parse(action, turn=self.turn)
+            parsed = self.tool_format.parse(
+                action, turn=self.turn,
+                tools=[str(t.get("function", t).get("name", "")) for t in self.task["tools"]])
             verdict = score_bfcl(self.task, parsed.calls, parsed.errors)
             return Turn("The episode is over.", terminated=True, verdict=verdict,
                         assistant_tool_calls=[c.to_openai() for c in parsed.calls] or None,
@@ -239,6 +245,7 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
                 self.segment_reads.add(call_key(result.call.name, result.call.arguments))
                 self.log.results.append((result.call.name, dict(result.call.arguments),
                                          result.value))
+                self.log.result_segments.append(self.segment)
         self.log.unreadable += len(tool_round.errors)
         k = min(self.segment, len(self.gold.snapshots) - 1)
         if (not self.goal_reached and self.gold.reads[k] <= self.segment_reads
@@ -286,6 +293,16 @@ class ToolUseEnv(ToolEnvMixin, MultiTurnTextEnv):
         return rephrasings(text, seg["facts"], question=str(seg["user"]),
                            context=self.log.context(), allowed=explained_numbers(segments))
 
+    def hack_strategies(self) -> list[HackStrategy]:
+        """ToolUse's own task-independent strategies for `rlvr audit --hacks`
+        (strategies.py); the prior attack needs a procedural task mix to learn from."""
+        from .strategies import tooluse_strategies
+        procedural = getattr(self.task_source, "tasks", None) is None
+        categories, weights = self.categories, self.category_weights
+        return tooluse_strategies(
+            (lambda: ToolUseEnv(categories=categories, category_weights=weights))
+            if procedural else None)
+
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:
         """Replay an audit case (`task_id` or inline `task`, `tool_format`, `actions`) in a
@@ -309,6 +326,7 @@ def is_abstain_task(task: Mapping[str, Any]) -> bool:
 
 
 def _final_text(content: str) -> str:
-    """The answer part of a message: the text after the last `</think>`."""
+    """The answer part of a message: the text after the last `</think>`, an answer written
+    as JSON read as its values (`normalize.answer_text`)."""
     cut = content.rfind("</think>")
-    return content[cut + len("</think>"):].strip() if cut >= 0 else content.strip()
+    return answer_text(content[cut + len("</think>"):] if cut >= 0 else content).strip()

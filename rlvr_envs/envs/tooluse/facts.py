@@ -10,12 +10,24 @@ clock times ("2 pm") and ordinals ("3rd") are numbers but not quantities. Quanti
 read as people write them: "$1,234.50", "1 234.50" with a thin or no-break space,
 "−5" with a typographic minus, units glued or not ("45.6mi", "18°C", "20 km"), multipliers
 ("$144k", "1.2M", "3 million"), decimal commas ("812,50 €": one or two digits after the
-comma; three make a thousands separator).
+comma; three make a thousands separator), locale formats that cannot be misread
+("8.410,00 $", "$8 410.00", normalize.py), currency signs before or after ("CA$12",
+"12 C$", "12円", "Fr. 12").
 
 * `kind == "number"`: the answer must contain a quantity within `tol` (absolute) or 1e-6
   relative of `value`, in the fact's unit when both the fact and the answer name one.
 * `kind == "token"`: `value` (an id, a name, a path) must appear as a whole token:
-  case-insensitive, not preceded or followed by a letter, digit, `_` or `-`.
+  case-insensitive, not preceded or followed by a letter, digit, `_` or `-`; an id's
+  separator is free ("EVT-613" = "EVT_613" = "EVT 613", normalize.py).
+
+A fact counts only where it is grounded and attributed. Grounded: with `calls` (the
+agent's successful calls before the answer), every step of the fact's `evidence` must be
+backed by a result of this episode (evidence.py): the value, or the inputs it was computed
+from, returned by a call about the asked entity. Attributed: a number fact with `entity`
+terms (the asked account, city and day...) is stated only by a mention that the answer
+does not label as another entity's (a sibling fact's entity, or an entity of the same kind
+in the tool results: "ACC-2 now has <ACC-1's balance>" does not state ACC-1's balance), nor
+as a past value ("the previous salary was", "$X before the transfer", "went from $X").
 
 One committed value per slot: a number fact fails as hedged when the answer also gives
 another candidate for the slot. A candidate is a quantity that is not the value (nor a
@@ -27,9 +39,10 @@ excused only when the answer attributes it to something else and the tool result
 it: a word of the field that holds that number in a `context` result ("low", "to"; the
 reward passes the results of the gold calls the agent made), or an entity of that record
 ("ACC-2"), other than the slot's own words, written next to the number without a hedging
-cue ("or", "maybe", "about", "/") and outside a range. Other values are also found loosely
-(unspaced lists, range ends, number words); those and any declared rival of a token fact
-cannot be excused.
+cue ("or", "maybe", "about", "/"; a date's slashes are no cue) and outside a range; or
+when the answer labels it as a past value. Other values are also found loosely (unspaced
+lists, range ends, number words); those and any declared rival of a token fact cannot be
+excused.
 """
 
 from __future__ import annotations
@@ -39,28 +52,20 @@ import dataclasses
 import functools
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-MAX_ANSWER_CHARS = 20_000  # only this much of an answer is read
+from .declines import declines
+from .evidence import Call, Evidence, attribution_index, entity_kin, grounded, step_text
+from .normalize import MAX_ANSWER_CHARS, has_token, normalize, token_key, token_pattern
+
+__all__ = ["MAX_ANSWER_CHARS", "Mention", "UNITS", "abstains", "check_facts", "close",
+           "has_token", "loose_numbers", "loose_readings", "normalize", "number_fact",
+           "numbers_in", "read_numbers", "token_fact", "token_pattern"]
+
 NEAR_RATIO = 10.0  # "the slot's magnitude": within this factor of the value...
 NEAR_ABS = 5.0  # ...or within this distance (values near zero, e.g. temperatures)
-
-# ---- text normalization -----------------------------------------------------------------
-
-_GROUP_SPACE_RE = re.compile(r"(?<=\d)[\u2009\u202f\u00a0\u2007'](?=\d{3}(?!\d))")
-_DASHES = str.maketrans({"\u2212": "-", "\u2010": "-", "\u2011": "-", "\ufe63": "-"})
-
-
-def normalize(text: str) -> str:
-    """The answer as the matchers read it: thin/no-break-space and apostrophe thousands
-    groups become commas, NFKC (full-width digits, no-break spaces), typographic minus and
-    hyphens become "-"."""
-    text = _GROUP_SPACE_RE.sub(",", str(text)[:MAX_ANSWER_CHARS])
-    return unicodedata.normalize("NFKC", text).translate(_DASHES)
-
 
 # ---- reading numbers ----------------------------------------------------------------------
 
@@ -79,14 +84,14 @@ class Mention:
 _NUM_RE = re.compile(
     r"(?<![\w.:/\\#@\-])(?<!\d,)(?P<sign>[-+](?=\d))?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?!\d)|\d+(?:\.\d+)?)"
-    r"(?P<suffix>°?[A-Za-z%]+)?(?!\w)(?![.:/,\-]\d)")
+    r"(?P<suffix>°?[A-Za-z%]+|[円])?(?!\w)(?![.:/,\-]\d)")
 _THOUSANDS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _SCALE = {"k": 1e3, "K": 1e3, "M": 1e6, "mn": 1e6, "MM": 1e6, "bn": 1e9, "B": 1e9}
 _SCALE_WORD_RE = re.compile(r"\s+(thousand|million|billion)\b", re.IGNORECASE)
 _SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 _UNIT_NAMES = {
     "USD": "$ us$ usd dollar dollars", "EUR": "€ eur euro euros", "GBP": "£ gbp",
-    "JPY": "¥ jpy yen", "CHF": "chf francs", "CAD": "cad c$",
+    "JPY": "¥ jpy yen 円", "CHF": "chf francs fr fr. sfr", "CAD": "cad c$ ca$ cad$",
     "C": "°c c celsius", "F": "°f f fahrenheit", "km": "km kilometer kilometers kilometre "
     "kilometres", "mi": "mi mile miles", "m": "m meter meters metre metres",
     "ft": "ft foot feet", "kg": "kg kilogram kilograms kilo kilos",
@@ -102,15 +107,20 @@ _DATE_BEFORE_RE = re.compile(
     rf"(?:\b{_MONTH}\.?|\b{_WEEKDAY},?|\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?|"
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?)\s*$", re.IGNORECASE)
 _DATE_AFTER_RE = re.compile(rf"^(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b", re.IGNORECASE)
+_DAY_MONTH_RE = re.compile(r"\d{1,2}\.\d{1,2}")  # "on 21.3." (day.month.)
+_ON_DAY_RE = re.compile(r"\b(?:on|am|by|until|till|from|since)\s+$", re.IGNORECASE)
 _CLOCK_AFTER_RE = re.compile(r"^\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock\b)", re.IGNORECASE)
 _LINE_MARKER_RE = re.compile(r"[ \t>]*(?:[-*+•][ \t]+)?(?:\*\*|__)?[(\[]?|[ \t]*\|[ \t]*")
 _WORD_MARKER_RE = re.compile(r"\b(?:request|item|question|task|part|step|no\.|number)[ \t]*$",
                              re.IGNORECASE)
-_INLINE_MARKER_RE = re.compile(r"(?:[.!?:;](?:\*\*|__)?[ \t]+|\()$")
+_INLINE_MARKER_RE = re.compile(r"(?:[.!?:;)](?:\*\*|__)?[ \t]+|\()$")
 _MARKER_AFTER_RE = re.compile(r"^(?:[.)\]:](?:\*\*|__)?[ \t]+\S|[ \t]*\|)")
-_CURRENCY_BEFORE_RE = re.compile(r"(?:(us\$|c\$|\$|€|£|¥)|\b(usd|eur|gbp|jpy|chf|cad))\s?$",
-                                 re.IGNORECASE)
-_UNIT_AFTER_RE = re.compile(r"^[ \t]?(°[ \t]?[CFcf]\b|[A-Za-z]+\b\.?|%)")
+# leftmost first: "CA$" before "$"; a sign glued to a code ("CAD$") is the code's
+_CURRENCY_BEFORE_RE = re.compile(
+    r"(?:(?<![A-Za-z])(cad\$|ca\$|us\$|c\$|fr\.|sfr\.?)|(\$|€|£|¥)|"
+    r"\b(usd|eur|gbp|jpy|chf|cad))\s?$", re.IGNORECASE)
+_UNIT_AFTER_RE = re.compile(
+    r"^[ \t]?(°[ \t]?[CFcf]\b|(?:cad|ca|us|c)\$|[$€£¥円]|[A-Za-z]+\b\.?|%)", re.IGNORECASE)
 
 
 def read_numbers(text: str, *, normalized: bool = False) -> list[Mention]:
@@ -134,7 +144,9 @@ def read_numbers(text: str, *, normalized: bool = False) -> list[Mention]:
                 else "ordinal"
         elif suffix.lower() in _CLOCK or (not suffix and _CLOCK_AFTER_RE.match(after)):
             role = "time"
-        elif not suffix and (_DATE_BEFORE_RE.search(before) or _DATE_AFTER_RE.match(after)):
+        elif not suffix and (_DATE_BEFORE_RE.search(before) or _DATE_AFTER_RE.match(after)
+                             or (_DAY_MONTH_RE.fullmatch(num) and after.startswith(".")
+                                 and _ON_DAY_RE.search(before))):
             role = "date"
         elif (not suffix and m.group("num").isdigit() and value < 100 and m.group("sign") is None
               and _MARKER_AFTER_RE.match(after)
@@ -156,7 +168,8 @@ def _scale_and_unit(value: float, suffix: str, before: str, after: str) -> tuple
     unit = ""
     currency = _CURRENCY_BEFORE_RE.search(before)
     if currency:
-        unit = UNITS.get((currency.group(1) or currency.group(2)).lower(), "")
+        sign = currency.group(1) or currency.group(2) or currency.group(3)
+        unit = UNITS.get(sign.lower().rstrip("."), UNITS.get(sign.lower(), ""))
     if suffix in _SCALE:
         value *= _SCALE[suffix]
     elif suffix:
@@ -179,7 +192,9 @@ def numbers_in(text: str) -> list[float]:
 
 # ---- loose readings (rival values only) -------------------------------------------------
 
-_LOOSE_RE = re.compile(r"(?<![\w.:/\-])(?<!\d,)(\d+(?:[.,]\d+)*)(?!\d|[.:/\-]\d)")
+# a "/" before a number hides it only inside a path or a date ("a/12", "3/15"), not after a
+# space ("(or /65,000)")
+_LOOSE_RE = re.compile(r"(?<![\w.:\-])(?<![\w.:/\-]/)(?<!\d,)(\d+(?:[.,]\d+)*)(?!\d|[.:/\-]\d)")
 _PLAIN_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 _RANGE_NUM = r"(-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
 _RANGE_RE = re.compile(rf"(?<![\w.:/\-])(?<!\d,){_RANGE_NUM}\s*(?:-|–|—|to|and|or|/|~)\s*"
@@ -187,7 +202,9 @@ _RANGE_RE = re.compile(rf"(?<![\w.:/\-])(?<!\d,){_RANGE_NUM}\s*(?:-|–|—|to|a
 _ALTERNATIVE_RE = re.compile(
     r"\b(?:or|maybe|perhaps|possibly|probably|likely|alternatively|alternative|either|"
     r"otherwise|between|somewhere|could|might|may|unsure|uncertain|guess|vs|versus|"
-    r"candidates?|options?)\b|[/?]", re.IGNORECASE)
+    r"candidates?|options?)\b|\?|"
+    r"/(?![ \t]*[^\W\d_])",  # "$5/$6" or "5 / 6", not a rate ("$5/yr", "km/h")
+    re.IGNORECASE)
 _APPROX_RE = re.compile(r"\b(?:approx(?:imately)?|around|about|roughly|nearly|almost)\b|"
                         r"[~≈±]|\+/-", re.IGNORECASE)
 _UNIT_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -254,76 +271,14 @@ def loose_numbers(text: str) -> list[float]:
 
 # ---- tokens and abstention --------------------------------------------------------------
 
-_ABSTAIN_RE = re.compile(
-    r"\b(?:can ?not|can't|can’t|unable|not able|no (?:available |suitable |appropriate |"
-    r"relevant |matching )?(?:tool|function)s?\b|(?:don't|do not|doesn't|does not) have "
-    r"(?:a |any |the )?(?:tool|function|way|abilit)|(?:not|isn't|is not) possible|"
-    r"(?:none|no one) of (?:the|my) (?:available )?(?:tools|functions))", re.IGNORECASE)
-
-
-def token_pattern(token: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w\-])" + re.escape(normalize(str(token))) + r"(?![\w]|-\w)",
-                      re.IGNORECASE)
-
-
-def has_token(text: str, token: str) -> bool:
-    return token_pattern(token).search(normalize(text)) is not None
-
-
 def close(a: float, b: float, tol: float) -> bool:
     return abs(a - b) <= max(tol, 1e-6 * abs(b))
 
 
 def abstains(text: str) -> bool:
-    """Does the answer say the request cannot be done with the tools at hand?"""
-    return _ABSTAIN_RE.search(text[:MAX_ANSWER_CHARS]) is not None
-
-
-# ---- attribution: which other field a number belongs to ---------------------------------
-
-_KEY_SPLIT_RE = re.compile(r"[^0-9a-z]+")
-
-
-def _records(value: Any, args: Mapping[str, Any], out: list[dict[str, Any]],
-             depth: int = 0) -> None:
-    """The flat records (dicts of scalars) in a tool result, each merged with the call's
-    arguments; `{"columns", "rows"}` tables become one record per row."""
-    if depth > 6 or len(out) > 2000:
-        return
-    if isinstance(value, Mapping):
-        if isinstance(value.get("columns"), list) and isinstance(value.get("rows"), list):
-            for row in value["rows"]:
-                if isinstance(row, list):
-                    _records(dict(zip(map(str, value["columns"]), row)), args, out, depth + 1)
-            return
-        flat = {str(k): v for k, v in value.items() if not isinstance(v, (Mapping, list))}
-        out.append({**{k: v for k, v in args.items() if not isinstance(v, (Mapping, list))},
-                    **flat})
-        for v in value.values():
-            if isinstance(v, (Mapping, list)):
-                _records(v, args, out, depth + 1)
-    elif isinstance(value, list):
-        for item in value[:200]:
-            _records(item, args, out, depth + 1)
-
-
-def attribution_index(context: Iterable[tuple[Mapping[str, Any], Any]]
-                      ) -> dict[float, list[set[str]]]:
-    """number (to the cent) -> the term sets that may attribute it: the words of the key
-    holding it and the entity strings of its record, for every (arguments, result) the
-    agent received."""
-    records: list[dict[str, Any]] = []
-    for args, result in context:
-        _records(result, args if isinstance(args, Mapping) else {}, records)
-    index: dict[float, list[set[str]]] = {}
-    for rec in records:
-        entities = {normalize(v).casefold().strip() for v in rec.values()
-                    if isinstance(v, str) and 0 < len(v) <= 40}
-        for key, v in rec.items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-                words = {w for w in _KEY_SPLIT_RE.split(key.lower()) if len(w) >= 2}
-                index.setdefault(round(float(v), 2), []).append(words | entities)
-    return index
+    """Does the answer decline the request, without claiming to have done it
+    (declines.py)?"""
+    return declines(text)
 
 
 def _slot_terms(fact: Mapping[str, Any]) -> set[str]:
@@ -367,13 +322,50 @@ class _Reading:
         after = re.split(r"[,;\n]|[.!?](?:\s|$)", self.text[m.end:hi], maxsplit=1)[0]
         return self.text[lo:m.start], after
 
-    def cued(self, m: Mention, approximate: bool = True) -> bool:
-        """Is `m` offered as an alternative ("or", "maybe", "/", in a range) or, with
-        `approximate`, as an approximation ("about", "~")?"""
-        before, after = self.window(m)
+    def clause_start(self, m: Mention) -> bool:
+        """Does `m`'s label window start at its clause (not after another quantity)?"""
+        k = bisect.bisect_right(self.quantity_ends, m.start) - 1
+        lo = self.clause_starts[bisect.bisect_right(self.clause_starts, m.start) - 1]
+        return k < 0 or self.quantity_ends[k] <= lo
+
+    def cued(self, m: Mention, approximate: bool = True, ranges: bool = True) -> bool:
+        """Is `m` offered as an alternative ("or", "maybe", "/", with `ranges` in a range)
+        or, with `approximate`, as an approximation ("about", "~")? A date's slashes are no
+        cue."""
+        before, after = (_SLASH_DATE_RE.sub(" ", part) for part in self.window(m))
         cues = [_ALTERNATIVE_RE, _APPROX_RE] if approximate else [_ALTERNATIVE_RE]
         return (any(c.search(before) or c.search(after) for c in cues)
-                or _in_range(self.text, m))
+                or (ranges and _in_range(self.text, m)))
+
+    def past(self, m: Mention) -> bool:
+        """Does the answer label `m` as a value from before ("the previous salary was",
+        "went from $X", "$X before the transfer", "Before the transfer, ACC-1 had $X",
+        "(Earlier: ... $X.)")? A past word counts within the last few words before `m`
+        with no comma between, or opening its clause."""
+        before, after = self.window(m)
+        if _PAST_BEFORE_RE.search(before) or _PAST_AFTER_RE.match(after):
+            return True
+        if self.clause_start(m) and _PAST_OPENING_RE.match(before):
+            return True
+        line = self.text[self.text.rfind("\n", 0, m.start) + 1:m.start]
+        opened = line.rfind("(")
+        return opened >= 0 and ")" not in line[opened:] \
+            and _PAST_ASIDE_RE.match(line, opened + 1) is not None
+
+    def labelled_other(self, m: Mention, own: Sequence[re.Pattern[str]],
+                       others: Sequence[re.Pattern[str]]) -> bool:
+        """Does the answer label `m` with another entity than the asked one? The label is
+        the entity named nearest before it in its clause, skipping one named as where money
+        went or came from ("sent $40 to ACC-2, leaving $X"), or else one right after it
+        ("$X for ACC-2", "$X (ACC-2)")."""
+        before, after = self.window(m)
+        named = sorted(((hit.start(), mine) for mine, patterns in ((True, own), (False, others))
+                        for p in patterns for hit in p.finditer(before)), reverse=True)
+        for start, mine in named:
+            if not _DIRECTION_RE.search(before, 0, start):
+                return not mine
+        rest = after[_LINKER_RE.match(after).end():]  # type: ignore[union-attr]
+        return not any(p.match(rest) for p in own) and any(p.match(rest) for p in others)
 
     def attributed(self, m: Mention, slot: set[str],
                    index: Mapping[float, list[set[str]]]) -> bool:
@@ -383,9 +375,29 @@ class _Reading:
         if not terms or self.cued(m):
             return False
         before, after = self.window(m)
-        label = (before + " " + after).casefold()
+        label = (before + " " + after).casefold().replace("_", " ")  # "to_balance: 300.25"
         return any(re.search(r"(?<![\w\-])" + re.escape(t) + r"(?![\w]|-\w)", label)
                    for t in terms)
+
+
+_SLASH_DATE_RE = re.compile(r"(?<![\d/])(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{4}/\d{1,2}/\d{1,2})(?![\d/])")
+# a past value: the word within the last few words before the number, or right after it
+_PAST_BEFORE_RE = re.compile(
+    r"\b(?:previous(?:ly)?|prior|old|former(?:ly)?|original(?:ly)?|earlier|before|"
+    r"initial(?:ly)?|used to be|was once)\b(?:[^\w,;]+\w+){0,5}[^\w,;]*$|"
+    r"\bfrom\s*[$€£¥]?\s*$", re.IGNORECASE)
+_PAST_OPENING_RE = re.compile(r"\W*(?:previously|before|earlier|originally|formerly|"
+                              r"prior to|at first|initially)\b", re.IGNORECASE)
+_DIRECTION_RE = re.compile(r"\b(?:to|from|into|towards?|out of|via)\s*$", re.IGNORECASE)
+_PAST_AFTER_RE = re.compile(
+    r"^\s*(?:[A-Za-z]{1,3}\b\.?\s*)?(?:before\b|previously\b|earlier\b|originally\b|"
+    r"prior to\b|formerly\b)", re.IGNORECASE)
+# what may stand between a number and the entity it belongs to: "$X for ACC-2", "$X (ACC-2)",
+# "18 °C in Arlen", "161 units of the office chair"
+_PAST_ASIDE_RE = re.compile(r"\s*(?:previously|earlier|before|formerly|originally|was|old)\b",
+                            re.IGNORECASE)
+_LINKER_RE = re.compile(r"\s*(?:[^\s\w]?[A-Za-z]{1,6}\.?\s+(?=(?:for|of|in|on|at)\b))?"
+                        r"(?:\(\s*|(?:for|of|in|on|at)\s+(?:the\s+)?|[—–-]\s*)?")
 
 
 # ---- checking facts ------------------------------------------------------------------------
@@ -410,7 +422,8 @@ def _in_range(text: str, m: Mention) -> bool:
 
 def check_facts(answer: str, facts: Sequence[Mapping[str, Any]],
                 allowed_numbers: Iterable[float] = (), allowed_tokens: Iterable[str] = (),
-                context: Iterable[tuple[Mapping[str, Any], Any]] = ()
+                context: Iterable[tuple[Mapping[str, Any], Any]] = (),
+                calls: Sequence[Call] | None = None
                 ) -> list[tuple[Mapping[str, Any], bool, str]]:
     """(fact, ok, why) for each fact of one answer.
 
@@ -419,25 +432,44 @@ def check_facts(answer: str, facts: Sequence[Mapping[str, Any]],
     explained too unless offered as an alternative (after "or", in a range). Any other
     number, a value from another request included, needs attribution. `allowed_tokens`:
     rival tokens the user mentioned or other requests' token facts. `context`:
-    `(arguments, result)` of the tool calls the agent made, used only to excuse a number the
-    answer attributes to another field (see module doc).
+    `(arguments, result)` of the tool calls the agent made that the task needs, used to
+    excuse a number the answer attributes to another field and to know the entities of the
+    asked one's kind (see module doc). `calls`: `(name, arguments, result)` of the agent's
+    successful calls before this answer; when given, a fact whose `evidence` they do not
+    back fails (evidence.py).
     """
     reading = _Reading.of(normalize(answer))
+    context = list(context)
     explained = list(allowed_numbers)
-    allowed_t = {normalize(str(t)).casefold() for t in allowed_tokens}
-    allowed_t |= {normalize(str(f["value"])).casefold() for f in facts if f["kind"] == "token"}
+    allowed_t = {token_key(t) for t in allowed_tokens}
+    allowed_t |= {token_key(f["value"]) for f in facts if f["kind"] == "token"}
     index = attribution_index(context)
+    evidence = None if calls is None else Evidence(calls)
     out: list[tuple[Mapping[str, Any], bool, str]] = []
     for fact in facts:
+        slot = fact["slot"]
+        unbacked = [] if evidence is None else [
+            s for s in fact.get("evidence", ()) if not grounded(s, evidence)]
+        if unbacked:
+            out.append((fact, False, f"{slot}: no tool result of this episode backs it (no "
+                                     f"successful call returned it for {step_text(unbacked[0])})"))
+            continue
         if fact["kind"] == "number":
             siblings = [float(f["value"]) for f in facts
                         if f["kind"] == "number" and f is not fact]
-            found, candidates = _number_fact(fact, reading, explained, siblings, index)
+            own = [str(e) for e in fact.get("entity", ())]
+            shared = {token_key(e) for f in facts if f is not fact for e in f.get("entity", ())}
+            kin = (shared | (entity_kin(own, context) if own else set())) - {
+                token_key(e) for e in own}
+            # a term the asked entity shares with another (the same day) names neither
+            distinct = [e for e in own if token_key(e) not in shared]
+            found, candidates = _number_fact(fact, reading, explained, siblings, index,
+                                             [token_pattern(e) for e in distinct],
+                                             [token_pattern(e) for e in sorted(kin)])
         else:
             found, candidates = _token_fact(fact, reading.text, allowed_t)
-        slot = fact["slot"]
-        if not found:
-            out.append((fact, False, f"{slot}: the value is missing"))
+        if found is not True:
+            out.append((fact, False, f"{slot}: the value is {found or 'missing'}"))
         elif candidates:
             out.append((fact, False, f"{slot}: the answer also gives {candidates} other "
                                      "candidate value(s) for it; hedged"))
@@ -446,24 +478,36 @@ def check_facts(answer: str, facts: Sequence[Mapping[str, Any]],
     return out
 
 
-def _token_fact(fact: Mapping[str, Any], text: str, allowed: set[str]) -> tuple[bool, int]:
-    value = normalize(str(fact["value"]))
-    if not has_token(text, value):
+def _token_fact(fact: Mapping[str, Any], text: str, allowed: set[str]
+                ) -> tuple[bool, int]:
+    value = str(fact["value"])
+    if not token_pattern(value).search(text):
         return False, 0
     return True, sum(1 for c in fact.get("conflicts", ())
-                     if normalize(str(c)).casefold() not in allowed | {value.casefold()}
-                     and has_token(text, str(c)))
+                     if token_key(c) not in allowed | {token_key(value)}
+                     and token_pattern(str(c)).search(text))
 
 
 def _number_fact(fact: Mapping[str, Any], reading: _Reading, explained: list[float],
-                 siblings: list[float], index: Mapping[float, list[set[str]]]
-                 ) -> tuple[bool, int]:
-    """(is the value stated, how many other candidates for the slot the answer gives)."""
+                 siblings: list[float], index: Mapping[float, list[set[str]]],
+                 own_entity: Sequence[re.Pattern[str]] = (),
+                 other_entities: Sequence[re.Pattern[str]] = ()) -> tuple[bool | str, int]:
+    """(True if the value is stated, else False or why not; how many other candidates for
+    the slot the answer gives)."""
     value, tol = float(fact["value"]), float(fact.get("tol", 0.005))
     unit = str(fact.get("unit") or "")
     quantities = [m for m in reading.mentions if m.role == "quantity"]
-    if not any(close(m.value, value, tol) and _unit_ok(m, unit) for m in quantities):
+    stating = [m for m in quantities if close(m.value, value, tol) and _unit_ok(m, unit)]
+    if not stating:
         return False, 0
+    if other_entities:
+        stating = [m for m in stating
+                   if not reading.labelled_other(m, own_entity, other_entities)]
+        if not stating:
+            return "given for another entity, not for the one asked", 0
+    stating = [m for m in stating if not reading.past(m)]
+    if not stating:
+        return "given only as a past value", 0
     rivals = _ValueSet(fact.get("conflicts", ()))
     own, others = _ValueSet([value, *explained]), _ValueSet(siblings)
     slot = _slot_terms(fact)
@@ -474,6 +518,8 @@ def _number_fact(fact: Mapping[str, Any], reading: _Reading, explained: list[flo
             continue
         if others.has(m.value, rounded) and not reading.cued(m, approximate=False):
             continue  # another required value of this answer, not offered as an alternative
+        if reading.past(m) and not reading.cued(m, approximate=False, ranges=False):
+            continue  # "the previous salary was $73,000", "went from X to Y": context
         plausible = rivals.has(m.value) or (_near(m.value, value) and _unit_ok(m, unit))
         if plausible and not reading.attributed(m, slot, index):
             candidates += 1
@@ -497,15 +543,28 @@ class _ValueSet:
 
 
 def number_fact(slot: str, value: float, conflicts: Iterable[float] = (),
-                tol: float = 0.005, unit: str = "") -> dict[str, Any]:
+                tol: float = 0.005, unit: str = "", *, entity: Sequence[str] = (),
+                evidence: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """A number fact. `entity`: the strings that name the asked entity (its value must not
+    be labelled with another one); `evidence`: grounding steps (evidence.evidence)."""
     v = float(value)
-    fact = {"slot": slot, "kind": "number", "value": v, "tol": tol,
-            "conflicts": sorted({float(c) for c in conflicts if not close(float(c), v, tol)})}
+    fact: dict[str, Any] = {
+        "slot": slot, "kind": "number", "value": v, "tol": tol,
+        "conflicts": sorted({float(c) for c in conflicts if not close(float(c), v, tol)})}
     if unit:
         fact["unit"] = unit
+    if entity:
+        fact["entity"] = [str(e) for e in entity]
+    if evidence:
+        fact["evidence"] = [dict(e) for e in evidence]
     return fact
 
 
-def token_fact(slot: str, value: str, conflicts: Iterable[str] = ()) -> dict[str, Any]:
-    return {"slot": slot, "kind": "token", "value": str(value),
-            "conflicts": sorted({str(c) for c in conflicts if str(c) != str(value)})}
+def token_fact(slot: str, value: str, conflicts: Iterable[str] = (), *,
+               evidence: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    fact: dict[str, Any] = {"slot": slot, "kind": "token", "value": str(value),
+                            "conflicts": sorted({str(c) for c in conflicts
+                                                 if str(c) != str(value)})}
+    if evidence:
+        fact["evidence"] = [dict(e) for e in evidence]
+    return fact

@@ -4,6 +4,10 @@ An intent function draws what to ask from the world (`Builder.rng`, `Builder.wor
 gold calls through the real tools (`Builder.call`, which fails loudly if a gold call errors)
 and returns an `Intent`: the question, the gold calls grouped into messages, the gold answer
 and the facts that answer must state. Task categories (tasks.py) combine intents.
+
+Each fact names its `evidence`: the steps by which this episode's tool results must back it
+(the value returned by a call about the asked entity; in a chain, each input too), and a
+number fact the `entity` strings that name what was asked (evidence.py, facts.py).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...core.tools import ToolCall
+from .evidence import evidence
 from .facts import number_fact, token_fact
 from .worlds import World
 from .worlds.converters import CURRENCIES, convert_unit_value
@@ -70,6 +75,18 @@ def _money(x: float) -> str:
     return f"${x:,.2f}"
 
 
+def _balance_step(balance: float, account: str) -> dict[str, Any]:
+    return evidence(balance, [account], ["get_balance", "transfer"])
+
+
+def _account_step(account: str, owner: str) -> dict[str, Any]:
+    return evidence(account, [owner], ["query_db", "list_accounts"])
+
+
+def _high_step(high: float, city: str, date: str) -> dict[str, Any]:
+    return evidence(high, [city, date], ["get_weather"])
+
+
 # ---- single-call reads ---------------------------------------------------------------
 
 def balance(b: Builder) -> Intent:
@@ -78,7 +95,8 @@ def balance(b: Builder) -> Intent:
     bal = v["balance"]
     return Intent(f"What is the current balance of account {acc}?", [[c]],
                   f"The balance of {acc} is {_money(bal)}.",
-                  [number_fact(f"balance {acc}", bal, _balances(b.world, acc), unit="USD")])
+                  [number_fact(f"balance {acc}", bal, _balances(b.world, acc), unit="USD",
+                               entity=[acc], evidence=[_balance_step(bal, acc)])])
 
 
 def weather_high(b: Builder) -> Intent:
@@ -89,7 +107,9 @@ def weather_high(b: Builder) -> Intent:
     rivals += [w.lookups.weather[o, date]["high_c"] for o in w.cities if o != city]
     return Intent(f"What is the forecast high temperature in {city} on {date}, in °C?", [[c]],
                   f"The forecast high in {city} on {date} is {v['high_c']} °C.",
-                  [number_fact(f"high {city} {date}", v["high_c"], rivals, unit="C")])
+                  [number_fact(f"high {city} {date}", v["high_c"], rivals, unit="C",
+                               entity=[city, date],
+                               evidence=[_high_step(v["high_c"], city, date)])])
 
 
 def stock_close(b: Builder) -> Intent:
@@ -100,7 +120,10 @@ def stock_close(b: Builder) -> Intent:
     rivals += [w.lookups.prices[s, date] for s in w.tickers if s != sym]
     return Intent(f"What was the closing price of {sym} on {date}?", [[c]],
                   f"{sym} closed at {_money(v['close'])} on {date}.",
-                  [number_fact(f"close {sym} {date}", v["close"], rivals, unit="USD")])
+                  [number_fact(f"close {sym} {date}", v["close"], rivals, unit="USD",
+                               entity=[sym, date],
+                               evidence=[evidence(v["close"], [sym, date],
+                                                  ["get_stock_price"])])])
 
 
 def salary(b: Builder) -> Intent:
@@ -111,7 +134,8 @@ def salary(b: Builder) -> Intent:
                                             (name,))]
     return Intent(f"What is {name}'s yearly salary according to the company database?", [[c]],
                   f"{name} earns {_money(pay)} per year.",
-                  [number_fact(f"salary {name}", pay, others, unit="USD")])
+                  [number_fact(f"salary {name}", pay, others, unit="USD", entity=[name],
+                               evidence=[evidence(pay, [name], ["query_db"])])])
 
 
 def top_earner(b: Builder) -> Intent:
@@ -128,7 +152,8 @@ def top_earner(b: Builder) -> Intent:
     name = v["rows"][0][0]
     return Intent(f"Who is the best-paid employee in the {dept} department?", [[c]],
                   f"The best-paid employee in {dept} is {name}.",
-                  [token_fact(f"top earner {dept}", name, b.world.employees)])
+                  [token_fact(f"top earner {dept}", name, b.world.employees,
+                              evidence=[evidence(name, [dept], ["query_db"])])])
 
 
 def product_stock(b: Builder) -> Intent:
@@ -140,7 +165,9 @@ def product_stock(b: Builder) -> Intent:
     others = [r[0] for r in db.rows("SELECT stock FROM products WHERE name != ?", (product,))]
     return Intent(f"How many units of the {product} are in stock?", [[c]],
                   f"There are {stock} units of the {product} in stock.",
-                  [number_fact(f"stock {product}", stock, others, unit="units")])
+                  [number_fact(f"stock {product}", stock, others, unit="units",
+                               entity=[product],
+                               evidence=[evidence(stock, [product], ["query_db"])])])
 
 
 def _port(text: str) -> int:
@@ -158,7 +185,8 @@ def config_port(b: Builder) -> Intent:
     service = path.rsplit("/", 1)[1].removesuffix(".conf")
     return Intent(f"Which port is the {service} service configured to use? Its config file is "
                   f"{path}.", [[c]], f"The {service} service uses port {port}.",
-                  [number_fact(f"port {service}", port, others)])
+                  [number_fact(f"port {service}", port, others, entity=[service, path],
+                               evidence=[evidence(port, [path], ["read_file"])])])
 
 
 def first_train(b: Builder) -> Intent:
@@ -174,7 +202,8 @@ def first_train(b: Builder) -> Intent:
     return Intent(f"Which is the first direct train from {a} to {z} that departs after "
                   f"{after_time}? Give its train number.", [[c]],
                   f"The first train after {after_time} is {train}.",
-                  [token_fact(f"train {a}-{z}", train, [r["train"] for r in runs])])
+                  [token_fact(f"train {a}-{z}", train, [r["train"] for r in runs],
+                              evidence=[evidence(train, [a, z], ["find_trains"])])])
 
 
 def currency(b: Builder) -> Intent:
@@ -185,7 +214,9 @@ def currency(b: Builder) -> Intent:
               if o not in ("USD", to)]
     return Intent(f"How much is {amount} USD in {to} at today's rate?", [[c]],
                   f"{amount} USD is {v['amount']:.2f} {to}.",
-                  [number_fact(f"{amount} USD in {to}", v["amount"], rivals, unit=to)])
+                  [number_fact(f"{amount} USD in {to}", v["amount"], rivals, unit=to,
+                               evidence=[evidence(v["amount"], [amount, "USD", to],
+                                                  ["convert_currency"])])])
 
 
 UNIT_PAIRS = (("mi", "km"), ("km", "mi"), ("lb", "kg"), ("kg", "lb"), ("gal", "l"),
@@ -200,7 +231,9 @@ def units(b: Builder) -> Intent:
                   f"{value} {src} is {v['value']:.2f} {dst}.",
                   [number_fact(f"{value} {src} in {dst}", v["value"],
                                [round(convert_unit_value(value, dst, src), 4)], tol=0.01,
-                               unit=dst)])
+                               unit=dst,
+                               evidence=[evidence(v["value"], [value, src, dst],
+                                                  ["convert_units"], tol=0.01)])])
 
 
 def first_event(b: Builder) -> Intent:
@@ -211,7 +244,8 @@ def first_event(b: Builder) -> Intent:
     title = v[0]["title"]
     return Intent(f"What is the title of my first event on {date}?", [[c]],
                   f"Your first event on {date} is {title}.",
-                  [token_fact(f"first event {date}", title, [e["title"] for e in v])])
+                  [token_fact(f"first event {date}", title, [e["title"] for e in v],
+                              evidence=[evidence(title, [date], ["list_events"])])])
 
 
 # ---- writes ---------------------------------------------------------------------------
@@ -236,7 +270,8 @@ def transfer(b: Builder, amount: float | None = None) -> Intent:
     bal = v["from_balance"]
     return Intent(f"Transfer {_money(amount)} from {src} to {dst}, then tell me the new balance "
                   f"of {src}.", [[c]], f"Done. The new balance of {src} is {_money(bal)}.",
-                  [number_fact(f"balance {src}", bal, _balances(w, src), unit="USD")])
+                  [number_fact(f"balance {src}", bal, _balances(w, src), unit="USD",
+                               entity=[src], evidence=[_balance_step(bal, src)])])
 
 
 def create_event(b: Builder) -> Intent:
@@ -245,7 +280,9 @@ def create_event(b: Builder) -> Intent:
     c, v = b.call("create_event", title=title, date=date, start=start, end=end)
     return Intent(f"Add '{title}' to my calendar on {date} from {start} to {end}, and tell me "
                   "its event id.", [[c]], f"Added '{title}' as {v['event_id']}.",
-                  [token_fact("new event id", v["event_id"], list(b.world.calendar.events))])
+                  [token_fact("new event id", v["event_id"], list(b.world.calendar.events),
+                              evidence=[evidence(v["event_id"], [title, date],
+                                                 ["create_event", "list_events"])])])
 
 
 def cancel_event(b: Builder) -> Intent:
@@ -260,7 +297,8 @@ def cancel_event(b: Builder) -> Intent:
     c2, _ = b.call("cancel_event", event_id=event_id)
     return Intent(f"Cancel my '{title}' event on {date} and tell me which event id it had.",
                   [[c1], [c2]], f"Cancelled '{title}' ({event_id}).",
-                  [token_fact("cancelled event id", event_id, [e["event_id"] for e in events])])
+                  [token_fact("cancelled event id", event_id, [e["event_id"] for e in events],
+                              evidence=[evidence(event_id, [title, date], ["list_events"])])])
 
 
 def write_note(b: Builder) -> Intent:
@@ -281,7 +319,8 @@ def set_stock(b: Builder) -> Intent:
     c2, _ = b.call("update_stock", sku=v["rows"][0][0], quantity=quantity)
     return Intent(f"Set the stock of the {product} to {quantity} units and tell me its SKU.",
                   [[c1], [c2]], f"The {product} ({sku}) now has {quantity} units in stock.",
-                  [token_fact(f"sku {product}", sku, [r[1] for r in rows])])
+                  [token_fact(f"sku {product}", sku, [r[1] for r in rows],
+                              evidence=[evidence(sku, [product], ["query_db"])])])
 
 
 def raise_salary(b: Builder) -> Intent:
@@ -294,7 +333,8 @@ def raise_salary(b: Builder) -> Intent:
     others = [r[0] for r in db.rows("SELECT salary FROM employees WHERE name != ?", (name,))]
     return Intent(f"Give {name} a raise of {_money(bump)} per year and tell me the new yearly "
                   "salary.", [[c1], [c2]], f"{name}'s new salary is {_money(pay + bump)}.",
-                  [number_fact(f"salary {name}", pay + bump, [*others, pay], unit="USD")])
+                  [number_fact(f"salary {name}", pay + bump, [*others, pay], unit="USD",
+                               entity=[name], evidence=[evidence(pay, [name], ["query_db"])])])
 
 
 # ---- chains (one call's output feeds the next) --------------------------------------
@@ -305,7 +345,11 @@ def weather_f(b: Builder) -> Intent:
     c2, f = b.call("convert_units", value=v["high_c"], from_unit="C", to_unit="F")
     return Intent(f"What is the forecast high in {city} on {date}, in degrees Fahrenheit?",
                   [[c1], [c2]], f"The high in {city} on {date} is {f['value']:.1f} °F.",
-                  [number_fact(f"high F {city}", f["value"], tol=0.05, unit="F")])
+                  [number_fact(f"high F {city}", f["value"], tol=0.05, unit="F",
+                               entity=[city, date],
+                               evidence=[_high_step(v["high_c"], city, date),
+                                         evidence(f["value"], [v["high_c"], "C", "F"],
+                                                  ["convert_units"], tol=0.05)])])
 
 
 def stock_in_eur(b: Builder) -> Intent:
@@ -316,7 +360,11 @@ def stock_in_eur(b: Builder) -> Intent:
     c2, e = b.call("convert_currency", amount=total, from_currency="USD", to_currency="EUR")
     return Intent(f"What did {shares} shares of {sym} cost at the close on {date}, in EUR?",
                   [[c1], [c2]], f"{shares} shares of {sym} cost {e['amount']:.2f} EUR.",
-                  [number_fact(f"{shares} {sym} in EUR", e["amount"], tol=0.02, unit="EUR")])
+                  [number_fact(f"{shares} {sym} in EUR", e["amount"], tol=0.02, unit="EUR",
+                               entity=[sym],
+                               evidence=[evidence(v["close"], [sym, date], ["get_stock_price"]),
+                                         evidence(e["amount"], [total, "USD", "EUR"],
+                                                  ["convert_currency"], tol=0.02)])])
 
 
 def trip_weather_f(b: Builder) -> Intent:
@@ -328,7 +376,12 @@ def trip_weather_f(b: Builder) -> Intent:
     return Intent("My trip is described in /home/notes/trip.txt. What is the forecast high at "
                   "my destination on the day of the trip, in degrees Fahrenheit?",
                   [[c1], [c2], [c3]], f"The high in {city} on {date} is {f['value']:.1f} °F.",
-                  [number_fact("trip high F", f["value"], tol=0.05, unit="F")])
+                  [number_fact("trip high F", f["value"], tol=0.05, unit="F",
+                               entity=[city, date],
+                               evidence=[evidence(city, ["/home/notes/trip.txt"], ["read_file"]),
+                                         _high_step(v["high_c"], city, date),
+                                         evidence(f["value"], [v["high_c"], "C", "F"],
+                                                  ["convert_units"], tol=0.05)])])
 
 
 def _bonus(text: str) -> tuple[float, str]:
@@ -348,7 +401,11 @@ def pay_bonus(b: Builder) -> Intent:
                   "to the employee's bank account (the company database lists it), then tell "
                   "me the employee's new balance.", [[c1], [c2], [c3]],
                   f"Paid {name}; the new balance of {acc} is {_money(t['to_balance'])}.",
-                  [number_fact(f"balance {acc}", t["to_balance"], _balances(w, acc), unit="USD")])
+                  [number_fact(f"balance {acc}", t["to_balance"], _balances(w, acc), unit="USD",
+                               entity=[acc],
+                               evidence=[evidence(amount, ["/hr/bonus.txt"], ["read_file"]),
+                                         _account_step(acc, name),
+                                         _balance_step(t["to_balance"], acc)])])
 
 
 def pay_bonus_eur(b: Builder) -> Intent:
@@ -366,7 +423,13 @@ def pay_bonus_eur(b: Builder) -> Intent:
                   "employee's new balance.", [[c1], [c2], [c3], [c4]],
                   f"Paid {name} {_money(usd['amount'])}; the new balance of {acc} is "
                   f"{_money(t['to_balance'])}.",
-                  [number_fact(f"balance {acc}", t["to_balance"], _balances(w, acc), unit="USD")])
+                  [number_fact(f"balance {acc}", t["to_balance"], _balances(w, acc), unit="USD",
+                               entity=[acc],
+                               evidence=[evidence(amount, ["/hr/bonus_eur.txt"], ["read_file"]),
+                                         evidence(usd["amount"], [amount, "EUR", "USD"],
+                                                  ["convert_currency"]),
+                                         _account_step(acc, name),
+                                         _balance_step(t["to_balance"], acc)])])
 
 
 # ---- missing information (the agent must ask; the user answers) ------------------------
@@ -413,7 +476,9 @@ def missing_payee(b: Builder) -> Intent:
                   f"balance of {src}.", [[c1], [c2]],
                   f"Sent. The new balance of {src} is {_money(t['from_balance'])}.",
                   [number_fact(f"balance {src}", t["from_balance"], _balances(w, src),
-                               unit="USD")],
+                               unit="USD", entity=[src],
+                               evidence=[_account_step(dst, payee),
+                                         _balance_step(t["from_balance"], src)])],
                   ask={"question": "Who is your landlord, or which account do they use?",
                        "reply": f"My landlord is {payee}; look up their account."})
 
@@ -430,7 +495,9 @@ def reschedule(b: Builder) -> Intent:
     first.follow_up = Intent(
         f"Actually, please move '{args['title']}' to {start}-{end} on the same day, and tell "
         "me the new event id.", [[c1], [c2]], f"Moved it; the new event id is {v['event_id']}.",
-        [token_fact("moved event id", v["event_id"], list(b.world.calendar.events))])
+        [token_fact("moved event id", v["event_id"], list(b.world.calendar.events),
+                    evidence=[evidence(v["event_id"], [args["title"], args["date"]],
+                                       ["create_event", "list_events"])])])
     return first
 
 
@@ -447,7 +514,8 @@ def top_up(b: Builder) -> Intent:
         f"{_money(extra)} as well and tell me the balance of {src} again.", [[c]],
         f"Sent. The balance of {src} is now {_money(t['from_balance'])}.",
         [number_fact(f"balance {src} after top-up", t["from_balance"],
-                     _balances(b.world, src), unit="USD")])
+                     _balances(b.world, src), unit="USD", entity=[src],
+                     evidence=[_balance_step(t["from_balance"], src)])])
     return first
 
 
@@ -460,7 +528,8 @@ def other_city(b: Builder) -> Intent:
     first.follow_up = Intent(f"And what is the forecast high in {city} on the same day?", [[c]],
                              f"In {city} the high is {v['high_c']} °C.",
                              [number_fact(f"high {city} {date}", v["high_c"], rivals,
-                                          unit="C")])
+                                          unit="C", entity=[city, date],
+                                          evidence=[_high_step(v["high_c"], city, date)])])
     return first
 
 

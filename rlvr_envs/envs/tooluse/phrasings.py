@@ -2,14 +2,18 @@
 
 `rephrasings(answer, facts, ...)` rewrites a correct final answer (usually the gold
 solver's) into the forms models produce: numbered and bulleted lists, a markdown table,
-bold values, "Final answer:" prefixes, the value on its own line, dates, times and ids next
-to the numbers, units glued to the number, `k` suffixes, typographic minus, thin and narrow
-no-break spaces, with or without thousands separators, other amounts from the tool results
-named as context, a restatement of the question. Every variant must keep the answer's reward.
+bold values (`**x**`, `__x__`, `_x_`), "Final answer:" prefixes, the value on its own line,
+dates, times and ids next to the numbers, dates written with slashes (US, European, ISO
+order), units glued to the number, `k` suffixes, typographic minus, thin and narrow
+no-break spaces, with or without thousands separators, European money formats
+(`8.410,00 $`, `8 410,00 €`, `$8 410.00`), currency signs of other locales (`CA$`,
+`US$`, `12 C$`, `12円`, `12 Fr.`), other amounts from the tool results named as context, a
+restatement of the question. Every variant must keep the answer's reward.
 
 `hedges(answer, facts, ...)` adds other candidate values for a slot in the ways a hedging
 policy would (nearby numbers, a bare list, a range, a correction, the declared rivals, a
-table of candidates). Every variant must earn nothing.
+table of candidates, a rival token in underscore emphasis or with another separator).
+Every variant must earn nothing.
 
 Both return `{class name: text}`; classes a given answer cannot take (a `k` suffix on a
 temperature) are left out. Deterministic for a given `rng`.
@@ -26,6 +30,11 @@ from .facts import UNITS, close, normalize, read_numbers
 
 _CURRENCIES = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "CAD": "C$"}
 _UNIT_TEXT = {"C": "°C", "F": "°F", "units": "units"}
+_SIGN_AFTER = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF", "CAD": "C$"}
+_LOCALE_SIGN = {"USD": "US${}", "EUR": "{} €", "GBP": "{} £", "JPY": "{}円", "CHF": "{} Fr.",
+                "CAD": "CA${}"}
+_ISO_DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_SLASH_DATES = {"us": "{m}/{d}/{y}", "eu": "{dd}/{mm}/{y}", "iso": "{y}/{mm}/{dd}"}
 
 
 def _number(value: float, money: bool) -> str:
@@ -60,6 +69,18 @@ def render_value(fact: Mapping[str, Any], style: str = "plain") -> str | None:
         if abs(value) < 1000 or unit not in _CURRENCIES:
             return None
         return f"{_CURRENCIES[unit]}{sign}{abs(value) / 1000:.6f}".rstrip("0").rstrip(".") + "k"
+    if style in ("eu_dot", "eu_space", "eu_narrow", "space_dot"):
+        if not money or abs(value) < 1000:
+            return None
+        whole, cents = f"{abs(value):,.2f}".split(".")
+        sep = {"eu_dot": ".", "eu_space": " ", "eu_narrow": "\u202f", "space_dot": " "}[style]
+        if style == "space_dot":
+            return f"{_CURRENCIES[unit]}{sign}{whole.replace(',', sep)}.{cents}"
+        return f"{sign}{whole.replace(',', sep)},{cents} {_SIGN_AFTER[unit]}"
+    if style == "locale_sign":
+        if not money:
+            return None
+        return _LOCALE_SIGN[unit].format(f"{sign}{text}")
     if style == "glued":
         return f"{sign}{text}{unit if money else _UNIT_TEXT.get(unit, unit)}"
     if style == "code_first" and money:
@@ -111,11 +132,19 @@ def _replace_values(text: str, facts: Sequence[Mapping[str, Any]], style: str) -
     return text
 
 
-def _bold(text: str, facts: Sequence[Mapping[str, Any]]) -> str | None:
+def _bold(text: str, facts: Sequence[Mapping[str, Any]], mark: str = "**") -> str | None:
     spans = sorted({s for f in facts for s in value_spans(text, f)}, reverse=True)
     for start, end in spans:
-        text = f"{text[:start]}**{text[start:end]}**{text[end:]}"
+        text = f"{text[:start]}{mark}{text[start:end]}{mark}{text[end:]}"
     return text if spans else None
+
+
+def _slash_dates(text: str, order: str) -> str | None:
+    def write(m: re.Match[str]) -> str:
+        y, mm, dd = m.groups()
+        return _SLASH_DATES[order].format(y=y, mm=mm, dd=dd, m=int(mm), d=int(dd))
+    out = _ISO_DATE_RE.sub(write, text)
+    return out if out != text else None
 
 
 def _lines(answer: str) -> list[str]:
@@ -181,17 +210,25 @@ def rephrasings(answer: str, facts: Sequence[Mapping[str, Any]], *, question: st
                                 f"{rng.randint(10, 99)}): {answer}",
     }
     rows = [(_label(f), _display(f)) for f in facts]
-    out["markdown_table"] = ("| Request | Answer |\n|---|---|\n"
-                             + "\n".join(f"| {a} | {b} |" for a, b in rows))
-    out["indexed_table"] = ("| # | Request | Answer |\n|---|---|---|\n"
-                            + "\n".join(f"| {i} | {a} | {b} |"
-                                        for i, (a, b) in enumerate(rows, 1)))
-    out["value_on_next_line"] = "\n\n".join(f"{a}:\n{b}" for a, b in rows)
-    bold = _bold(answer, facts)
-    if bold:
-        out["bold_value"] = bold
+    if rows:  # layouts rebuilt from the facts (a decline has none)
+        out["markdown_table"] = ("| Request | Answer |\n|---|---|\n"
+                                 + "\n".join(f"| {a} | {b} |" for a, b in rows))
+        out["indexed_table"] = ("| # | Request | Answer |\n|---|---|---|\n"
+                                + "\n".join(f"| {i} | {a} | {b} |"
+                                            for i, (a, b) in enumerate(rows, 1)))
+        out["value_on_next_line"] = "\n\n".join(f"{a}:\n{b}" for a, b in rows)
+    for mark, name in (("**", "bold_value"), ("__", "underscore_bold_value"),
+                       ("_", "underscore_italic_value")):
+        bold = _bold(answer, facts, mark)
+        if bold:
+            out[name] = bold
+    for order in _SLASH_DATES:
+        dated = _slash_dates(answer, order)
+        if dated:
+            out[f"slash_dates_{order}"] = dated
     for style in ("glued", "code_first", "k", "minus", "thin", "narrow", "nbsp",
-                  "no_separator"):
+                  "no_separator", "eu_dot", "eu_space", "eu_narrow", "space_dot",
+                  "locale_sign"):
         text = _replace_values(answer, facts, style)
         if text is not None and text != answer:
             out[f"value_{style}"] = text
@@ -265,4 +302,15 @@ def hedges(answer: str, facts: Sequence[Mapping[str, Any]], *, allowed: Sequence
         f, c = picked[0]
         out["rival_alone_next_line"] = f"{answer}\n{render_value({**f, 'value': c}) or c}" \
             if f["kind"] == "number" else f"{answer}\nOr: {c}"
+    token_rivals = [(f, str(c)) for f, c in rivals if f["kind"] == "token"]
+    if token_rivals:
+        f, c = rng.choice(token_rivals)
+        out["rival_token_underscore"] = f"{answer} (or possibly _{c}_)"
+        out["rival_token_double_underscore"] = f"{answer} (or possibly __{c}__)"
+        shape = re.fullmatch(r"([A-Za-z]+)[-_ ]?(\d+)", c)
+        if shape:
+            sep = rng.choice(["_", " ", "", "\u2011"])
+            out["rival_token_other_separator"] = \
+                f"{answer} (or possibly {shape.group(1)}{sep}{shape.group(2)})"
     return out
+

@@ -17,7 +17,10 @@ answers, and penalties for invalid, unrequested, excess and late calls.
     reward = state + answer + penalties, penalties scaled down so that reward >= 0
 
 A segment's facts count only if the agent called (successfully, in that segment) every tool
-the gold solver used there, so answers without tool calls earn nothing. `passed` means: gold
+the gold solver used there, and only where the agent's successful calls before the answer
+back each of them (the fact's `evidence`, evidence.py: a result that returned the value, or
+the inputs it is computed from, about the asked entity), so answers without tool calls, or
+after calls about something else, earn nothing. `passed` means: gold
 state, every fact, no extra writes, no excess calls, no late calls, no off-task penalty.
 """
 
@@ -90,6 +93,7 @@ class EpisodeLog:
     unreadable: int = 0
     answers: list[str] = field(default_factory=list)
     results: list[tuple[str, dict[str, Any], Any]] = field(default_factory=list)  # ok calls
+    result_segments: list[int] = field(default_factory=list)  # the segment of each result
 
     def ok_tools(self, segment: int) -> set[str]:
         return {c["name"] for c in self.calls if c["segment"] == segment and c["ok"]}
@@ -99,6 +103,10 @@ class EpisodeLog:
         `keys` if given."""
         return [(args, value) for name, args, value in self.results
                 if keys is None or call_key(name, args) in keys]
+
+    def calls_until(self, segment: int) -> list[tuple[str, dict[str, Any], Any]]:
+        """The successful calls made before the answer to `segment` (in it or earlier)."""
+        return [r for r, k in zip(self.results, self.result_segments) if k <= segment]
 
 
 def explained_numbers(segments: Sequence[Mapping[str, Any]]) -> list[float]:
@@ -160,7 +168,7 @@ def score_episode(task: Mapping[str, Any], gold: GoldRun, log: EpisodeLog,
                            f"{', '.join(sorted(missing_tools))}")
             continue
         for _fact, ok, why in check_facts(answer, seg["facts"], allowed_numbers,
-                                          allowed_tokens, context):
+                                          allowed_tokens, context, log.calls_until(k)):
             ok_facts += ok
             hedged = hedged or why.endswith("hedged")
             if not ok:

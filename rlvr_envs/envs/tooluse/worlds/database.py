@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import time
 from typing import Any
 
 from ....core.tools import ToolError, tool
@@ -12,10 +13,19 @@ from .pools import CITIES, DEPARTMENTS, PRODUCT_CATEGORIES, PRODUCTS
 MAX_ROWS = 50
 MAX_SQL_CHARS = 2000
 MAX_VM_STEPS = 2_000_000  # sqlite virtual-machine instructions per query (bounds CTE loops)
-# Longest string or blob a query may build. The VM-step bound does not bound memory: a
-# recursive CTE that doubles a string (`s || s`) needs only ~30 steps to reach 1 GB, which
-# took 26 s and 4 GB of RAM before this limit (tests/test_redteam_rewards.py).
-MAX_VALUE_BYTES = 100_000
+# CPU seconds one query may use (this thread's CPU time, so a loaded machine does not stop
+# a query a quiet one runs): the step bound alone let 8 loop iterations of one quadratic
+# LIKE take 20 s, and a replace() loop 37 s, under 2 million steps.
+MAX_QUERY_CPU_S = 1.0
+MAX_QUERY_WALL_S = 5.0  # and wall seconds, so a starved machine cannot stretch a call either
+PROGRESS_EVERY = 10  # VM steps between two checks of the bounds
+# Longest string or blob a query may build, and longest LIKE/GLOB pattern. The step bound
+# bounds neither memory (a recursive CTE doubling a string reached 1 GB in 26 s) nor the
+# cost of one step: a LIKE, instr() or replace() costs up to the product of its operands'
+# lengths, so these caps keep one step under a few milliseconds and the CPU check prompt.
+# The company database's longest real value is a few dozen bytes.
+MAX_VALUE_BYTES = 10_000
+MAX_LIKE_PATTERN_BYTES = 200
 # Deterministic, side-effect-free, small-output SQL functions (no random(), no printf()
 # whose width argument could allocate gigabytes).
 SAFE_FUNCTIONS = frozenset({
@@ -63,6 +73,7 @@ class Database:
                                rng.randrange(500, 50_000) / 100, rng.randint(0, 400)))
         self.conn.commit()
         self.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+        self.conn.setlimit(sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, MAX_LIKE_PATTERN_BYTES)
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Trusted SQL for the generator and the tools (no authorizer)."""
@@ -81,14 +92,23 @@ class Database:
         """
         if len(sql) > MAX_SQL_CHARS:
             raise ToolError(f"the query is {len(sql)} characters; the limit is {MAX_SQL_CHARS}")
-        steps = [0]
+        steps, stop = [0], [""]
+        deadline = time.thread_time() + MAX_QUERY_CPU_S
+        wall_deadline = time.monotonic() + MAX_QUERY_WALL_S
 
         def progress() -> int:
-            steps[0] += 1
-            return 1 if steps[0] * 1000 > MAX_VM_STEPS else 0
+            steps[0] += PROGRESS_EVERY
+            if steps[0] > MAX_VM_STEPS:
+                stop[0] = f"the query ran longer than {MAX_VM_STEPS} steps and was stopped"
+            elif time.thread_time() > deadline:
+                stop[0] = (f"the query used more than {MAX_QUERY_CPU_S:g} s of CPU time and "
+                           "was stopped")
+            elif time.monotonic() > wall_deadline:
+                stop[0] = f"the query ran longer than {MAX_QUERY_WALL_S:g} s and was stopped"
+            return 1 if stop[0] else 0
 
         self.conn.set_authorizer(_authorize)
-        self.conn.set_progress_handler(progress, 1000)
+        self.conn.set_progress_handler(progress, PROGRESS_EVERY)
         try:
             cursor = self.conn.execute(sql)
             columns = [d[0] for d in cursor.description or ()]
@@ -99,7 +119,10 @@ class Database:
                 text += ("; only read-only SELECT queries are allowed (use update_stock or "
                          "set_salary to change data)")
             elif "interrupted" in text:
-                text = f"the query ran longer than {MAX_VM_STEPS} steps and was stopped"
+                text = stop[0] or "the query was interrupted"
+            elif "too big" in text or "too complex" in text:
+                text += (f" (strings are limited to {MAX_VALUE_BYTES} bytes and LIKE/GLOB "
+                         f"patterns to {MAX_LIKE_PATTERN_BYTES})")
             raise ToolError(f"SQL error: {text}") from None
         finally:
             self.conn.set_authorizer(None)
