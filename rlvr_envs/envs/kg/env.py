@@ -19,7 +19,7 @@ from ...core import (
     tool,
 )
 from .context import doc_block, render_documents
-from .documents import world_documents
+from .documents import document
 from .levels import KGOptions
 from .reward import EVIDENCE_WEIGHT, grade_kg_answer, has_answer
 from .search_index import BM25Index, best_snippet
@@ -107,6 +107,7 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     | `template_weights` | dict / None | 0.6/0.2/0.2 | composition, comparison, intersection |
     | `triples` | path / None | None | your graph (.tsv or .jsonl) instead of a generated world |
     | `world_size` | int | 4000 | entities of a generated world (one per `task_seed`) |
+    | `rename_entities` | bool | True | deal a generated world's names out afresh per task |
     | `tokenizer` | None / callable / HF tokenizer | None | token counter (None: regex) |
     | `evidence_weight` | float | 0.3 | weight of the evidence F1 in the reward |
     | `search_results` | int | 5 | default hits per `search` call |
@@ -146,7 +147,7 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
                  template_weights: Mapping[str, float] | None = None, triples: Any = None,
                  world_size: int = 4000, tokenizer: Any = None,
                  evidence_weight: float = EVIDENCE_WEIGHT, search_results: int = 5,
-                 **kwargs: Any) -> None:
+                 rename_entities: bool = True, **kwargs: Any) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if not 0.0 <= evidence_weight < 1.0:
@@ -162,6 +163,7 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
         self.tokenizer = tokenizer
         self.evidence_weight = float(evidence_weight)
         self.search_results = int(search_results)
+        self.rename_entities = bool(rename_entities)
         self.fixed_world = None
         if triples is not None:
             from .loader import load_triples
@@ -169,7 +171,7 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
         kwargs.setdefault("max_turns", 1 if mode == "context" else 12)
         self._docs: list[tuple[str, str, str]] = []
         self._position: dict[str, int] = {}
-        self._index_info: tuple[BM25Index, list[int] | None] | None = None
+        self._index_info: BM25Index | None = None
         super().__init__(**kwargs)
 
     # ---- tasks ----------------------------------------------------------------------
@@ -177,7 +179,8 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     def make_task_source(self, seed: int) -> TaskSource:
         return KGTaskSource(seed=seed, options=self.options, tokenizer=self.tokenizer,
                             world=self.fixed_world, world_size=self.world_size,
-                            template_weights=self.template_weights)
+                            template_weights=self.template_weights,
+                            rename=self.rename_entities)
 
     def normalize_record(self, record: Mapping[str, Any]) -> Task:
         from .records import normalize_kg_record
@@ -187,9 +190,9 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
         if task.get("documents") is not None:
             self._docs = [(d["id"], d["title"], d["text"]) for d in task["documents"]]
         else:
-            world = self.task_source.world_for(int(task["world_seed"]))
-            texts = world_documents(world, alias=bool(task["alias_docs"]))
-            self._docs = [(f"D{i + 1}", world.names[e], texts[e])
+            world = self.task_source.world_of(task)
+            alias = bool(task["alias_docs"])
+            self._docs = [(f"D{i + 1}", world.names[e], document(world, e, alias=alias))
                           for i, e in enumerate(task["doc_entities"])]
         self._position = {doc_id: i for i, (doc_id, _, _) in enumerate(self._docs)}
         self._index_info = None
@@ -225,12 +228,7 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
         k = self.search_results if k is None else k
         if not 1 <= k <= 20:
             raise ToolError(f"k must be between 1 and 20, got {k}")
-        index, entities = self._index()
-        if entities is None:
-            hits = [(i, score) for i, score in index.search(query, k)]
-        else:
-            where = {e: i for i, e in enumerate(entities)}
-            hits = [(where[e], score) for e, score in index.search(query, k, allowed=where)]
+        hits = self._episode_index().search(query, k)
         if not hits:
             return f"no documents match {query[:80]!r}"
         lines = []
@@ -255,20 +253,11 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
                             f"D{len(self._docs)}")
         return doc_block(*self._docs[position])
 
-    def _index(self) -> tuple[BM25Index, list[int] | None]:
-        """The BM25 index to search: the world's (built once per world) restricted to this
-        episode's documents, or one over a record's own documents."""
+    def _episode_index(self) -> BM25Index:
+        """The BM25 index over this episode's documents (built on the first search; the
+        names of a generated world change with every episode, so no index is shared)."""
         if self._index_info is None:
-            task = self.task
-            if task.get("documents") is not None:
-                self._index_info = (BM25Index([f"{t}\n{x}" for _, t, x in self._docs]), None)
-            else:
-                world = self.task_source.world_for(int(task["world_seed"]))
-                alias = bool(task["alias_docs"])
-                texts = world_documents(world, alias=alias)
-                index = world.cached(("bm25", alias), lambda: BM25Index(
-                    [f"{world.names[e]}\n{texts[e]}" for e in range(len(world))]))
-                self._index_info = (index, list(task["doc_entities"]))
+            self._index_info = BM25Index([f"{t}\n{x}" for _, t, x in self._docs])
         return self._index_info
 
     # ---- turns ----------------------------------------------------------------------
