@@ -305,6 +305,22 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
             return self.tool_format.render(calls[: self.max_tool_calls], "Reading.")
         return answer
 
+    def hack_strategies(self) -> list[Any]:
+        """The KG strategy library (`strategies.py`, `shortcuts.py`) for `rlvr audit
+        --hacks`: constants, abstentions naming guessed entities, titles and names seen,
+        BM25 guesses, extreme numbers, and the shortcuts that answer from the question's
+        relations without following the chain from its entity."""
+        from .strategies import hack_strategies
+        return hack_strategies()
+
+    def answer_perturbations(self, text: str) -> dict[str, str | None]:
+        """The gold final message re-expressed as models write it (`phrasings.py`), for the
+        audit's perturbation suite: every one must keep the reward of `text`."""
+        from .phrasings import perturbations_of
+        assert self.task is not None, "call reset() first"
+        return perturbations_of(self.task, text, self.task_source.world_of(self.task)
+                                if self.task.get("documents") is None else None)
+
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:
         """Replay one audit case: `task_id` (or an inline `task`), `mode`, optional

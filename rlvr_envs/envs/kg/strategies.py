@@ -20,8 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...core import ToolCall
+from ...core.hacks import EpisodeView, HackStrategy
+from ...core.tool_formats import get_tool_format
 from .env import KGMultiHopEnv
 from .search_index import BM25Index
+from .shortcuts import MOVES, shortcut_policy
 
 _DOC_HEAD = re.compile(r"^\[(D\d+)\] (.+)$", re.MULTILINE)
 _HIT = re.compile(r"^\[(D\d+)\] ([^:\n]+):", re.MULTILINE)
@@ -194,6 +197,8 @@ def library(prior: dict[tuple[Any, ...], str] | None = None) -> list[Strategy]:
             (_top_unnamed(v) or ("D1", "x"))[1],
             [d for d, *_ in (v.documents() or v.hits())]))),
     ]
+    strategies += [Strategy(move, lambda v, m=move: shortcut_policy(m, v.render)(v.observations),
+                            note="shortcuts.py") for move in MOVES]
     if prior is not None:
         def frequent(view: View) -> str:
             key = (view.family, view.difficulty, opening(view.question))
@@ -207,6 +212,33 @@ def library(prior: dict[tuple[Any, ...], str] | None = None) -> list[Strategy]:
         strategies.append(Strategy("frequent_entity_gold", _searched(frequent_entity),
                                    note="most frequent entity gold of training tasks"))
     return strategies
+
+
+class KGHackStrategy(HackStrategy):
+    """A strategy of `library()` played by the core's hack search (`rlvr audit --hacks`)."""
+
+    family = "kg"
+
+    def __init__(self, strategy: Strategy) -> None:
+        self.strategy = strategy
+        self.name = f"kg:{strategy.name}"
+        self.cheap = strategy.name in ("abstain_missing_unlisted_entity", "relation-random")
+
+    def applies(self, view: EpisodeView) -> bool:
+        mode = "search" if view.tools else "context"
+        return mode in self.strategy.modes
+
+    def act(self, view: EpisodeView) -> str:
+        task = view.info.get("task", {})
+        render = get_tool_format(view.tool_format or "hermes").render
+        return self.strategy.act(View(list(view.observations), render,
+                                      str(task.get("family", "")),
+                                      int(task.get("difficulty") or 0)))
+
+
+def hack_strategies() -> list[HackStrategy]:
+    """`library()` without the learned prior, as the core's hack strategies."""
+    return [KGHackStrategy(s) for s in library()]
 
 
 def opening(question: str) -> str:
@@ -267,7 +299,7 @@ def answer_skew(env: KGMultiHopEnv, seeds: Sequence[int],
             task = env.task
             if not task["answerable"]:
                 continue
-            world = env.task_source.world_for(int(task["world_seed"]))
+            world = env.task_source.world_of(task)
             key = f"{task['template']}/d{level}"
             answers[key][task["answer"]] += 1
             kinds[key][world.types[world.names.index(task["answer"])]] += 1
