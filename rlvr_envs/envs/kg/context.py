@@ -17,6 +17,7 @@ from typing import Any
 
 from .decoys import (
     comparison_peers,
+    competitor,
     intersection_decoy,
     intersection_structure,
     names_any,
@@ -190,6 +191,11 @@ def select_documents(world: World, question: Question, rng: random.Random, *,
         misses += not found
         decoys += bool(found)
         take(found)
+    competes = competitor(world, question)
+
+    def ok_tier(entity: int) -> bool:  # candidates of a relation guess come as decoys only
+        return ok(entity) and not competes(entity)
+
     tier1 = tier1_pool(world, question, rng)
     tier2 = list(range(len(world)))
     rng.shuffle(tier2)
@@ -208,8 +214,8 @@ def select_documents(world: World, question: Question, rng: random.Random, *,
             raise ValueError(
                 f"the world ({world.source}, {len(world)} documents) holds fewer than "
                 f"{target_tokens} tokens; lower context_tokens or raise world_size")
-        if ok(entity):
-            take(random_walk(world, rng, entity, rng.randint(1, TIER2_WALK), ok)
+        if ok_tier(entity):
+            take(random_walk(world, rng, entity, rng.randint(1, TIER2_WALK), ok_tier)
                  if i2 and tier2[i2 - 1] == entity else [entity])
     if depth is None:
         order = chosen + list(gold)

@@ -102,8 +102,36 @@ def walk_decoy(world: World, rng: random.Random, walks: Sequence[Walk],
     head = pool[rng.randrange(len(pool))]
     if not ok(head) or world.functional(head, relation) is None:
         return []
-    lead = backward(world, rng, head, walk.rels[:position])[:segment_length(rng, position)]
-    return [head] + [e for e in lead if ok(e)]
+    lead = _usable(backward(world, rng, head, walk.rels[:position]), ok)
+    lead = lead[:segment_length(rng, position)]
+    # past the walk's start a gold document is named by the one before it: so is a decoy
+    return [head] + lead if lead or position == 0 else []
+
+
+def _usable(lead: list[int], ok: Callable[[int], bool]) -> list[int]:
+    """The documents of `lead` up to the first one that may not join the context (a lead
+    is a path: a gap would leave the rest unnamed)."""
+    out = []
+    for e in lead:
+        if not ok(e):
+            break
+        out.append(e)
+    return out
+
+
+def competitor(world: World, question: Question) -> Callable[[int], bool]:
+    """Whether an entity's document would be a candidate of a guess from the question's
+    relation or asked type: it states the composition's outer relation, has the compared
+    attribute, or is of the intersection's type with both constraint relations. Only
+    decoys, which are named by a document as the gold one is, may be such candidates."""
+    if question.template == "composition":
+        outer = question.relations[0][-1]
+        return lambda e: outer in world.out[e]
+    if question.template == "comparison":
+        spec = world.attribute(question.answer)[0]
+        return lambda e: (world.attribute(e) or (None,))[0] == spec
+    kind, rels = world.types[question.answer], [r[-1] for r in question.relations]
+    return lambda e: world.types[e] == kind and all(r in world.out[e] for r in rels)
 
 
 def random_walk(world: World, rng: random.Random, start: int, length: int,
@@ -149,8 +177,9 @@ def peer_structure(world: World, rng: random.Random, peer: int, walks: Sequence[
     """A comparison peer and the documents that lead to it through one walk's last
     relations, as the compared entities are led to."""
     walk = rng.choice(walks)
-    lead = backward(world, rng, peer, walk.rels)[:segment_length(rng, len(walk.rels))]
-    return [peer] + [e for e in lead if ok(e)]
+    lead = _usable(backward(world, rng, peer, walk.rels), ok)
+    lead = lead[:segment_length(rng, len(walk.rels))]
+    return [peer] + lead if lead else []
 
 
 def intersection_structure(world: World, rng: random.Random, entity: int,
@@ -165,8 +194,10 @@ def intersection_structure(world: World, rng: random.Random, entity: int,
         if target is None:
             continue
         if with_leads:
-            lead = backward(world, rng, target, walk.rels)
-            out += [e for e in lead[:max(1, segment_length(rng, len(walk.rels)))] if ok(e)]
+            lead = _usable(backward(world, rng, target, walk.rels), ok)
+            if not lead:
+                return []
+            out += lead[:max(1, segment_length(rng, len(walk.rels)))]
         others = [h for h in world.inc[target].get(relation, ()) if h != entity and ok(h)]
         out += rng.sample(others, min(len(others), rng.randint(0, MAX_SIBLINGS)))
     return out
@@ -181,8 +212,8 @@ def intersection_decoy(world: World, rng: random.Random, question: Question,
     entity = pool[rng.randrange(len(pool))]
     if not ok(entity) or any(world.functional(entity, r) is None for r in rels):
         return []
-    return [entity] + intersection_structure(world, rng, entity, walks, rels, ok,
-                                             with_leads=True)
+    around = intersection_structure(world, rng, entity, walks, rels, ok, with_leads=True)
+    return [entity] + around if around else []
 
 
 def guess_candidates(world: World, question: Question, order: Sequence[int],

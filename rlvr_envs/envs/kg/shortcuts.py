@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from ...core import ToolCall
 from .world import RELATIONS
 
-_NAME = r"((?:[A-Z]\.\s|[^.\n])+?)"
+_NAME = r"((?:[A-Z]\.\s)?[^.\n]+?)"  # a name: an initial ("T. Krorchaen") only first
 _DOC = re.compile(r"^\[(D\d+)\] (.+)\n(.+)$", re.MULTILINE)
 _STATED = re.compile(r"(?:has a population of|was born in the year|was founded in|was released "
                      r"in|took place in the year) (\d+)")
