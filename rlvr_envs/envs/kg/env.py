@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from ...core import (
     MultiTurnTextEnv,
@@ -26,6 +26,11 @@ from .search_index import BM25Index, best_snippet
 from .task_source import KGTaskSource
 
 MODES = ("context", "search")
+# chance_level of the default configuration (context_tokens=2048, levels 1..5 drawn
+# uniformly): `estimate_chance_level()` over 400 tasks gives it; a test keeps them together
+DEFAULT_CHANCE_LEVEL = 0.097
+CHANCE_TASKS = 100  # tasks an instance's chance_level is estimated from (on first use)
+CHANCE_SEED = 7_000_000
 _SHOWN_ID = re.compile(r"^\[(D\d+)\]", re.MULTILINE)
 ANSWER_FORMAT = (
     "End your reply with your final answer on its own line, `Answer: <entity name>` (exactly "
@@ -43,6 +48,19 @@ def final_answer(task: Mapping[str, Any]) -> str:
         lines.append(f"Missing: {task['removed']}")
     lines.append("Evidence: " + ", ".join(f"[{d}]" for d in task.get("evidence") or ()))
     return "\n".join(lines)
+
+
+class ChanceLevel:
+    """`chance_level` as a descriptor: on the class, the default configuration's value; on
+    an instance, its own configuration's (`estimate_chance_level`, computed on first use):
+    a short context holds few candidates for a guess, a long one many."""
+
+    def __get__(self, env: Any, owner: type) -> float:
+        if env is None:
+            return DEFAULT_CHANCE_LEVEL
+        if env._chance_level is None:
+            env._chance_level = env.estimate_chance_level()
+        return env._chance_level
 
 
 class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
@@ -134,9 +152,9 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     """
 
     domain = "kg"
-    # no task-independent response earns reward: answers are invented names drawn about
-    # uniformly, never named in the question, and an abstention must name the missing entity
-    chance_level: ClassVar[float] = 0.0
+    # a guess among the candidates the question's relation leaves in the context: the mean
+    # of 1/(candidates) over tasks (see estimate_chance_level)
+    chance_level = ChanceLevel()  # type: ignore[assignment]
     default_system_prompt = ("You answer questions that need several facts chained "
                              "together. Reason carefully, then give one final answer.")
 
@@ -169,6 +187,7 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
             from .loader import load_triples
             self.fixed_world = load_triples(triples)
         kwargs.setdefault("max_turns", 1 if mode == "context" else 12)
+        self._chance_level: float | None = None
         self._docs: list[tuple[str, str, str]] = []
         self._position: dict[str, int] = {}
         self._index_info: BM25Index | None = None
@@ -304,6 +323,30 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
             calls = [ToolCall("", "open", {"doc_id": d}) for d in evidence]
             return self.tool_format.render(calls[: self.max_tool_calls], "Reading.")
         return answer
+
+    def estimate_chance_level(self, tasks: int = CHANCE_TASKS) -> float:
+        """The mean reward of the best guess that reads only the question's relation or
+        asked type: over `tasks` tasks of this configuration (the env's difficulty, or
+        levels 1..5 in turn), the mean of 1/`guess_candidates` on the answerable ones (a
+        guess among the outer relation's targets, the entities with the compared attribute,
+        or of the asked type) or on the unanswerable ones (a guess of the missing entity
+        among the relation's targets without a document), whichever is larger. A right
+        guess is counted as 1.0. Records (`tasks=`) have no candidates counted: 0.0."""
+        import numpy as np
+        source = self.task_source
+        if not isinstance(source, KGTaskSource):
+            return 0.0
+        levels = [self.difficulty] if self.difficulty is not None else list(
+            source.difficulties)
+        answer = abstain = 0.0
+        for k in range(tasks):
+            task = source.sample(np.random.default_rng(CHANCE_SEED + k), levels[k % len(levels)])
+            hit = 1.0 / max(1, int(task["guess_candidates"]))
+            if task["answerable"]:
+                answer += hit
+            else:
+                abstain += hit
+        return round(max(answer, abstain) / max(1, tasks), 3)
 
     def hack_strategies(self) -> list[Any]:
         """The KG strategy library (`strategies.py`, `shortcuts.py`) for `rlvr audit

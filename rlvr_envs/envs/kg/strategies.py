@@ -289,9 +289,10 @@ def gold_rewards(env: KGMultiHopEnv, seeds: Sequence[int],
 
 def answer_skew(env: KGMultiHopEnv, seeds: Sequence[int],
                 levels: Sequence[int]) -> dict[str, dict[str, Any]]:
-    """Per template and level: tasks, the share of the most frequent gold answer (what a
-    constant answer can win) and the most frequent answer type with its share."""
-    answers: dict[str, Counter[str]] = defaultdict(Counter)
+    """Per template and level: tasks, the share of the most frequent gold answer entity
+    (what a constant answer could win if the entity kept its name: names are dealt out
+    afresh per task) and the most frequent answer type with its share."""
+    answers: dict[str, Counter[int]] = defaultdict(Counter)
     kinds: dict[str, Counter[str]] = defaultdict(Counter)
     for level in levels:
         for seed in seeds:
@@ -301,8 +302,9 @@ def answer_skew(env: KGMultiHopEnv, seeds: Sequence[int],
                 continue
             world = env.task_source.world_of(task)
             key = f"{task['template']}/d{level}"
-            answers[key][task["answer"]] += 1
-            kinds[key][world.types[world.names.index(task["answer"])]] += 1
+            entity = world.names.index(task["answer"])
+            answers[key][entity] += 1
+            kinds[key][world.types[entity]] += 1
     out = {}
     for key, counts in sorted(answers.items()):
         n = sum(counts.values())
