@@ -168,3 +168,8 @@ def test_the_answer_and_the_missing_entity_are_named_once() -> None:
         entity = world.names.index(name)
         heads = [h for h, _, t in _facts(world, env.task["doc_entities"]) if t == entity]
         assert len(heads) == 1 and entity not in env.task["doc_entities"]
+
+
+def test_search_mode_refuses_an_evidence_depth() -> None:
+    with pytest.raises(ValueError, match="evidence_depth"):
+        KGMultiHopEnv(mode="search", evidence_depth=0.5)

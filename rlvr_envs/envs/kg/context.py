@@ -184,7 +184,7 @@ def select_documents(world: World, question: Question, rng: random.Random, *,
             take(peer_structure(world, rng, peer, walks, ok))
             decoys += 1
     while budget > decoy_floor and decoys < MAX_DECOYS and misses < DECOY_MISSES:
-        if question.template == "intersection" and rng.random() < 0.5:
+        if question.template == "intersection" and rng.random() < 0.7:
             found = intersection_decoy(world, rng, question, walks, ok)
         else:
             found = walk_decoy(world, rng, walks, ok)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from .questions import Question
 from .world import World
 
-MAX_SIBLINGS = 2  # other heads of an intersection constraint's target shown, per structure
+MAX_SIBLINGS = 1  # other heads of an intersection constraint's target shown, per structure
 
 
 @dataclass(frozen=True)

@@ -69,22 +69,24 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     ## Description
     A seeded generator builds a fictional world (people, organisations, cities, regions,
     countries, products, events; typed relations such as born_in, works_for, founded_by,
-    acquired_by, made_by; aliases; invented names, so answers cannot come from memory), or
-    the env loads your own triples (`triples=`). Each task is a question from random walks of
+    acquired_by, made_by; aliases; invented names, dealt out afresh for every task so that
+    facts learnt by name do not carry over), or the env loads your own triples (`triples=`). Each task is a question from random walks of
     2 to 8 hops (composition, comparison or intersection), checked to have a unique answer
     that no single document gives and that no walk reaches with a hop dropped; or its
     unanswerable variant (one needed document removed). Every entity has one prose document
-    stating its own facts; the context holds the gold documents and tiered distractors
-    (tier 1: confusable neighbours of the chain; tier 2: unrelated), filled to
-    `context_tokens` tokens with the evidence at a chosen depth. Details and schema:
-    docs/envs/kg-multihop.md.
+    stating its own facts; the context holds the gold documents, decoys (documents that state
+    the question's relations and are named by another document, as the gold ones are) and
+    tiered distractors (tier 1: confusable neighbours of the chain; tier 2: unrelated),
+    filled to `context_tokens` tokens, every document at a uniformly random place. Details
+    and schema: docs/envs/kg-multihop.md.
 
     ## Action Space
     `UnicodeText(max_action_chars)`: the whole assistant message. The final answer is a line
     `Answer: <entity>` (or `Answer: unanswerable` with a line `Missing: <entity>` naming the
     entity whose document is absent) and a line `Evidence: [D3], [D17]`; the forms models
-    write are read too (`Final answer:`, bold, the value on the next line, tables, bullets,
-    a trailing explanation; see `response_fields.py`). In search mode, tool calls in the
+    write are read too (`Final answer:`, `Therefore, the answer is X.`, bold, the value on
+    the next line, `\\boxed{X}`, JSON, tables, bullets, a trailing explanation; see
+    `response_fields.py` and `answer_values.py`). In search mode, tool calls in the
     env's `tool_format` (Hermes `<tool_call>` by default).
 
     ## Observation Space
@@ -100,7 +102,9 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     answer must be an abstention and a `Missing:` line must name the entity whose document
     is absent (a bare "unanswerable" earns 0, so always abstaining is worth nothing); F1,
     precision and recall are those of the cited document ids against the gold evidence.
-    `chance_level` is 0.0. `reward_breakdown = {"outcome", "evidence"}`. `passed` means
+    `chance_level`: a guess among the candidates the question's relation leaves in the
+    context (0.097 at the default 2048 tokens, 0.03 at 8k; an instance estimates its own
+    with `estimate_chance_level`). `reward_breakdown = {"outcome", "evidence"}`. `passed` means
     a right answer with evidence F1 >= 0.5 and precision >= 0.5. Other steps give 0.
 
     ## Starting State
@@ -119,7 +123,7 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     | `context_tokens` | int / None | 2048 | document tokens per episode (None: by level, 1k..128k) |
     | `hops` | int / None | None | hops per question, 2..8 (None: by level) |
     | `tier1_share` | float / None | None | share of tier-1 distractors (None: by level) |
-    | `evidence_depth` | float / None | None | evidence position, 0 start .. 1 end |
+    | `evidence_depth` | float / None | None | put the evidence at this depth, 0..1 (None: anywhere) |
     | `alias_rate` | float / None | None | probability of alias use in docs and question |
     | `unanswerable_rate` | float / None | None | share of unanswerable questions |
     | `template_weights` | dict / None | 0.6/0.2/0.2 | composition, comparison, intersection |
@@ -138,9 +142,11 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     between candidates names none; aliases that could name two entities are dropped when
     the world is built); for unanswerable questions an abstention plus the missing entity;
     cited ids against the recorded gold evidence. Task-independent strategies
-    (`strategies.py`) earn at most 0.012 mean reward. Not checked: the reasoning itself (a
-    right guess between the two compared entities after following both walks is paid), and
-    an answer only in prose, without an answer field, fails.
+    (`strategies.py`, `shortcuts.py`; `hack_strategies()` gives them to `rlvr audit
+    --hacks`) earn no more than `chance_level` + 0.02. Not checked: the reasoning itself (a
+    right guess between the two compared entities after following both walks is paid; an
+    answer read from one link of the chain, not from its start, pays about twice chance in
+    a 2k context).
 
     ## Vectorized environment
     `gym.make_vec("rlvr/KGMultiHop-v0", num_envs=n, vectorization_mode="sync")`. Worlds are
@@ -148,7 +154,8 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
 
     ## Version History
     * v0: initial release. Abstentions name the missing entity; answers drawn uniformly;
-      comparison contexts hold same-type peers; answer fields read as models write them.
+      comparison contexts hold same-type peers; answer fields read as models write them;
+      documents at uniformly random places with decoys; names dealt out per task.
     """
 
     domain = "kg"
@@ -172,6 +179,10 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
             raise ValueError(f"evidence_weight must be in [0, 1), got {evidence_weight}")
         if not 1 <= search_results <= 20:
             raise ValueError(f"search_results must be in 1..20, got {search_results}")
+        if mode == "search" and evidence_depth is not None:
+            # ids follow the document order: a depth would put the gold ids in one block
+            raise ValueError("evidence_depth places documents in the prompt (context mode); "
+                             "in search mode it would cluster the gold ids: leave it None")
         self.mode = mode
         self.options = KGOptions(context_tokens, hops, tier1_share, evidence_depth, alias_rate,
                                  unanswerable_rate)
