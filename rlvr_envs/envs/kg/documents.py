@@ -12,6 +12,7 @@ and give them realistic length without adding answers.
 from __future__ import annotations
 
 import random
+import zlib
 
 from .world import World
 
@@ -56,7 +57,9 @@ GENERIC_FLAVOUR = ("Little else is recorded about it.", "The entry was last revi
 def render_document(world: World, entity: int, *, alias: bool) -> str:
     """The document of `entity`: an introduction, its aliases, its attribute, one sentence
     per outgoing fact (in a shuffled order), and flavour."""
-    rng = random.Random(f"kg-doc:{world.source}:{entity}")
+    # an integer seed (a string one hashes with sha512: a third of a 128k episode's build)
+    rng = random.Random(world.cached("doc-seed", lambda: zlib.crc32(
+        f"kg-doc:{world.source}".encode())) * 1_000_003 + entity)
     kind = world.types[entity]
     name = world.names[entity]
     occupation = rng.choice(OCCUPATIONS)
