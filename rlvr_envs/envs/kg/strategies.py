@@ -6,7 +6,10 @@ before it learns to follow a chain. Run this module for the table of mean reward
 Each strategy is a policy over the gym API only: it reads the observations (the prompt,
 then tool results) and writes actions; it never sees the task's answer. The one learned
 strategy (`frequent_gold`) is a prior from the env's own generated tasks on seeds disjoint
-from the test seeds, keyed by template, level and the question's opening words.
+from the test seeds, keyed by template, level and the question's opening words. The
+shortcuts of `shortcuts.py` (answers from the question's relations without following the
+chain) are part of the library; `hack_strategies()` hands the library (without the prior)
+to the core's hack search, so `rlvr audit rlvr/KGMultiHop-v0 --hacks` plays it.
 """
 
 from __future__ import annotations
