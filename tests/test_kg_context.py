@@ -1,4 +1,5 @@
-"""Long contexts: token budgets up to 128k, evidence depth, custom tokenizers."""
+"""Long contexts: token budgets up to 128k, where the evidence sits (anywhere, or at a requested
+depth), decoys, custom tokenizers."""
 
 from __future__ import annotations
 
@@ -44,21 +45,22 @@ def test_evidence_sits_at_the_requested_depth(depth: float) -> None:
 
 
 def test_tier1_share_brings_confusable_neighbours() -> None:
-    near = KGMultiHopEnv(context_tokens=4096, tier1_share=1.0, unanswerable_rate=0.0)
-    far = KGMultiHopEnv(context_tokens=4096, tier1_share=0.0, unanswerable_rate=0.0)
-    world = near.task_source.world_for(0)
+    # a long context: a short one is mostly decoys, the tiers fill what decoys leave
+    near = KGMultiHopEnv(context_tokens=32_768, tier1_share=1.0, unanswerable_rate=0.0)
+    far = KGMultiHopEnv(context_tokens=32_768, tier1_share=0.0, unanswerable_rate=0.0)
 
     def confusers(env: KGMultiHopEnv, seed: int) -> int:
         """Distractors that share a relation and its target with a chain entity or the
-        answer (other employees of the same firm): the confusable kind."""
+        answer (neighbours of the chain's entities): the confusable kind."""
         env.reset(seed=seed)
+        world = env.task_source.world_of(env.task)
         gold = set(env.task["doc_entities"][int(d[1:]) - 1] for d in env.task["evidence"])
         names = [n for c in env.task["chain"] for n in c] + [env.task["answer"]]
         chain = {world.names.index(n) for n in names}
         shared = {(r, t) for e in chain for r, tails in world.out[e].items() for t in tails}
         return sum(any((r, t) in shared for r, tails in world.out[e].items() for t in tails)
                    for e in env.task["doc_entities"] if e not in gold)
-    seeds = range(6)
+    seeds = range(4)
     assert sum(confusers(near, s) for s in seeds) > 3 * sum(confusers(far, s) for s in seeds)
 
 
@@ -88,11 +90,12 @@ def test_a_comparison_answer_is_not_the_extreme_of_its_context() -> None:
     number of them beating the answer: picking the most extreme value in the context (or
     any fixed rank) wins about 1 comparison in 13, not the 1 in 3 of a context with few
     entities of the asked type."""
-    env = KGMultiHopEnv(template_weights={"comparison": 1.0}, unanswerable_rate=0.0)
-    world = env.task_source.world_for(0)
+    env = KGMultiHopEnv(template_weights={"comparison": 1.0}, unanswerable_rate=0.0,
+                        context_tokens=8192)
     ranks = []
     for seed in range(60):
         env.reset(seed=seed, options={"difficulty": 1 + seed % 5})
+        world = env.task_source.world_of(env.task)
         answer = world.names.index(env.task["answer"])
         spec, value = world.attribute(answer)
         values = [world.attribute(e) for e in env.task["doc_entities"]]
@@ -102,3 +105,71 @@ def test_a_comparison_answer_is_not_the_extreme_of_its_context() -> None:
     assert ranks.count(0) <= 0.2 * len(ranks)
     assert max(ranks.count(r) for r in set(ranks)) <= 0.25 * len(ranks)
     assert len(set(ranks)) >= 8
+
+
+def _facts(world, order):  # noqa: ANN001, ANN202 - a test helper
+    """(head, relation, tail) of every fact the documents in `order` state."""
+    return [(h, r, t) for h in order for r, tails in world.out[h].items() for t in tails]
+
+
+def test_where_a_gold_document_sits_says_nothing_about_the_others() -> None:
+    """The red team's shortcut: find the document titled with the question's entity and
+    answer the outer relation's target in the nearest document that states it (0.42
+    mean reward when the gold documents sat in one block). Now every document takes a
+    uniformly random place: the nearest such document is the gold one about as often as
+    a uniform pick among them is."""
+    env = KGMultiHopEnv(template_weights={"composition": 1.0}, unanswerable_rate=0.0)
+    nearest_is_gold, uniform = [], []
+    for seed in range(150):
+        env.reset(seed=seed, options={"difficulty": 1 + seed % 5})
+        world = env.task_source.world_of(env.task)
+        order = env.task["doc_entities"]
+        where = {e: i for i, e in enumerate(order)}
+        chain = [world.names.index(n) for n in env.task["chain"][0]]
+        answer = world.names.index(env.task["answer"])
+        outer = next(r for r, tails in world.out[chain[-1]].items() if answer in tails)
+        stating = [e for e in order if outer in world.out[e] and e != chain[0]]
+        nearest = min(stating, key=lambda e: (abs(where[e] - where[chain[0]]), where[e]))
+        nearest_is_gold.append(nearest == chain[-1])
+        uniform.append(1 / len(stating))
+    assert sum(nearest_is_gold) / 150 <= sum(uniform) / 150 + 0.05
+
+
+def test_a_guess_from_the_relation_alone_has_many_candidates() -> None:
+    """Decoys state the question's relations: the outer relation's targets in the context
+    (what a guess from the relation picks among) are many, and `guess_candidates` counts
+    them."""
+    for tokens, least in ((2048, 5), (32_768, 50)):
+        env = KGMultiHopEnv(context_tokens=tokens, template_weights={"composition": 1.0},
+                            unanswerable_rate=0.0)
+        counts = []
+        for seed in range(4):
+            env.reset(seed=seed, options={"difficulty": 2})
+            world = env.task_source.world_of(env.task)
+            last = world.names.index(env.task["chain"][0][-1])
+            answer = world.names.index(env.task["answer"])
+            outer = next(r for r, tails in world.out[last].items() if answer in tails)
+            targets = {t for _, r, t in _facts(world, env.task["doc_entities"]) if r == outer}
+            assert answer in targets and env.task["guess_candidates"] == len(targets)
+            counts.append(len(targets))
+        assert min(counts) >= least, counts
+
+
+def test_the_answer_and_the_missing_entity_are_named_once() -> None:
+    """No distractor names the answer or the missing entity: only the chain's document
+    does, as most names without a document are named once (more mentions would single
+    them out)."""
+    env = KGMultiHopEnv(template_weights={"composition": 1.0}, unanswerable_rate=0.5,
+                        context_tokens=8192)
+    for seed in range(8):
+        env.reset(seed=seed, options={"difficulty": 3})
+        world = env.task_source.world_of(env.task)
+        name = env.task["answer"] if env.task["answerable"] else env.task["removed"]
+        entity = world.names.index(name)
+        heads = [h for h, _, t in _facts(world, env.task["doc_entities"]) if t == entity]
+        assert len(heads) == 1 and entity not in env.task["doc_entities"]
+
+
+def test_search_mode_refuses_an_evidence_depth() -> None:
+    with pytest.raises(ValueError, match="evidence_depth"):
+        KGMultiHopEnv(mode="search", evidence_depth=0.5)

@@ -1,125 +1,19 @@
 """Correct answers keep their reward however a model phrases them; naming two candidates
-earns 0 however it is phrased. The perturbations re-express the gold solver's final message
-the ways models write answers, over seeds, levels and both modes."""
+earns 0 however it is phrased. The perturbations (`rlvr_envs/envs/kg/phrasings.py`, also the
+env's `answer_perturbations` hook) re-express the gold solver's final message the ways
+models write answers, over seeds, levels and both modes."""
 
 from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
 from rlvr_envs.envs.kg.env import KGMultiHopEnv
+from rlvr_envs.envs.kg.phrasings import gold_parts as task_gold_parts
+from rlvr_envs.envs.kg.phrasings import ids, phrasings, two_candidates
 from rlvr_envs.envs.kg.reward import grade_kg_answer
-
-FILLER = "I followed the documents from the question's entity, one fact at a time."
-
-
-def ids(evidence: list[str], sep: str = ", ") -> str:
-    return sep.join(f"[{d}]" for d in evidence)
-
-
-def phrasings(value: str, evidence: list[str], *, missing: str | None = None,
-              alias: str | None = None, kind: str | None = None) -> Iterator[tuple[str, str]]:
-    """(class, response) pairs that state the answer `value` (with the `missing` entity
-    for an abstention) and cite `evidence` as models do. `alias` and `kind` (the entity's
-    type word) add the forms that use them."""
-    ev = ids(evidence)
-    tail = f"\nMissing: {missing}" if missing else ""
-    yield "plain", f"Answer: {value}{tail}\nEvidence: {ev}"
-    yield "final_answer_prefix", f"{FILLER}\n\nFinal answer: {value}{tail}\nEvidence: {ev}"
-    yield "final_answer_bold", f"**Final Answer:** {value}{tail}\n**Evidence:** {ev}"
-    yield "bold_label", f"**Answer:** {value}{tail}\n**Evidence:** {ev}"
-    yield "bold_value", f"Answer: **{value}**{tail}\nEvidence: {ev}"
-    yield "bold_whole_line", f"**Answer: {value}**{tail}\n**Evidence: {ev}**"
-    yield "next_line", f"**Answer:**\n{value}{tail}\n\n**Evidence:** {ev}"
-    yield "next_line_blank", f"Answer:\n\n{value}{tail}\n\nEvidence:\n{ev}"
-    yield "heading", f"## Answer\n{value}{tail}\n\n## Evidence\n" + "\n".join(
-        f"- [{d}]" for d in evidence)
-    yield "numbered_fields", f"1. Answer: {value}{tail}\n2. Evidence: {ev}"
-    yield "bulleted_fields", f"- Answer: {value}{tail}\n- Evidence: {ev}"
-    if not missing:
-        yield "table_rows", f"| Field | Value |\n|---|---|\n| Answer | {value} |\n| Evidence | {ev} |"
-        yield "table_header", f"| Answer | Evidence |\n|---|---|\n| {value} | {ev} |"
-        yield "answer_is_sentence", f"{FILLER}\nThe answer is {value}.\nEvidence: {ev}"
-        yield "it_is", f"Answer: It is {value}.\nEvidence: {ev}"
-        yield "boxed", f"Answer: $\\boxed{{{value}}}$\nEvidence: {ev}"
-    yield "double_quotes", f'Answer: "{value}"{tail}\nEvidence: {ev}'
-    yield "curly_quotes", f"Answer: “{value}”{tail}\nEvidence: {ev}"
-    yield "backticks", f"Answer: `{value}`{tail}\nEvidence: {ev}"
-    yield "trailing_period", f"Answer: {value}.{tail}\nEvidence: {ev}"
-    yield "explanation_sentence", (f"Answer: {value}. It is where the chain of facts in the "
-                                   f"documents leads.{tail}\nEvidence: {ev}")
-    yield "explanation_dash", f"Answer: {value} — reached by following each fact{tail}\nEvidence: {ev}"
-    yield "explanation_colon", f"Answer: {value}: the last link of the chain{tail}\nEvidence: {ev}"
-    yield "upper_case", f"ANSWER: {value.upper()}{tail}\nEVIDENCE: {ev}"
-    yield "lower_case", f"answer: {value.lower()}{tail}\nevidence: {ev.lower()}"
-    yield "think_before", (f"<think>\nMaybe Answer: Someone Else? No: {FILLER}\n</think>\n\n"
-                           f"Answer: {value}{tail}\nEvidence: {ev}")
-    yield "crlf", f"Answer: {value}{tail}\r\nEvidence: {ev}\r\n"
-    yield "xml_tags", (f"<answer>{value}</answer>"
-                       + (f"\n<missing>{missing}</missing>" if missing else "")
-                       + f"\n<evidence>{ev}</evidence>")
-    yield "dash_separator", f"Answer - {value}{tail}\nEvidence - {ev}"
-    yield "evidence_first", f"Evidence: {ev}\nAnswer: {value}{tail}"
-    yield "evidence_bullets", f"Answer: {value}{tail}\nEvidence:\n" + "\n".join(
-        f"- [{d}]" for d in evidence)
-    yield "evidence_numbered", f"Answer: {value}{tail}\nEvidence:\n" + "\n".join(
-        f"{k}. {d}: states one fact of the chain" for k, d in enumerate(evidence, 1))
-    yield "evidence_plain_ids", f"Answer: {value}{tail}\nEvidence: {' '.join(evidence)}"
-    yield "evidence_inline", (f"The chain runs through {ids(evidence, ' and ')}.\n"
-                              f"Answer: {value}{tail}")
-    yield "evidence_in_answer_line", f"Answer: {value} {ids(evidence, '')}{tail}"
-    yield "sources_label", f"Answer: {value}{tail}\nSources: {ev}"
-    if missing:
-        yield "missing_inline", f"Answer: {value} (missing: {missing})\nEvidence: {ev}"
-        yield "missing_bold", f"**Answer:** {value}\n**Missing:** {missing}\n**Evidence:** {ev}"
-        yield "missing_entity_label", f"Answer: {value}\nMissing entity: {missing}\nEvidence: {ev}"
-        yield "missing_document_of", (f"Answer: {value}\nMissing: the document for {missing}"
-                                      f"\nEvidence: {ev}")
-        yield "missing_next_line", f"Answer: {value}\nMissing:\n{missing}\nEvidence: {ev}"
-        yield "abstain_cannot", f"Answer: Cannot be determined from the documents.{tail}\nEvidence: {ev}"
-        yield "abstain_not_enough", (f"Answer: Not enough information to answer.{tail}\n"
-                                     f"Evidence: {ev}")
-        yield "abstain_explained", (f"Answer: Unanswerable — no document describes {missing}."
-                                    f"{tail}\nEvidence: {ev}")
-    if alias:
-        yield "alias", f"Answer: {alias}{tail}\nEvidence: {ev}"
-        yield "alias_parenthetical", f"Answer: {value} ({alias}){tail}\nEvidence: {ev}"
-        yield "aka_parenthetical", f"Answer: {alias} (also known as {value}){tail}\nEvidence: {ev}"
-    if kind:
-        yield "type_parenthetical", f"Answer: {value} ({kind}){tail}\nEvidence: {ev}"
-        yield "type_prefix", f"Answer: the {kind} {value}{tail}\nEvidence: {ev}"
-        yield "type_appositive", f"Answer: {value}, a {kind}{tail}\nEvidence: {ev}"
-
-
-def two_candidates(value: str, other: str, evidence: list[str]) -> Iterator[tuple[str, str]]:
-    """(class, response) pairs that name `value` and `other` as candidates: each earns 0."""
-    ev = f"\nEvidence: {ids(evidence)}"
-    for a, b in ((value, other), (other, value)):
-        yield "or", f"Answer: {a} or {b}{ev}"
-        yield "comma", f"Answer: {a}, {b}{ev}"
-        yield "slash", f"Answer: {a} / {b}{ev}"
-        yield "and", f"Answer: {a} and {b}{ev}"
-        yield "semicolon", f"Answer: {a}; {b}{ev}"
-        yield "parenthetical", f"Answer: {a} ({b}){ev}"
-        yield "two_sentences", f"Answer: {a}. {b}.{ev}"
-        yield "dash", f"Answer: {a} - {b}{ev}"
-        yield "either", f"Answer: either {a} or {b}{ev}"
-        yield "hedge_sentence", f"Answer: {a}, or possibly {b}{ev}"
-        yield "not_sentence", f"Answer: {a}, not {b}{ev}"
-        yield "question_mark", f"Answer: {a}? {b}?{ev}"
-        yield "two_lines", f"Answer: {a}\nAnswer: {b}{ev}"
-        yield "two_final_lines", f"Final answer: {a}\nFinal answer: {b}{ev}"
-        yield "bullets", f"Answer:\n- {a}\n- {b}{ev}"
-        yield "numbered", f"**Answer:**\n1. {a}\n2. {b}{ev}"
-        yield "table", f"| Answer | Evidence |\n|---|---|\n| {a} | {ids(evidence)} |\n| {b} | |"
-        yield "table_rows", f"| Answer | {a} |\n| Answer | {b} |{ev}"
-        yield "run_together", f"Answer: {a} {b}{ev}"
-
-
-TYPE_WORDS = {"organisation": "company"}
 
 
 def oracle_episode(env: KGMultiHopEnv, seed: int, level: int) -> dict:
@@ -134,15 +28,7 @@ def oracle_episode(env: KGMultiHopEnv, seed: int, level: int) -> dict:
 
 
 def gold_parts(env: KGMultiHopEnv, task: dict) -> dict:
-    world = env.task_source.world_for(int(task["world_seed"]))
-    name = task["answer"] if task["answerable"] else task["removed"]
-    entity = world.names.index(name)
-    aliases = list(world.aliases[entity])
-    return {"value": task["answer"], "evidence": list(task["evidence"]),
-            "missing": None if task["answerable"] else task["removed"],
-            "alias": (aliases[0] if aliases and task["answerable"] else None),
-            "kind": (TYPE_WORDS.get(world.types[entity], world.types[entity])
-                     if task["answerable"] else None)}
+    return task_gold_parts(task, env.task_source.world_of(task))
 
 
 CASES = [(mode, level, seed) for mode in ("context", "search") for level in (1, 2, 3, 4, 5)

@@ -92,10 +92,51 @@ def test_never_raises_on_junk() -> None:
     assert grade_kg_answer({}, "Answer: x").reward == 0.0
 
 
-def test_evidence_is_read_from_its_field_or_from_bracketed_ids() -> None:
+def test_evidence_is_read_from_its_field_or_from_the_ids_the_text_mentions() -> None:
     assert read_fields("I read D1 and D2.\nEvidence: [D3], d7, D3\nAnswer: x").cited == [
         "D3", "D7"]
     assert read_fields("Answer: x\nEvidence:\n- [D4] its page\n- D9\n\nD12 was no use").cited \
         == ["D4", "D9"]
     assert read_fields("X lives in Y [D3], and Y is in Z [D7].\nAnswer: Z").cited == ["D3", "D7"]
-    assert read_fields("I read D1 and D2.\nAnswer: x").cited == []
+    # without an Evidence field every id the text mentions is cited, however written
+    assert read_fields("I read D1 and (D2), then Doc 5 and documents 8, 9 and 11.\nAnswer: x"
+                       ).cited == ["D1", "D2", "D5", "D8", "D9", "D11"]
+    assert read_fields("Answer: x\nEvidence: Documents 3, 5 and 2").cited == ["D3", "D5", "D2"]
+
+
+@pytest.mark.parametrize("response, reward", [
+    # a sentence that states the answer counts when no field does; the last one is final
+    ("For the first hop, the answer is Drast.\nTherefore, the answer is Velmora.", 0.7),
+    ("So the final answer is: Velmora", 0.7),
+    # ... and a field outranks it: the sentence was a step
+    ("Therefore, the answer is Drast.\nAnswer: Velmora", 0.7),
+    ("Result: Drast works for X\nAnswer: Velmora", 0.7),
+    # every committing field counts: a second one naming another entity is a hedge
+    ("Answer: Velmora\n\\boxed{Drast}", 0.0),
+    ('{"answer": ["Velmora", "Drast"]}', 0.0),
+    ('{"answer": "Velmora"}\nAnswer: Drast', 0.0),
+    ("Evidence: [D3]. Answer: Drast\nAnswer: Velmora", 0.0),
+    # a chain written out ends at its answer; aliases of one entity are one entity
+    ("Answer: Drast → Kelvond → Velmora", 0.7),
+    ("Answer: Velmora → Drast", 0.0),
+    ("Answer: Velmora / Old Velmora", 0.7),
+    ("Answer: Velmora / Drast", 0.0),
+    # an explanation: a number, words of assent, a hedge word beside no other name
+    ("Answer: Velmora (1899)", 0.7), ("Answer: Velmora (Confirmed)", 0.7),
+    ("Answer: Velmora, or possibly Drast", 0.0), ("Answer: Velmora (maybe Drast)", 0.0),
+])
+def test_where_a_response_commits_and_what_it_names(response: str, reward: float) -> None:
+    assert grade_kg_answer(TASK, response).reward == pytest.approx(reward), response
+
+
+def test_an_abstention_may_name_the_missing_entity_in_its_own_words() -> None:
+    for said in ("Unanswerable — no document describes Kelvond Collective.",
+                 "Unanswerable because the document for KCX is missing.",
+                 "unanswerable (there is no document for Kelvond)",
+                 "It cannot be determined: Kelvond Collective's document is missing."):
+        assert grade_kg_answer(UNANSWERABLE, f"Answer: {said}\nEvidence: [D3]").reward == 1.0
+    # the words must name the missing entity, and a Missing field outranks them
+    assert grade_kg_answer(UNANSWERABLE, "Answer: Unanswerable — no document describes "
+                           "Drast.\nEvidence: [D3]").reward == 0.0
+    assert grade_kg_answer(UNANSWERABLE, "Answer: Unanswerable — no document describes "
+                           "Kelvond.\nMissing: Drast\nEvidence: [D3]").reward == 0.0

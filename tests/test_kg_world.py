@@ -113,3 +113,54 @@ def test_env_on_a_user_triples_file() -> None:
         assert env.task["world"] == "triples:sample_triples.tsv"
         _, reward, terminated, _, _ = env.step(env.oracle_action())
         assert terminated and reward == pytest.approx(1.0)
+
+
+def _memorise(env: KGMultiHopEnv, seeds: range) -> dict[tuple[str, str], str]:
+    """(entity name, relation) -> target name, read from the documents of episodes."""
+    from rlvr_envs.envs.kg.shortcuts import parse_docs
+    facts: dict[tuple[str, str], str] = {}
+    for seed in seeds:
+        obs, _ = env.reset(seed=seed, options={"difficulty": 1})
+        for doc in parse_docs(obs):
+            for relation, target in doc.facts():
+                facts[(doc.title, relation)] = target
+    return facts
+
+
+def test_facts_learnt_by_name_do_not_carry_over_to_other_episodes() -> None:
+    """A generated world's names are dealt out afresh for every task, so a policy that
+    memorises facts by name from many episodes answers other questions at chance; with
+    `rename_entities=False` (one fixed world of names) the same memory answers some."""
+    from rlvr_envs.envs.kg.shortcuts import parse_question
+
+    def closed_book(env: KGMultiHopEnv, memory: dict[tuple[str, str], str]) -> float:
+        paid = 0.0
+        for seed in range(5000, 5040):
+            env.reset(seed=seed, options={"difficulty": 1})
+            parsed = parse_question(env.task["question"])
+            node = parsed.anchors[0] if parsed and parsed.template == "composition" else None
+            for relation in (parsed.walks[0] if node else []):
+                node = memory.get((node, relation))
+            *_, reward, _, _, _ = env.step(f"Answer: {node or 'unknown'}")
+            paid += reward
+        return paid / 40
+
+    fixed = KGMultiHopEnv(rename_entities=False, context_tokens=4096, unanswerable_rate=0.0)
+    renamed = KGMultiHopEnv(context_tokens=4096, unanswerable_rate=0.0)
+    remembered = closed_book(fixed, _memorise(fixed, range(200)))
+    # renamed: a memorised name is right only by coincidence (16 countries share names)
+    assert remembered > 0.1 and closed_book(renamed, _memorise(renamed, range(200))) < 0.05
+    names = {renamed.task_source.world_of(renamed.task).names[e]
+             for e in renamed.task["doc_entities"]}
+    renamed.reset(seed=1, options={"difficulty": 1})
+    world = renamed.task_source.world_of(renamed.task)
+    base = renamed.task_source.world_for(0)
+    assert sum(world.names[e] != base.names[e] for e in range(len(world))) > 0.9 * len(world)
+    assert names  # the episode above showed documents under its own names
+
+
+def test_a_user_s_graph_keeps_its_names() -> None:
+    env = KGMultiHopEnv(triples=SAMPLE, context_tokens=300)
+    env.reset(seed=0)
+    world = env.task_source.world_of(env.task)
+    assert env.task["naming"] is None and world.names == load_triples(SAMPLE).names

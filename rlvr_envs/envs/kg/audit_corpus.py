@@ -7,8 +7,11 @@ with supporting evidence). Classes: correct, correct_alias, correct_format, corr
 explanations, types and aliases in parentheses), correct_search, wrong, hedging,
 evidence_dumping, no_evidence, unanswerable_trap, unanswerable_correct,
 abstention_without_missing, abstention_wrong_missing, task_independent (the responses of
-`strategies.py` that need no reading), injection. `KGMultiHopEnv.audit_verdict` replays a
-case.
+`strategies.py` that need no reading), shortcut (`shortcuts.py`: answers from the
+question's relations without following the chain, where they miss), injection; the
+phrasing generators of `phrasings.py` add their forms to correct_phrasing and
+unanswerable_correct, and their two-candidate forms to hedging.
+`KGMultiHopEnv.audit_verdict` replays a case.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from typing import Any
 
 from ...core import ToolCall, get_tool_format
 from .env import KGMultiHopEnv
+from .names import normalize_name
+from .phrasings import gold_parts, phrasings, two_candidates
+from .shortcuts import MOVES, shortcut_policy
 from .strategies import View, library
 
 ANSWERABLE_SEEDS = ((1, 1), (2, 2), (3, 3), (4, 4), (5, 2), (6, 3), (7, 4), (8, 5))
@@ -34,6 +40,35 @@ def _answer(name: str, evidence: list[str], missing: str | None = None) -> str:
 TASK_INDEPENDENT = ("abstain", "abstain_missing_unlisted_entity", "question_entity_first",
                     "first_document", "all_titles_one_line", "most_mentioned_unlisted",
                     "top_unnamed_hit", "evidence_dump")
+
+
+PHRASED = ((1, 1), (3, 3), (11, 2))  # tasks whose gold is written in every generated form
+
+
+def _names_gold(response: str, task: dict) -> bool:
+    """Whether a shortcut's answer line is the gold's name or an alias (kept out of the
+    corpus: a lucky shortcut is a right answer, not a false positive)."""
+    value = response.split("\n", 1)[0].removeprefix("Answer: ")
+    gold = [task["answer"], *task.get("answer_aliases", [])]
+    if not task["answerable"]:  # an abstention is right when it names the missing entity
+        missing = [ln.removeprefix("Missing: ") for ln in response.split("\n")
+                   if ln.startswith("Missing: ")]
+        value = missing[0] if missing else ""
+        gold = [task["removed"], *task.get("removed_aliases", [])]
+    return normalize_name(value) in {normalize_name(g) for g in gold}
+
+
+def _play(env: KGMultiHopEnv, seed: int, level: int, act: Any) -> list[str]:
+    """The actions of a policy `act(observations)` over one episode."""
+    obs, _ = env.reset(seed=seed, options={"difficulty": level})
+    seen, actions = [obs], []
+    for _ in range(env.max_turns):
+        actions.append(act(seen))
+        obs, _, terminated, truncated, _ = env.step(actions[-1])
+        seen.append(obs)
+        if terminated or truncated:
+            break
+    return actions
 
 
 def _task(env_kwargs: dict[str, Any], seed: int, level: int) -> tuple[KGMultiHopEnv, dict]:
@@ -121,6 +156,29 @@ def build_cases() -> list[dict[str, Any]]:
             for strategy in library():
                 if strategy.name in TASK_INDEPENDENT:
                     add("task_independent", task, kwargs, [strategy.act(view)], False)
+
+    for seed, level in ANSWERABLE_SEEDS[:4] + UNANSWERABLE_SEEDS:
+        kwargs = {"unanswerable_rate": 0.0 if seed < 10 else 1.0}
+        for mode in ("context", "search") if seed in (1, 11) else ("context",):
+            env = KGMultiHopEnv(mode=mode, **kwargs)
+            for move in MOVES:
+                actions = _play(env, seed, level,
+                                lambda seen, m=move, e=env: shortcut_policy(
+                                    m, e.tool_format.render)(seen))
+                if not _names_gold(actions[-1], dict(env.task)):
+                    add("shortcut", dict(env.task), kwargs, actions, False, mode=mode)
+
+    for seed, level in PHRASED:
+        kwargs = {"unanswerable_rate": 0.0 if seed < 10 else 1.0}
+        env, task = _task(kwargs, seed, level)
+        world = env.task_source.world_of(task)
+        cls = "correct_phrasing" if task["answerable"] else "unanswerable_correct"
+        for _, text in phrasings(**gold_parts(task, world)):
+            add(cls, task, kwargs, [text], True)
+        if task["answerable"]:
+            other = next(n for c in task["chain"] for n in c if n != task["answer"])
+            for _, text in two_candidates(task["answer"], other, list(task["evidence"])):
+                add("hedging", task, kwargs, [text], False)
 
     for seed, level in UNANSWERABLE_SEEDS:
         kwargs = {"unanswerable_rate": 1.0}

@@ -1,8 +1,10 @@
 """One prose document per entity, rendered from its triples with varied templates.
 
-Each world has two renderings, built once and cached: `plain` (every entity named by its
-canonical name) and `alias` (other entities often named by one of their aliases; each
-entity's own document always introduces its aliases, so every alias can be resolved).
+Each world has two renderings, built lazily per document and cached: `plain` (every entity
+named by its canonical name) and `alias` (other entities often named by one of their
+aliases; each entity's own document always introduces its aliases, so every alias can be
+resolved). The sentence templates and flavour are drawn from the world's `source`, so an
+episode's renamed world words its documents afresh too.
 Flavour sentences carry no facts and name no entity: they make documents read like prose
 and give them realistic length without adding answers.
 """
@@ -10,6 +12,7 @@ and give them realistic length without adding answers.
 from __future__ import annotations
 
 import random
+import zlib
 
 from .world import World
 
@@ -54,7 +57,9 @@ GENERIC_FLAVOUR = ("Little else is recorded about it.", "The entry was last revi
 def render_document(world: World, entity: int, *, alias: bool) -> str:
     """The document of `entity`: an introduction, its aliases, its attribute, one sentence
     per outgoing fact (in a shuffled order), and flavour."""
-    rng = random.Random(f"kg-doc:{world.source}:{entity}")
+    # an integer seed (a string one hashes with sha512: a third of a 128k episode's build)
+    rng = random.Random(world.cached("doc-seed", lambda: zlib.crc32(
+        f"kg-doc:{world.source}".encode())) * 1_000_003 + entity)
     kind = world.types[entity]
     name = world.names[entity]
     occupation = rng.choice(OCCUPATIONS)
@@ -90,10 +95,14 @@ def render_document(world: World, entity: int, *, alias: bool) -> str:
     return " ".join(sentences)
 
 
-def world_documents(world: World, *, alias: bool) -> list[str]:
-    """Every entity's document in one rendering, built once per world."""
-    return world.cached(("documents", alias), lambda: [
-        render_document(world, e, alias=alias) for e in range(len(world))])
+def document(world: World, entity: int, *, alias: bool) -> str:
+    """The document of one entity in one rendering, built on first use and kept with the
+    world (an episode's renamed world renders only the documents its episode shows)."""
+    rendered: dict[int, str] = world.cached(("documents", alias), dict)
+    text = rendered.get(entity)
+    if text is None:
+        text = rendered[entity] = render_document(world, entity, alias=alias)
+    return text
 
 
 def _capitalize(sentence: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from ...core import (
     MultiTurnTextEnv,
@@ -19,13 +19,18 @@ from ...core import (
     tool,
 )
 from .context import doc_block, render_documents
-from .documents import world_documents
+from .documents import document
 from .levels import KGOptions
 from .reward import EVIDENCE_WEIGHT, grade_kg_answer, has_answer
 from .search_index import BM25Index, best_snippet
 from .task_source import KGTaskSource
 
 MODES = ("context", "search")
+# chance_level of the default configuration (context_tokens=2048, levels 1..5 drawn
+# uniformly): `estimate_chance_level()` over 400 tasks gives it; a test keeps them together
+DEFAULT_CHANCE_LEVEL = 0.097
+CHANCE_TASKS = 100  # tasks an instance's chance_level is estimated from (on first use)
+CHANCE_SEED = 7_000_000
 _SHOWN_ID = re.compile(r"^\[(D\d+)\]", re.MULTILINE)
 ANSWER_FORMAT = (
     "End your reply with your final answer on its own line, `Answer: <entity name>` (exactly "
@@ -45,28 +50,43 @@ def final_answer(task: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+class ChanceLevel:
+    """`chance_level` as a descriptor: on the class, the default configuration's value; on
+    an instance, its own configuration's (`estimate_chance_level`, computed on first use):
+    a short context holds few candidates for a guess, a long one many."""
+
+    def __get__(self, env: Any, owner: type) -> float:
+        if env is None:
+            return DEFAULT_CHANCE_LEVEL
+        if env._chance_level is None:
+            env._chance_level = env.estimate_chance_level()
+        return env._chance_level
+
+
 class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     """Multi-hop questions over a knowledge graph, answered from a long context or by search.
 
     ## Description
     A seeded generator builds a fictional world (people, organisations, cities, regions,
     countries, products, events; typed relations such as born_in, works_for, founded_by,
-    acquired_by, made_by; aliases; invented names, so answers cannot come from memory), or
-    the env loads your own triples (`triples=`). Each task is a question from random walks of
+    acquired_by, made_by; aliases; invented names, dealt out afresh for every task so that
+    facts learnt by name do not carry over), or the env loads your own triples (`triples=`). Each task is a question from random walks of
     2 to 8 hops (composition, comparison or intersection), checked to have a unique answer
     that no single document gives and that no walk reaches with a hop dropped; or its
     unanswerable variant (one needed document removed). Every entity has one prose document
-    stating its own facts; the context holds the gold documents and tiered distractors
-    (tier 1: confusable neighbours of the chain; tier 2: unrelated), filled to
-    `context_tokens` tokens with the evidence at a chosen depth. Details and schema:
-    docs/envs/kg-multihop.md.
+    stating its own facts; the context holds the gold documents, decoys (documents that state
+    the question's relations and are named by another document, as the gold ones are) and
+    tiered distractors (tier 1: confusable neighbours of the chain; tier 2: unrelated),
+    filled to `context_tokens` tokens, every document at a uniformly random place. Details
+    and schema: docs/envs/kg-multihop.md.
 
     ## Action Space
     `UnicodeText(max_action_chars)`: the whole assistant message. The final answer is a line
     `Answer: <entity>` (or `Answer: unanswerable` with a line `Missing: <entity>` naming the
     entity whose document is absent) and a line `Evidence: [D3], [D17]`; the forms models
-    write are read too (`Final answer:`, bold, the value on the next line, tables, bullets,
-    a trailing explanation; see `response_fields.py`). In search mode, tool calls in the
+    write are read too (`Final answer:`, `Therefore, the answer is X.`, bold, the value on
+    the next line, `\\boxed{X}`, JSON, tables, bullets, a trailing explanation; see
+    `response_fields.py` and `answer_values.py`). In search mode, tool calls in the
     env's `tool_format` (Hermes `<tool_call>` by default).
 
     ## Observation Space
@@ -82,7 +102,9 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     answer must be an abstention and a `Missing:` line must name the entity whose document
     is absent (a bare "unanswerable" earns 0, so always abstaining is worth nothing); F1,
     precision and recall are those of the cited document ids against the gold evidence.
-    `chance_level` is 0.0. `reward_breakdown = {"outcome", "evidence"}`. `passed` means
+    `chance_level`: a guess among the candidates the question's relation leaves in the
+    context (0.097 at the default 2048 tokens, 0.03 at 8k; an instance estimates its own
+    with `estimate_chance_level`). `reward_breakdown = {"outcome", "evidence"}`. `passed` means
     a right answer with evidence F1 >= 0.5 and precision >= 0.5. Other steps give 0.
 
     ## Starting State
@@ -101,12 +123,13 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     | `context_tokens` | int / None | 2048 | document tokens per episode (None: by level, 1k..128k) |
     | `hops` | int / None | None | hops per question, 2..8 (None: by level) |
     | `tier1_share` | float / None | None | share of tier-1 distractors (None: by level) |
-    | `evidence_depth` | float / None | None | evidence position, 0 start .. 1 end |
+    | `evidence_depth` | float / None | None | put the evidence at this depth, 0..1 (None: anywhere) |
     | `alias_rate` | float / None | None | probability of alias use in docs and question |
     | `unanswerable_rate` | float / None | None | share of unanswerable questions |
     | `template_weights` | dict / None | 0.6/0.2/0.2 | composition, comparison, intersection |
     | `triples` | path / None | None | your graph (.tsv or .jsonl) instead of a generated world |
     | `world_size` | int | 4000 | entities of a generated world (one per `task_seed`) |
+    | `rename_entities` | bool | True | deal a generated world's names out afresh per task |
     | `tokenizer` | None / callable / HF tokenizer | None | token counter (None: regex) |
     | `evidence_weight` | float | 0.3 | weight of the evidence F1 in the reward |
     | `search_results` | int | 5 | default hits per `search` call |
@@ -119,9 +142,11 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     between candidates names none; aliases that could name two entities are dropped when
     the world is built); for unanswerable questions an abstention plus the missing entity;
     cited ids against the recorded gold evidence. Task-independent strategies
-    (`strategies.py`) earn at most 0.012 mean reward. Not checked: the reasoning itself (a
-    right guess between the two compared entities after following both walks is paid), and
-    an answer only in prose, without an answer field, fails.
+    (`strategies.py`, `shortcuts.py`; `hack_strategies()` gives them to `rlvr audit
+    --hacks`) earn no more than `chance_level` + 0.02. Not checked: the reasoning itself (a
+    right guess between the two compared entities after following both walks is paid; an
+    answer read from one link of the chain, not from its start, pays about twice chance in
+    a 2k context).
 
     ## Vectorized environment
     `gym.make_vec("rlvr/KGMultiHop-v0", num_envs=n, vectorization_mode="sync")`. Worlds are
@@ -129,13 +154,14 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
 
     ## Version History
     * v0: initial release. Abstentions name the missing entity; answers drawn uniformly;
-      comparison contexts hold same-type peers; answer fields read as models write them.
+      comparison contexts hold same-type peers; answer fields read as models write them;
+      documents at uniformly random places with decoys; names dealt out per task.
     """
 
     domain = "kg"
-    # no task-independent response earns reward: answers are invented names drawn about
-    # uniformly, never named in the question, and an abstention must name the missing entity
-    chance_level: ClassVar[float] = 0.0
+    # a guess among the candidates the question's relation leaves in the context: the mean
+    # of 1/(candidates) over tasks (see estimate_chance_level)
+    chance_level = ChanceLevel()  # type: ignore[assignment]
     default_system_prompt = ("You answer questions that need several facts chained "
                              "together. Reason carefully, then give one final answer.")
 
@@ -146,13 +172,17 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
                  template_weights: Mapping[str, float] | None = None, triples: Any = None,
                  world_size: int = 4000, tokenizer: Any = None,
                  evidence_weight: float = EVIDENCE_WEIGHT, search_results: int = 5,
-                 **kwargs: Any) -> None:
+                 rename_entities: bool = True, **kwargs: Any) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if not 0.0 <= evidence_weight < 1.0:
             raise ValueError(f"evidence_weight must be in [0, 1), got {evidence_weight}")
         if not 1 <= search_results <= 20:
             raise ValueError(f"search_results must be in 1..20, got {search_results}")
+        if mode == "search" and evidence_depth is not None:
+            # ids follow the document order: a depth would put the gold ids in one block
+            raise ValueError("evidence_depth places documents in the prompt (context mode); "
+                             "in search mode it would cluster the gold ids: leave it None")
         self.mode = mode
         self.options = KGOptions(context_tokens, hops, tier1_share, evidence_depth, alias_rate,
                                  unanswerable_rate)
@@ -162,14 +192,16 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
         self.tokenizer = tokenizer
         self.evidence_weight = float(evidence_weight)
         self.search_results = int(search_results)
+        self.rename_entities = bool(rename_entities)
         self.fixed_world = None
         if triples is not None:
             from .loader import load_triples
             self.fixed_world = load_triples(triples)
         kwargs.setdefault("max_turns", 1 if mode == "context" else 12)
+        self._chance_level: float | None = None
         self._docs: list[tuple[str, str, str]] = []
         self._position: dict[str, int] = {}
-        self._index_info: tuple[BM25Index, list[int] | None] | None = None
+        self._index_info: BM25Index | None = None
         super().__init__(**kwargs)
 
     # ---- tasks ----------------------------------------------------------------------
@@ -177,7 +209,8 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     def make_task_source(self, seed: int) -> TaskSource:
         return KGTaskSource(seed=seed, options=self.options, tokenizer=self.tokenizer,
                             world=self.fixed_world, world_size=self.world_size,
-                            template_weights=self.template_weights)
+                            template_weights=self.template_weights,
+                            rename=self.rename_entities)
 
     def normalize_record(self, record: Mapping[str, Any]) -> Task:
         from .records import normalize_kg_record
@@ -187,9 +220,9 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
         if task.get("documents") is not None:
             self._docs = [(d["id"], d["title"], d["text"]) for d in task["documents"]]
         else:
-            world = self.task_source.world_for(int(task["world_seed"]))
-            texts = world_documents(world, alias=bool(task["alias_docs"]))
-            self._docs = [(f"D{i + 1}", world.names[e], texts[e])
+            world = self.task_source.world_of(task)
+            alias = bool(task["alias_docs"])
+            self._docs = [(f"D{i + 1}", world.names[e], document(world, e, alias=alias))
                           for i, e in enumerate(task["doc_entities"])]
         self._position = {doc_id: i for i, (doc_id, _, _) in enumerate(self._docs)}
         self._index_info = None
@@ -225,12 +258,7 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
         k = self.search_results if k is None else k
         if not 1 <= k <= 20:
             raise ToolError(f"k must be between 1 and 20, got {k}")
-        index, entities = self._index()
-        if entities is None:
-            hits = [(i, score) for i, score in index.search(query, k)]
-        else:
-            where = {e: i for i, e in enumerate(entities)}
-            hits = [(where[e], score) for e, score in index.search(query, k, allowed=where)]
+        hits = self._episode_index().search(query, k)
         if not hits:
             return f"no documents match {query[:80]!r}"
         lines = []
@@ -255,20 +283,11 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
                             f"D{len(self._docs)}")
         return doc_block(*self._docs[position])
 
-    def _index(self) -> tuple[BM25Index, list[int] | None]:
-        """The BM25 index to search: the world's (built once per world) restricted to this
-        episode's documents, or one over a record's own documents."""
+    def _episode_index(self) -> BM25Index:
+        """The BM25 index over this episode's documents (built on the first search; the
+        names of a generated world change with every episode, so no index is shared)."""
         if self._index_info is None:
-            task = self.task
-            if task.get("documents") is not None:
-                self._index_info = (BM25Index([f"{t}\n{x}" for _, t, x in self._docs]), None)
-            else:
-                world = self.task_source.world_for(int(task["world_seed"]))
-                alias = bool(task["alias_docs"])
-                texts = world_documents(world, alias=alias)
-                index = world.cached(("bm25", alias), lambda: BM25Index(
-                    [f"{world.names[e]}\n{texts[e]}" for e in range(len(world))]))
-                self._index_info = (index, list(task["doc_entities"]))
+            self._index_info = BM25Index([f"{t}\n{x}" for _, t, x in self._docs])
         return self._index_info
 
     # ---- turns ----------------------------------------------------------------------
@@ -315,6 +334,46 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
             calls = [ToolCall("", "open", {"doc_id": d}) for d in evidence]
             return self.tool_format.render(calls[: self.max_tool_calls], "Reading.")
         return answer
+
+    def estimate_chance_level(self, tasks: int = CHANCE_TASKS) -> float:
+        """The mean reward of the best guess that reads only the question's relation or
+        asked type: over `tasks` tasks of this configuration (the env's difficulty, or
+        levels 1..5 in turn), the mean of 1/`guess_candidates` on the answerable ones (a
+        guess among the outer relation's targets, the entities with the compared attribute,
+        or of the asked type) or on the unanswerable ones (a guess of the missing entity
+        among the relation's targets without a document), whichever is larger. A right
+        guess is counted as 1.0. Records (`tasks=`) have no candidates counted: 0.0."""
+        import numpy as np
+        source = self.task_source
+        if not isinstance(source, KGTaskSource):
+            return 0.0
+        levels = [self.difficulty] if self.difficulty is not None else list(
+            source.difficulties)
+        answer = abstain = 0.0
+        for k in range(tasks):
+            task = source.sample(np.random.default_rng(CHANCE_SEED + k), levels[k % len(levels)])
+            hit = 1.0 / max(1, int(task["guess_candidates"]))
+            if task["answerable"]:
+                answer += hit
+            else:
+                abstain += hit
+        return round(max(answer, abstain) / max(1, tasks), 3)
+
+    def hack_strategies(self) -> list[Any]:
+        """The KG strategy library (`strategies.py`, `shortcuts.py`) for `rlvr audit
+        --hacks`: constants, abstentions naming guessed entities, titles and names seen,
+        BM25 guesses, extreme numbers, and the shortcuts that answer from the question's
+        relations without following the chain from its entity."""
+        from .strategies import hack_strategies
+        return hack_strategies()
+
+    def answer_perturbations(self, text: str) -> dict[str, str | None]:
+        """The gold final message re-expressed as models write it (`phrasings.py`), for the
+        audit's perturbation suite: every one must keep the reward of `text`."""
+        from .phrasings import perturbations_of
+        assert self.task is not None, "call reset() first"
+        return perturbations_of(self.task, text, self.task_source.world_of(self.task)
+                                if self.task.get("documents") is None else None)
 
     @staticmethod
     def audit_verdict(case: Mapping[str, Any]) -> Verdict:

@@ -1,5 +1,7 @@
-"""Difficulty: the axes (hops, context length, distractor tier mix, evidence depth, alias use,
-share of unanswerable questions), the five levels that combine them, and user overrides."""
+"""Difficulty: the axes (hops, context length, distractor tier mix, alias use, share of
+unanswerable questions), the five levels that combine them, and user overrides. Evidence
+depth is not a level axis: the documents of a level take uniformly random places (a depth
+window is a position prior a policy can learn); `evidence_depth=` asks for one."""
 
 from __future__ import annotations
 
@@ -13,17 +15,16 @@ class LevelSpec:
     hops: tuple[int, int]
     context_tokens: int
     tier1_share: float  # share of distractors drawn from tier 1 (confusable neighbours)
-    depth: tuple[float, float]  # where the evidence sits, 0 = start, 1 = end
     alias_rate: float  # probability that documents and question use aliases
     unanswerable_rate: float
 
 
 LEVELS: dict[int, LevelSpec] = {
-    1: LevelSpec((2, 2), 1_024, 0.25, (0.0, 0.15), 0.0, 0.0),
-    2: LevelSpec((2, 3), 2_048, 0.40, (0.0, 1.0), 0.0, 0.10),
-    3: LevelSpec((3, 4), 8_192, 0.55, (0.0, 1.0), 0.3, 0.15),
-    4: LevelSpec((4, 6), 32_768, 0.70, (0.25, 0.75), 0.6, 0.20),
-    5: LevelSpec((6, 8), 131_072, 0.85, (0.35, 0.65), 1.0, 0.25),
+    1: LevelSpec((2, 2), 1_024, 0.25, 0.0, 0.0),
+    2: LevelSpec((2, 3), 2_048, 0.40, 0.0, 0.10),
+    3: LevelSpec((3, 4), 8_192, 0.55, 0.3, 0.15),
+    4: LevelSpec((4, 6), 32_768, 0.70, 0.6, 0.20),
+    5: LevelSpec((6, 8), 131_072, 0.85, 1.0, 0.25),
 }
 
 
@@ -36,7 +37,9 @@ class KGOptions:
         context_tokens: tokens of documents in the context (1k..>=128k).
         hops: hops of every question (2..8).
         tier1_share: share of tier-1 distractors, in [0, 1].
-        evidence_depth: depth of the evidence in [0, 1].
+        evidence_depth: put the evidence within +-5% of the document list around this
+            depth in [0, 1] (None: every document at a uniformly random place). A depth
+            sweep for evaluation: the window is a position prior, do not train with it.
         alias_rate: probability of alias use, in [0, 1].
         unanswerable_rate: share of unanswerable questions, in [0, 1].
     """

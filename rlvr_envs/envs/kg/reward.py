@@ -1,7 +1,8 @@
 """The answer format and the reward: a plain function `grade_kg_answer(task, response)`.
 
 Answer format (read after the last `</think>`; the forms models write are read too, see
-`response_fields.py`)::
+`response_fields.py` for where a response commits and `answer_values.py` for what a value
+names)::
 
     Answer: <the entity's name or one of its aliases>
     Evidence: [D12], [D40]
@@ -38,8 +39,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...core import Verdict
+from .answer_values import (
+    is_abstention,
+    missing_in_explanation,
+    names_entity,
+    question_phrases,
+    readings,
+)
 from .names import normalize_name
-from .response_fields import is_abstention, names_entity, read_fields, readings
+from .response_fields import read_fields
 
 EVIDENCE_WEIGHT = 0.3
 PASS_F1 = 0.5  # evidence F1 needed for `passed`
@@ -91,7 +99,8 @@ def _grade(task: Mapping[str, Any], response: str, w: float) -> Verdict:
         return Verdict(False, 0.0, "hedged: more answer or missing fields than one response "
                        "gives; give exactly one entity", zero, details)
     if bool(task.get("answerable", True)):
-        why = _answer_fault(answers, entity_forms(task["answer"], task.get("answer_aliases")))
+        why = _answer_fault(answers, entity_forms(task["answer"], task.get("answer_aliases")),
+                            question_phrases(str(task.get("question", ""))))
     else:
         why = _abstention_fault(answers, fields.missing, task)
     if why is not None:
@@ -106,9 +115,9 @@ def _grade(task: Mapping[str, Any], response: str, w: float) -> Verdict:
     return Verdict(passed, sum(breakdown.values()), reason, breakdown, details)
 
 
-def _answer_fault(answers: list[str], forms: set[str]) -> str | None:
+def _answer_fault(answers: list[str], forms: set[str], phrases: list[str]) -> str | None:
     """Why the answers to an answerable question earn nothing (None if they are right)."""
-    right = [names_entity(a, forms) for a in answers]
+    right = [names_entity(a, forms, phrases) for a in answers]
     if all(right):
         return None
     if any(right):
@@ -130,6 +139,8 @@ def _abstention_fault(answers: list[str], missing: list[str],
         return None  # a record that does not say which entity is missing
     forms = entity_forms(task["removed"], task.get("removed_aliases"))
     named = [m for m in missing if readings(m)]
+    if not named:  # "Unanswerable: no document describes X" says it in the answer
+        named = [m for a in answers for m in missing_in_explanation(a) if readings(m)]
     if not named:
         return ("abstained without naming the missing entity (add a line "
                 "'Missing: <entity whose document is absent>')")

@@ -6,7 +6,10 @@ before it learns to follow a chain. Run this module for the table of mean reward
 Each strategy is a policy over the gym API only: it reads the observations (the prompt,
 then tool results) and writes actions; it never sees the task's answer. The one learned
 strategy (`frequent_gold`) is a prior from the env's own generated tasks on seeds disjoint
-from the test seeds, keyed by template, level and the question's opening words.
+from the test seeds, keyed by template, level and the question's opening words. The
+shortcuts of `shortcuts.py` (answers from the question's relations without following the
+chain) are part of the library; `hack_strategies()` hands the library (without the prior)
+to the core's hack search, so `rlvr audit rlvr/KGMultiHop-v0 --hacks` plays it.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...core import ToolCall
+from ...core.hacks import EpisodeView, HackStrategy
+from ...core.tool_formats import get_tool_format
 from .env import KGMultiHopEnv
 from .search_index import BM25Index
+from .shortcuts import MOVES, shortcut_policy
 
 _DOC_HEAD = re.compile(r"^\[(D\d+)\] (.+)$", re.MULTILINE)
 _HIT = re.compile(r"^\[(D\d+)\] ([^:\n]+):", re.MULTILINE)
@@ -194,6 +200,8 @@ def library(prior: dict[tuple[Any, ...], str] | None = None) -> list[Strategy]:
             (_top_unnamed(v) or ("D1", "x"))[1],
             [d for d, *_ in (v.documents() or v.hits())]))),
     ]
+    strategies += [Strategy(move, lambda v, m=move: shortcut_policy(m, v.render)(v.observations),
+                            note="shortcuts.py") for move in MOVES]
     if prior is not None:
         def frequent(view: View) -> str:
             key = (view.family, view.difficulty, opening(view.question))
@@ -207,6 +215,33 @@ def library(prior: dict[tuple[Any, ...], str] | None = None) -> list[Strategy]:
         strategies.append(Strategy("frequent_entity_gold", _searched(frequent_entity),
                                    note="most frequent entity gold of training tasks"))
     return strategies
+
+
+class KGHackStrategy(HackStrategy):
+    """A strategy of `library()` played by the core's hack search (`rlvr audit --hacks`)."""
+
+    family = "kg"
+
+    def __init__(self, strategy: Strategy) -> None:
+        self.strategy = strategy
+        self.name = f"kg:{strategy.name}"
+        self.cheap = strategy.name in ("abstain_missing_unlisted_entity", "relation-random")
+
+    def applies(self, view: EpisodeView) -> bool:
+        mode = "search" if view.tools else "context"
+        return mode in self.strategy.modes
+
+    def act(self, view: EpisodeView) -> str:
+        task = view.info.get("task", {})
+        render = get_tool_format(view.tool_format or "hermes").render
+        return self.strategy.act(View(list(view.observations), render,
+                                      str(task.get("family", "")),
+                                      int(task.get("difficulty") or 0)))
+
+
+def hack_strategies() -> list[HackStrategy]:
+    """`library()` without the learned prior, as the core's hack strategies."""
+    return [KGHackStrategy(s) for s in library()]
 
 
 def opening(question: str) -> str:
@@ -257,9 +292,10 @@ def gold_rewards(env: KGMultiHopEnv, seeds: Sequence[int],
 
 def answer_skew(env: KGMultiHopEnv, seeds: Sequence[int],
                 levels: Sequence[int]) -> dict[str, dict[str, Any]]:
-    """Per template and level: tasks, the share of the most frequent gold answer (what a
-    constant answer can win) and the most frequent answer type with its share."""
-    answers: dict[str, Counter[str]] = defaultdict(Counter)
+    """Per template and level: tasks, the share of the most frequent gold answer entity
+    (what a constant answer could win if the entity kept its name: names are dealt out
+    afresh per task) and the most frequent answer type with its share."""
+    answers: dict[str, Counter[int]] = defaultdict(Counter)
     kinds: dict[str, Counter[str]] = defaultdict(Counter)
     for level in levels:
         for seed in seeds:
@@ -267,10 +303,11 @@ def answer_skew(env: KGMultiHopEnv, seeds: Sequence[int],
             task = env.task
             if not task["answerable"]:
                 continue
-            world = env.task_source.world_for(int(task["world_seed"]))
+            world = env.task_source.world_of(task)
             key = f"{task['template']}/d{level}"
-            answers[key][task["answer"]] += 1
-            kinds[key][world.types[world.names.index(task["answer"])]] += 1
+            entity = world.names.index(task["answer"])
+            answers[key][entity] += 1
+            kinds[key][world.types[entity]] += 1
     out = {}
     for key, counts in sorted(answers.items()):
         n = sum(counts.values())

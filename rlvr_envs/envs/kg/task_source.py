@@ -3,6 +3,8 @@
 Task ids keep the core's form `template/d{level}/{seed}/{index}`; the seed picks the world
 (`generate_world(seed, world_size)`, built once per process) unless a fixed world (a user's
 triples) is given, and item `index` is built from `item_rng(seed, template, level, index)`.
+A generated world's names are dealt out afresh for every task (`renamed_world`; the task
+keeps the `naming` seed), so that facts learnt by name in one episode do not carry over.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ...core import ProceduralSource, Task
-from .context import block_tokens, make_token_counter, select_documents
+from .context import entity_tokens, make_token_counter, select_documents
+from .decoys import guess_candidates
 from .levels import LEVELS, KGOptions
 from .questions import TEMPLATES, Question, gap_spots, make_question
-from .world import World, cached_world
+from .world import World, cached_renamed_world, cached_world
 
 DEFAULT_TEMPLATE_WEIGHTS = {"composition": 0.6, "comparison": 0.2, "intersection": 0.2}
 
@@ -42,7 +45,7 @@ class TemplateFamily:
         hops = o.hops or rng.randint(*spec.hops)
         target = o.context_tokens or spec.context_tokens
         tier1 = spec.tier1_share if o.tier1_share is None else o.tier1_share
-        depth = rng.uniform(*spec.depth) if o.evidence_depth is None else o.evidence_depth
+        depth = o.evidence_depth
         alias_rate = spec.alias_rate if o.alias_rate is None else o.alias_rate
         unanswerable_rate = (spec.unanswerable_rate if o.unanswerable_rate is None
                              else o.unanswerable_rate)
@@ -57,9 +60,8 @@ class TemplateFamily:
         gold, removed = question.evidence, None
         if unanswerable:
             gold, removed = break_chain(question, rng)
-        excluded = {removed} if removed is not None else set()
-        tokens = block_tokens(world, alias, self.counter, self.counter_key)
-        order = select_documents(world, question, rng, gold=gold, excluded=excluded,
+        tokens = entity_tokens(world, alias, self.counter, self.counter_key)
+        order = select_documents(world, question, rng, gold=gold, removed=removed,
                                  tokens=tokens, target_tokens=target, tier1_share=tier1,
                                  depth=depth)
         position = {e: i for i, e in enumerate(order)}
@@ -79,8 +81,10 @@ class TemplateFamily:
             "doc_entities": order,
             "alias_docs": alias,
             "context_tokens": target,
-            "evidence_depth": round(depth, 4),
+            "evidence_depth": None if depth is None else round(depth, 4),
             "tier1_share": tier1,
+            # a guess from the question's relation alone picks among this many entities
+            "guess_candidates": guess_candidates(world, question, order, removed),
             "world": world.source,
         }
 
@@ -108,12 +112,14 @@ class KGTaskSource(ProceduralSource):
 
     def __init__(self, *, seed: int = 0, options: KGOptions | None = None,
                  tokenizer: Any = None, world: World | None = None, world_size: int = 4000,
-                 template_weights: Mapping[str, float] | None = None) -> None:
+                 template_weights: Mapping[str, float] | None = None,
+                 rename: bool = True) -> None:
         self.options = options or KGOptions()
         self.options.validate()
         counter, key = make_token_counter(tokenizer)
         self.fixed_world = world
         self.world_size = int(world_size)
+        self.rename = bool(rename) and world is None  # a user's graph keeps its names
         weights = dict(DEFAULT_TEMPLATE_WEIGHTS if template_weights is None
                        else template_weights)
         unknown = set(weights) - set(TEMPLATES)
@@ -125,10 +131,21 @@ class KGTaskSource(ProceduralSource):
         super().__init__(families, seed=seed, domain="kg", family_weights=weights)
 
     def world_for(self, seed: int) -> World:
+        """The world of a task seed, with its canonical names."""
         return self.fixed_world if self.fixed_world is not None else cached_world(
             int(seed), self.world_size)
 
+    def world_of(self, task: Mapping[str, Any]) -> World:
+        """The world one task was built in: its seed's world, renamed by its `naming`."""
+        naming = task.get("naming")
+        if naming is None or self.fixed_world is not None:
+            return self.world_for(int(task["world_seed"]))
+        return cached_renamed_world(int(task["world_seed"]), self.world_size, int(naming))
+
     def generate_item(self, fam: Any, rng: random.Random, level: int, seed: int) -> Task:
-        task = fam.generate_in(self.world_for(seed), rng, level)
+        naming = rng.getrandbits(31) if self.rename else None
+        task = fam.generate_in(self.world_of({"world_seed": seed, "naming": naming}), rng,
+                               level)
         task["world_seed"] = seed
+        task["naming"] = naming
         return task

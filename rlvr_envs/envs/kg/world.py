@@ -9,7 +9,9 @@ is well defined: the document of the entity the hop starts from.
 
 from __future__ import annotations
 
+import copy
 import random
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -206,11 +208,16 @@ def generate_world(seed: int = 0, size: int = 4000) -> World:
             value = rng.randint(lo, hi) if hi else 0
             for _attempt in range(50):
                 name, aliases = make_name(rng, kind, year=value)
-                if normalize_name(name) not in taken:
+                # an event's name without its year is unique too, so that renaming (which
+                # gives a name the year of the event that takes it) never makes two equal
+                stem = normalize_name(_YEAR.sub("", name))
+                if normalize_name(name) not in taken and stem not in taken:
                     break
             else:
                 raise RuntimeError("name space exhausted; lower the world size")
             taken.add(normalize_name(name))
+            if kind == "event":
+                taken.add(stem)
             node = graph.number_of_nodes()
             attrs = {ATTRIBUTES[kind].name: value} if kind in ATTRIBUTES else {}
             graph.add_node(node, name=name, type=kind, aliases=aliases, attrs=attrs)
@@ -240,6 +247,43 @@ def _drop_ambiguous_aliases(graph: nx.MultiDiGraph, names: set[str]) -> None:
     for _, data in graph.nodes(data=True):
         data["aliases"] = tuple(a for a in data["aliases"] if counts[normalize_name(a)] == 1
                                 and normalize_name(a) not in names and normalize_name(a))
+
+
+_YEAR = re.compile(r" \d{4}$")
+_SHORT_YEAR = re.compile(r" '\d\d$")
+
+
+def renamed_world(world: World, naming: int) -> World:
+    """The same graph with its names (and aliases) dealt out again among the entities of
+    each type by the seed `naming`: an episode's world. Facts, types and attributes stay;
+    who is called what changes, so facts learnt by name in one episode say nothing about
+    another. An event's name carries its year, so a renamed event gets its own year in it.
+    Names stay unique and aliases unambiguous (they move with their name). Cheap (a
+    shuffle per type); documents and token counts are built lazily per entity."""
+    rng = random.Random(f"kg-names:{world.source}:{naming}")
+    names, aliases = list(world.names), list(world.aliases)
+    for members in world.by_type.values():
+        dealt = list(members)
+        rng.shuffle(dealt)
+        for entity, source in zip(members, dealt, strict=True):
+            names[entity], aliases[entity] = world.names[source], world.aliases[source]
+    for entity in world.by_type.get("event", ()):
+        year = world.attrs[entity].get("year")
+        if year is not None and _YEAR.search(names[entity]):
+            names[entity] = _YEAR.sub(f" {year}", names[entity])
+            aliases[entity] = tuple(_SHORT_YEAR.sub(f" '{year % 100:02d}", a)
+                                    for a in aliases[entity])
+    episode = copy.copy(world)
+    episode.names, episode.aliases = names, aliases
+    episode.source = f"{world.source}:names{naming}"
+    episode._cache = {}
+    return episode
+
+
+@lru_cache(maxsize=16)
+def cached_renamed_world(seed: int, size: int, naming: int) -> World:
+    """`renamed_world` of the generated world (seed, size), kept for a few episodes."""
+    return renamed_world(cached_world(seed, size), naming)
 
 
 @lru_cache(maxsize=4)
