@@ -32,6 +32,7 @@ from .kernel import (
     _PR_SET_PDEATHSIG,
     _count_uid_processes,
     _expose_interpreter,
+    _libc,
     _mount,
     _prctl,
     _read_all,
@@ -41,6 +42,7 @@ from .kernel import (
     _unshare,
     _write_all,
 )
+from .seccomp import clear_user_keyrings
 
 
 def _frame(fd: int, obj: dict[str, Any]) -> None:
@@ -48,20 +50,26 @@ def _frame(fd: int, obj: dict[str, Any]) -> None:
 
 
 _HARNESS_MODULES = ("_rlvr_sandbox", "_rlvr_sandbox.zygote", "_rlvr_sandbox.guest",
-                    "_rlvr_sandbox.kernel", "_rlvr_sandbox.codec")
+                    "_rlvr_sandbox.kernel", "_rlvr_sandbox.codec", "_rlvr_sandbox.rootfs",
+                    "_rlvr_sandbox.seccomp", "_rlvr_sandbox.cgroups")
 _RES_FD = 3
 _SECRET_FD = 4   # check mode only: the test code, for the test process
 
 
 def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: int,
-                pidns: bool) -> None:
-    """The guest: set up isolation, then run the candidate (never returns)."""
+                pidns: bool, seccomp: Any = None) -> None:
+    """The guest: set up isolation, then run the candidate (never returns). ``seccomp``:
+    the zygote's :class:`~.seccomp.GuestFilter`, installed just before the candidate runs."""
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     for sig in (signal.SIGALRM, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     nonce = cfg["nonce"]
     result_fd = res_w
     try:
+        if int(cfg.get("cg_fd", -1)) >= 0:
+            # first: everything this run allocates from here on is charged to its slot
+            os.write(int(cfg["cg_fd"]), b"0")
+            os.close(int(cfg["cg_fd"]))
         os.setsid()
         net_fd = int(cfg.get("net_fd", -1))
         if net_fd >= 0 and _setns(net_fd, _CLONE_NEWNET) != 0:
@@ -98,6 +106,8 @@ def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: 
             raise OSError(f"unshare({flags:#x}) failed although the probe allowed it")
         if cfg["mountns"]:
             _private_mounts(cfg, pidns)
+        if flags & _CLONE_NEWIPC:   # after /proc is ours
+            _limit_ipc(int(cfg["disk_mb"]))
         uid = cfg["uid"]
         os.makedirs(scratch, exist_ok=True)
         if uid is not None:
@@ -108,7 +118,10 @@ def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: 
             if os.getuid() != uid or os.geteuid() != uid:
                 raise OSError("privilege drop did not take effect")
             _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)   # cleared by the credential change
+            clear_user_keyrings(_libc())
         _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+        if seccomp is not None and seccomp.install(_libc()) != 0:
+            raise OSError("could not install the seccomp filter although the probe did")
         os.chdir(scratch)
         for name, spec in payload.get("files", {}).items():
             os.makedirs(os.path.dirname(name) or ".", exist_ok=True)
@@ -147,6 +160,27 @@ def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: 
     elif mode == "check":
         _guest_check(payload, nonce)
     os._exit(72)
+
+
+#: SysV IPC limits of a run's own IPC namespace (its sysctls are per namespace): shared
+#: memory in all at most ``disk_mb`` (like its tmpfs), message queues 16 x 16 KiB.
+_IPC_SYSCTLS = ("kernel/shmall", "kernel/shmmax", "kernel/msgmni")
+
+
+def _limit_ipc(disk_mb: int) -> None:
+    page = os.sysconf("SC_PAGE_SIZE")
+    values = (str((disk_mb << 20) // page), str(disk_mb << 20), "16")
+    for name, value in zip(_IPC_SYSCTLS, values):
+        try:
+            fd = os.open(f"/proc/sys/{name}", os.O_WRONLY)
+        except OSError:
+            continue   # no /proc/sys here: the cgroup (if any) still bounds the memory
+        try:
+            os.write(fd, value.encode())
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def _private_mounts(cfg: dict[str, Any], pidns: bool) -> None:
@@ -190,6 +224,7 @@ def _set_limits(cfg: dict[str, Any]) -> None:
     lower(resource.RLIMIT_FSIZE, int(cfg["file_size_mb"]) * mb)
     lower(resource.RLIMIT_NOFILE, int(cfg["open_files"]))
     lower(resource.RLIMIT_CORE, 0)
+    lower(resource.RLIMIT_MSGQUEUE, 800 << 10)   # POSIX message queues, per uid
     nproc = int(cfg["processes"])
     if cfg["uid"] is None:  # shared uid: count what the user already runs (see docs)
         nproc += _count_uid_processes(os.getuid())

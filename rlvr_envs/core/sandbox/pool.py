@@ -102,6 +102,7 @@ class _Zygote:
         parent_sock.settimeout(None)
         self.caps: dict[str, bool] = hello["caps"]
         self.rootfs_error: str | None = hello.get("rootfs_error")
+        self.cgroup_error: str | None = hello.get("cgroup_error")
         self._reader = threading.Thread(target=self._read_loop, name="sandbox-zygote-reader",
                                         daemon=True)
         self._reader.start()
@@ -214,6 +215,8 @@ class Sandbox:
             simulator). ``run_command`` adds its own ``argv[0]``.
         paths: more host directories to show every guest, read-only at the same path (a
             toolchain's libraries, say). Never the project, a venv or a home directory.
+        cgroups: cap each run's total memory with a per-slot cgroup when the kernel lets
+            us (see :attr:`memory_bounded`).
 
     The isolation actually obtained is reported by :attr:`network_isolated`,
     :attr:`pid_isolated`, :attr:`filesystem_isolated` and :attr:`privileges_dropped`;
@@ -225,7 +228,8 @@ class Sandbox:
                  network: bool = False, *, python: str | None = None,
                  preload: Sequence[str] = DEFAULT_PRELOAD, namespaces: bool = True,
                  drop_privileges: bool = True, uid_base: int = 61000,
-                 commands: Sequence[str] = DEFAULT_COMMANDS, paths: Sequence[str] = ()) -> None:
+                 commands: Sequence[str] = DEFAULT_COMMANDS, paths: Sequence[str] = (),
+                 cgroups: bool = True) -> None:
         import queue
         import tempfile
         import threading
@@ -237,7 +241,7 @@ class Sandbox:
         self.network = network
         self.python = python or sys.executable
         self.commands = tuple(commands)
-        self._options = {"preload": list(preload), "namespaces": namespaces,
+        self._options = {"preload": list(preload), "namespaces": namespaces, "cgroups": cgroups,
                          "drop_privileges": drop_privileges, "uid_base": uid_base,
                          "commands": list(self.commands),
                          "paths": [os.path.realpath(p) for p in paths], "deny": _project_paths(),
@@ -286,6 +290,28 @@ class Sandbox:
         """True when guests see only the minimal root (interpreter, standard library, a few
         commands, allow-listed packages, a private ``/tmp``), never the host's files."""
         return bool(self._caps().get("rootfs"))
+
+    @property
+    def memory_bounded(self) -> bool:
+        """True when each run's memory *in total* (all its processes, its tmpfs, shared
+        memory) is capped by a per-slot cgroup at ``memory_mb + disk_mb``; otherwise only
+        per process (``RLIMIT_AS``), see :attr:`memory_bound_error`."""
+        return bool(self._caps().get("cgroup"))
+
+    @property
+    def memory_bound_error(self) -> str | None:
+        """Why runs have no cgroup (``None`` when they have one)."""
+        try:
+            zygote = self._ensure_zygote()
+        except _InfraError as exc:
+            return str(exc)
+        return None if zygote.caps.get("cgroup") else zygote.cgroup_error
+
+    @property
+    def kernel_state_isolated(self) -> bool:
+        """True when guests run under the seccomp filter (:mod:`.seccomp`): no kernel
+        keyrings (state that outlives a run), no user namespaces."""
+        return bool(self._caps().get("seccomp"))
 
     @property
     def privileges_dropped(self) -> bool:
@@ -627,6 +653,8 @@ class Sandbox:
             result.cpu_exceeded = result.signal in (signal.SIGXCPU, signal.SIGKILL) and (
                 result.cpu_time_s >= cpu_cap - 0.05 or (
                     not ours and result.cpu_time_s >= cpu_cap / 2))
+            oom = bool(report.get("oom"))   # the run's cgroup hit its memory limit
+            result.cpu_exceeded = result.cpu_exceeded and not oom
             result.timed_out = bool(report["timed_out"]) or result.cpu_exceeded or (
                 bool(report["killed"]) and not result.output_exceeded and frame_error is None)
             if not ready and result.infra_error is None:
@@ -635,7 +663,7 @@ class Sandbox:
         if exec_error:
             result.infra_error = f"could not execute command: {exec_error}"
         result.memory_exceeded = any(f.get("t") == "memory_error" for f in frames) or (
-            result.stderr.rstrip().endswith("MemoryError"))
+            result.stderr.rstrip().endswith("MemoryError")) or bool(report and report.get("oom"))
         if ready:
             frames = frames[1:]
         return _RawRun(result, frames, frame_error, ready)
@@ -801,6 +829,9 @@ def _isolation_warning(caps: dict[str, bool], network: bool,
                        "its own user, the judge's included)")
     if not network and not caps.get("netns"):
         missing.append("it can use the network")
+    if not caps.get("seccomp"):
+        missing.append("it can keep data in kernel keyrings for later runs and create user "
+                       "namespaces (no seccomp filter)")
     if not caps.get("setuid"):
         missing.append("it runs as the judge's user" + (
             " (root: it can undo every other isolation)" if os.geteuid() == 0 else ""))
