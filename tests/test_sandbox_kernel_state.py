@@ -65,27 +65,31 @@ def test_keyrings_can_neither_be_written_nor_read(sandbox: Sandbox) -> None:
     assert second.strip() == "None None"
 
 
-def test_keys_left_in_the_slot_uids_keyring_are_cleared(sandbox: Sandbox) -> None:
-    """A key the uid got outside the sandbox (or before the filter existed) is gone, not
-    just unreadable: its description is not even listed in /proc/keys."""
+def test_keys_left_in_the_slot_uids_keyring_are_cleared() -> None:
+    """A key the uid got outside the sandbox (or from a sandbox without the filter) is
+    gone when a sandbox starts, not just unreadable: /proc/keys does not even list it."""
+    uid = UID_BASE + 24
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
     add_key = {"x86_64": 248, "aarch64": 217}[os.uname().machine]
     pid = os.fork()
-    if pid == 0:   # a process of the slot's uid, outside the sandbox
+    if pid == 0:   # a process of the slot's uid, outside any sandbox
         try:
-            os.setgid(UID_BASE)
-            os.setuid(UID_BASE)
+            os.setgid(uid)
+            os.setuid(uid)
             data = b"left over"
             rc = libc.syscall(add_key, b"user", b"rlvr-leftover", data, len(data), -4)
             os._exit(0 if rc >= 0 else 1)
         finally:
             os._exit(2)
     assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
-    sandbox.run_python("pass")   # clears the keyring; the kernel then collects the key
-    time.sleep(0.5)
-    listed = sandbox.run_python("print(open('/proc/keys').read())")
-    assert listed.ok and "rlvr-leftover" not in listed.stdout
+    with Sandbox(workers=1, limits=LIMITS, uid_base=uid) as sb:
+        deadline = time.monotonic() + 5   # the kernel collects unlinked keys in the background
+        listed = sb.run_python("print(open('/proc/keys').read())")
+        while "rlvr-leftover" in listed.stdout and time.monotonic() < deadline:
+            time.sleep(0.2)
+            listed = sb.run_python("print(open('/proc/keys').read())")
+        assert listed.ok and "rlvr-leftover" not in listed.stdout
 
 
 POSIX_MQ = r'''
@@ -224,19 +228,37 @@ def test_without_the_cgroup_each_process_has_its_own_cap() -> None:
         assert r.stdout.strip() == "4 children held 120 MB" and not r.memory_exceeded
 
 
-def test_sysv_shared_memory_is_capped_by_disk_mb(sandbox: Sandbox) -> None:
-    src = SYSV + r'''
+SHM = SYSV + r'''
 libc.shmget.argtypes = [ctypes.c_int, ctypes.c_size_t, ctypes.c_int]
+libc.shmat.restype = ctypes.c_void_p
+libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+libc.shmdt.argtypes = [ctypes.c_void_p]
 made = 0
 for _ in range(8):
-    if libc.shmget(0, 16 << 20, 0o1600) < 0:     # IPC_PRIVATE segments of 16 MB
+    sid = libc.shmget(0, 32 << 20, 0o1600)       # IPC_PRIVATE segments of 32 MB
+    if sid < 0:
         break
+    at = libc.shmat(sid, None, 0)
+    ctypes.memset(at, 1, 32 << 20)    # touched: resident, and outside RLIMIT_AS once detached
+    libc.shmdt(at)
     made += 1
-print(made * 16, "MB")
+print(made * 32, "MB")
 '''
-    r = sandbox.run_python(src, limits=SandboxLimits(wall_time_s=8.0, cpu_time_s=8.0,
-                                                     disk_mb=48))
-    assert r.ok and r.stdout.strip() == "48 MB"
+
+
+def test_sysv_shared_memory_counts_against_the_run(sandbox: Sandbox) -> None:
+    if not sandbox.memory_bounded:
+        pytest.skip(f"no writable cgroup here: {sandbox.memory_bound_error}")
+    limits = SandboxLimits(wall_time_s=8.0, cpu_time_s=8.0, memory_mb=100, disk_mb=32)
+    r = sandbox.run_python(SHM, limits=limits)   # 256 MB of segments > 100 + 32 MB
+    assert r.memory_exceeded and "256 MB" not in r.stdout
+
+
+def test_without_a_cgroup_sysv_shared_memory_is_capped_by_disk_mb() -> None:
+    with Sandbox(workers=1, limits=LIMITS, uid_base=UID_BASE + 8, cgroups=False) as sb:
+        r = sb.run_python(SHM, limits=SandboxLimits(wall_time_s=8.0, cpu_time_s=8.0,
+                                                    disk_mb=64))
+        assert r.ok and r.stdout.strip() == "64 MB"
 
 
 def test_no_tmpfs_of_its_own_through_a_user_namespace(sandbox: Sandbox) -> None:

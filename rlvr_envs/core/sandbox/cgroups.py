@@ -101,15 +101,18 @@ class SlotCgroups:
     def __init__(self, base: str, version: str) -> None:
         self.base, self.version = base, version
         self.procs: dict[int, int] = {}          # slot -> fd of its cgroup.procs
-        self.events: dict[int, str] = {}         # slot -> file with the oom_kill counter
+        self.events: dict[int, int] = {}         # slot -> fd of the file with oom_kill
+        self.seen: dict[int, int] = {}           # slot -> oom_kill count after its last run
         self.limits: dict[int, tuple[int, int]] = {}
 
     def _make_slot(self, slot: int) -> None:
         path = os.path.join(self.base, f"slot-{slot}")
         os.makedirs(path, exist_ok=True)
-        self.events[slot] = os.path.join(
-            path, "memory.events" if self.version == "v2" else "memory.oom_control")
+        self.events[slot] = os.open(os.path.join(
+            path, "memory.events" if self.version == "v2" else "memory.oom_control"),
+            os.O_RDONLY)
         self.procs[slot] = os.open(os.path.join(path, "cgroup.procs"), os.O_WRONLY)
+        self.seen[slot] = self.oom_kills(slot)
 
     def join_fd(self, slot: int, memory_bytes: int, processes: int) -> int:
         """The slot's ``cgroup.procs`` fd, with its limits set for this run."""
@@ -140,19 +143,24 @@ class SlotCgroups:
     def oom_kills(self, slot: int) -> int:
         """How many processes the kernel has OOM-killed in the slot so far."""
         try:
-            for line in _read(self.events[slot]).splitlines():
-                key, _, value = line.partition(" ")
-                if key == "oom_kill":
-                    return int(value)
+            text = os.pread(self.events[slot], 4096, 0)
+            start = text.index(b"oom_kill ") + 9
+            return int(text[start:text.index(b"\n", start)])
         except (OSError, KeyError, ValueError):
-            pass
-        return 0
+            return 0
+
+    def new_oom_kills(self, slot: int) -> bool:
+        """Whether the slot had OOM kills since the last call (the slot's last run)."""
+        count = self.oom_kills(slot)
+        new, self.seen[slot] = count > self.seen.get(slot, 0), count
+        return new
 
     def remove(self) -> None:
         """Close the fds and remove the directories (the runs must be over)."""
-        for fd in self.procs.values():
+        for fd in [*self.procs.values(), *self.events.values()]:
             os.close(fd)
         self.procs.clear()
+        self.events.clear()
         _remove_tree(self.base)
 
 

@@ -32,7 +32,6 @@ from .kernel import (
     _PR_SET_PDEATHSIG,
     _count_uid_processes,
     _expose_interpreter,
-    _libc,
     _mount,
     _prctl,
     _read_all,
@@ -42,7 +41,6 @@ from .kernel import (
     _unshare,
     _write_all,
 )
-from .seccomp import clear_user_keyrings
 
 
 def _frame(fd: int, obj: dict[str, Any]) -> None:
@@ -57,9 +55,9 @@ _SECRET_FD = 4   # check mode only: the test code, for the test process
 
 
 def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: int,
-                pidns: bool, seccomp: Any = None) -> None:
-    """The guest: set up isolation, then run the candidate (never returns). ``seccomp``:
-    the zygote's :class:`~.seccomp.GuestFilter`, installed just before the candidate runs."""
+                pidns: bool) -> None:
+    """The guest: set up isolation, then run the candidate (never returns). The seccomp
+    filter is the zygote's own, inherited (see :mod:`.seccomp`)."""
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     for sig in (signal.SIGALRM, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
@@ -106,8 +104,8 @@ def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: 
             raise OSError(f"unshare({flags:#x}) failed although the probe allowed it")
         if cfg["mountns"]:
             _private_mounts(cfg, pidns)
-        if flags & _CLONE_NEWIPC:   # after /proc is ours
-            _limit_ipc(int(cfg["disk_mb"]))
+        if flags & _CLONE_NEWIPC and int(cfg.get("cg_fd", -1)) < 0:   # after /proc is ours
+            _limit_ipc(int(cfg["disk_mb"]))   # (a cgroup counts shared memory anyway)
         uid = cfg["uid"]
         os.makedirs(scratch, exist_ok=True)
         if uid is not None:
@@ -118,10 +116,7 @@ def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: 
             if os.getuid() != uid or os.geteuid() != uid:
                 raise OSError("privilege drop did not take effect")
             _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)   # cleared by the credential change
-            clear_user_keyrings(_libc())
         _prctl(_PR_SET_NO_NEW_PRIVS, 1)
-        if seccomp is not None and seccomp.install(_libc()) != 0:
-            raise OSError("could not install the seccomp filter although the probe did")
         os.chdir(scratch)
         for name, spec in payload.get("files", {}).items():
             os.makedirs(os.path.dirname(name) or ".", exist_ok=True)
@@ -162,8 +157,9 @@ def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: 
     os._exit(72)
 
 
-#: SysV IPC limits of a run's own IPC namespace (its sysctls are per namespace): shared
-#: memory in all at most ``disk_mb`` (like its tmpfs), message queues 16 x 16 KiB.
+#: SysV IPC limits of a run's own IPC namespace (its sysctls are per namespace), for runs
+#: without a cgroup: shared memory in all at most ``disk_mb`` (like its tmpfs), message
+#: queues 16 x 16 KiB.
 _IPC_SYSCTLS = ("kernel/shmall", "kernel/shmmax", "kernel/msgmni")
 
 

@@ -242,6 +242,7 @@ class Sandbox:
         self.python = python or sys.executable
         self.commands = tuple(commands)
         self._options = {"preload": list(preload), "namespaces": namespaces, "cgroups": cgroups,
+                         "workers": self.workers,
                          "drop_privileges": drop_privileges, "uid_base": uid_base,
                          "commands": list(self.commands),
                          "paths": [os.path.realpath(p) for p in paths], "deny": _project_paths(),

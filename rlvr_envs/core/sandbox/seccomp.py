@@ -8,8 +8,8 @@ so a guest could mount a tmpfs of its own that no limit of ours covers. Nothing 
 program needs does either. Everything else the kernel allows an unprivileged process stays
 allowed (the rest of the isolation comes from namespaces, uids and limits).
 
-The filter is classic BPF built here once (in the zygote) and installed by each guest after
-``PR_SET_NO_NEW_PRIVS``; its forks and exec'd commands inherit it:
+The filter is classic BPF, installed once on the zygote itself (which needs neither), so
+every guest, its forks and the commands it executes inherit it at no cost per run:
 
 * ``add_key``, ``keyctl``, ``request_key``: ``EPERM``;
 * ``unshare`` and ``clone`` with ``CLONE_NEWUSER`` in their flags: ``EPERM``;
@@ -99,7 +99,7 @@ class _SockFprog(ctypes.Structure):
 
 
 class GuestFilter:
-    """The compiled filter, kept alive in the zygote so forks install it without building."""
+    """The compiled filter (the buffer must stay alive until it is installed)."""
 
     def __init__(self, instructions: list[tuple[int, int, int, int]]) -> None:
         data = b"".join(struct.pack("=HBBI", *ins) for ins in instructions)

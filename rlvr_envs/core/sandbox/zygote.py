@@ -53,7 +53,7 @@ from .rootfs import (
     make_template,
     site_dirs,
 )
-from .seccomp import guest_filter
+from .seccomp import clear_user_keyrings, guest_filter
 
 # --------------------------------------------------------------------------------------------
 # The zygote (warm fork server), the per-run monitor, and the guest harness.
@@ -125,6 +125,8 @@ def _zygote_main(ctrl_fd: int, options: dict[str, Any]) -> None:
     cgroups, cgroup_error = (slot_cgroups() if options.get("cgroups", True) else
                              (None, "cgroups=False"))
     caps["cgroup"] = cgroups is not None
+    if caps.get("seccomp"):
+        caps["seccomp"] = _confine_kernel_state(options, caps)
     ctrl.send(json.dumps({"op": "hello", "caps": caps, "pid": os.getpid(),
                           "rootfs_error": roots.error, "cgroup_error": cgroup_error}).encode())
     _ZygoteLoop(ctrl, caps, roots, cgroups).serve()
@@ -188,7 +190,6 @@ class _ZygoteLoop:
         self.ctrl = ctrl
         self.roots = roots
         self.cgroups = cgroups
-        self.seccomp = guest_filter() if caps.get("seccomp") else None
         self.direct = bool(caps.get("pidns_reuse"))
         self.pidns_fd = os.open("/proc/self/ns/pid", os.O_RDONLY) if self.direct else -1
         # A run's end is seen on its pidfd (readable when the process exits): no SIGCHLD
@@ -293,7 +294,8 @@ class _ZygoteLoop:
                 cfg["cg_fd"] = self.cgroups.join_fd(
                     slot, (int(cfg["memory_mb"]) + int(cfg["disk_mb"])) << 20,
                     int(cfg["processes"]))
-                oom_before = self.cgroups.oom_kills(slot)
+                if not direct:   # the monitor reports; direct runs: see reap()
+                    oom_before = self.cgroups.oom_kills(slot)
             if direct and (_setns(self.pidns_fd, _CLONE_NEWPID) or _unshare(_CLONE_NEWPID)):
                 raise OSError("could not open a new PID namespace")
             pid = os.fork()
@@ -312,14 +314,13 @@ class _ZygoteLoop:
                 if direct:
                     job_r, out_w, err_w, res_w, mon_w = fds
                     os.close(mon_w)
-                    _guest_main(cfg, job_r, out_w, err_w, res_w, True, self.seccomp)
+                    _guest_main(cfg, job_r, out_w, err_w, res_w, True)
                 else:
-                    _monitor_main(cfg, fds, self.seccomp, self.cgroups, oom_before)
+                    _monitor_main(cfg, fds, self.cgroups, oom_before)
             finally:
                 os._exit(70)
         run: dict[str, Any] = {"id": request["id"], "direct": direct, "killed": False,
-                               "timed_out": False, "slot": int(cfg["slot"]),
-                               "oom_before": oom_before}
+                               "timed_out": False, "slot": int(cfg["slot"])}
         if direct:
             run.update(mon_w=fds[4], started=time.monotonic(),
                        deadline=time.monotonic() + float(cfg["wall_time_s"]))
@@ -360,8 +361,9 @@ class _ZygoteLoop:
                           "pidns": True, "cpu": usage.ru_utime + usage.ru_stime,
                           "maxrss_kb": usage.ru_maxrss, "timed_out": run["timed_out"],
                           "killed": run["killed"],
+                          # runs of a slot never overlap: new kills are this run's
                           "oom": self.cgroups is not None and
-                          self.cgroups.oom_kills(run["slot"]) > run["oom_before"]}
+                          self.cgroups.new_oom_kills(run["slot"])}
                 try:
                     _write_all(run["mon_w"], json.dumps(report).encode())
                 except OSError:
@@ -522,6 +524,31 @@ def _probe_capabilities(options: dict[str, Any]) -> dict[str, bool]:
     return json.loads(data) if data else {}
 
 
+def _confine_kernel_state(options: dict[str, Any], caps: dict[str, bool]) -> bool:
+    """Empty the slot uids' keyrings, then put the zygote itself under the guest filter:
+    every guest inherits it at no cost per run (the zygote needs neither keyrings nor user
+    namespaces). Returns whether the filter is in force."""
+    if caps.get("setuid"):
+        for slot in range(int(options.get("workers", 1))):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    uid = int(options["uid_base"]) + slot
+                    os.setgroups([])
+                    os.setgid(uid)
+                    os.setuid(uid)
+                    clear_user_keyrings(_libc())
+                finally:
+                    os._exit(0)
+            os.waitpid(pid, 0)
+    flt = guest_filter()
+    if flt is None:
+        return False
+    if os.geteuid() != 0 and _prctl(_PR_SET_NO_NEW_PRIVS, 1) != 0:
+        return False
+    return flt.install(_libc()) == 0
+
+
 def _probe_seccomp() -> bool:
     """Does the guest filter install here, and does it stop a user namespace?"""
     flt = guest_filter()
@@ -583,8 +610,8 @@ def _probe_setuid(uid: int, namespaces: bool) -> bool:
 
 
 
-def _monitor_main(cfg: dict[str, Any], fds: list[int], seccomp: Any,
-                  cgroups: SlotCgroups | None, oom_before: int) -> None:
+def _monitor_main(cfg: dict[str, Any], fds: list[int], cgroups: SlotCgroups | None,
+                  oom_before: int) -> None:
     """Per-run supervisor (trusted, stays root): fork the guest, enforce the wall clock,
     kill everything the guest left behind, report the exit status on the monitor pipe."""
     job_r, out_w, err_w, res_w, mon_w = fds
@@ -608,7 +635,7 @@ def _monitor_main(cfg: dict[str, Any], fds: list[int], seccomp: Any,
     guest = os.fork()
     if guest == 0:
         os.close(mon_w)
-        _guest_main(cfg, job_r, out_w, err_w, res_w, pidns, seccomp)
+        _guest_main(cfg, job_r, out_w, err_w, res_w, pidns)
         os._exit(71)
     state["guest"] = guest
     signal.setitimer(signal.ITIMER_REAL, float(cfg["wall_time_s"]))
