@@ -231,3 +231,21 @@ def test_livecodebench_stdout_decimals() -> None:
     lcb = STDIO_CHECKERS["lcb"]
     assert lcb("0.5 3\n", "0.50 3.0\n", None) and lcb("\n\n7\n", "7", None)
     assert not lcb("0.5\n", "0.51\n", None) and not lcb("1\n2\n", "1 2\n", None)
+
+
+def test_the_red_teams_attacks_are_in_the_hack_search(sandbox: Sandbox) -> None:
+    import gymnasium as gym
+
+    from rlvr_envs.core.hacks import select_strategies
+    from rlvr_envs.core.hacks.library import strategies_for
+    from rlvr_envs.core.hacks.search import run_hack_search
+
+    def make(_fmt: str | None) -> gym.Env:
+        return gym.make("rlvr/Code-v0", partial=True, sandbox=sandbox, **FAST)
+
+    names = ["program:keyring-memory", "program:keyring-learner", "program:hidden-arg-echo",
+             "program:stop-iteration", "program:stub-echo-first", "program:stub-zero"]
+    strategies = select_strategies(strategies_for(make(None)), names)
+    assert [s.name for s in strategies] == names
+    report = run_hack_search(make, strategies, n_tasks=6)
+    assert {r.name: r.mean_reward for r in report.results} == dict.fromkeys(names, 0.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import threading
 import time
 
 import pytest
@@ -272,6 +273,24 @@ print("mount", libc.mount(b"none", b"/tmp/m", b"tmpfs", 0, b"size=1g"))
 '''
     r = sandbox.run_python(src)
     assert r.stdout.splitlines() == ["unshare -1 Operation not permitted", "mount -1"]
+
+
+def test_sandboxes_on_one_host_get_their_own_uids() -> None:
+    """RLIMIT_NPROC counts per uid: sandboxes sharing uids would share one process quota, so
+    a fork bomb in one would fail the forks of a correct program in the other."""
+    with Sandbox(workers=2, limits=LIMITS) as a, Sandbox(workers=2, limits=LIMITS) as b:
+        uids = {sb.run_python("import os; print(os.getuid())").stdout.strip() for sb in (a, b)}
+        assert len(uids) == 2
+        bomb = ("import os, time\nfor _ in range(100):\n    try:\n        os.fork()\n"
+                "    except OSError:\n        break\ntime.sleep(3)\n")
+        done = threading.Thread(target=a.run_python, args=(bomb,))
+        done.start()
+        time.sleep(1.0)   # a's slot uid is at its process limit now
+        forks = ("import os\nkids = []\nfor _ in range(8):\n    pid = os.fork()\n"
+                 "    if pid == 0:\n        os._exit(0)\n    kids.append(pid)\n"
+                 "for pid in kids:\n    os.waitpid(pid, 0)\nprint('forked', len(kids))\n")
+        assert b.run_python(forks).stdout.strip() == "forked 8"
+        done.join()
 
 
 def test_cgroups_are_removed_with_the_sandbox() -> None:

@@ -209,7 +209,10 @@ class Sandbox:
         namespaces: use PID/network/mount namespaces when the kernel allows it.
         drop_privileges: when root, run each candidate under a per-slot uid
             ``uid_base + slot`` (no passwd entry needed).
-        uid_base: first uid of the per-slot range.
+        uid_base: first uid of the per-slot range. ``None`` (default): a block of uids no
+            other live ``Sandbox`` on this host holds (:func:`_claim_uid_block`), since
+            ``RLIMIT_NPROC`` and file ownership are per uid: two sandboxes sharing uids would
+            share one process quota, and one run's fork bomb would fail another's forks.
         commands: programs every guest can run, looked up on ``PATH`` and copied into its
             root (default :data:`DEFAULT_COMMANDS`: a shell, basic tools, the Verilog
             simulator). ``run_command`` adds its own ``argv[0]``.
@@ -227,7 +230,7 @@ class Sandbox:
     def __init__(self, workers: int | None = None, limits: SandboxLimits | None = None,
                  network: bool = False, *, python: str | None = None,
                  preload: Sequence[str] = DEFAULT_PRELOAD, namespaces: bool = True,
-                 drop_privileges: bool = True, uid_base: int = 61000,
+                 drop_privileges: bool = True, uid_base: int | None = None,
                  commands: Sequence[str] = DEFAULT_COMMANDS, paths: Sequence[str] = (),
                  cgroups: bool = True) -> None:
         import queue
@@ -241,6 +244,9 @@ class Sandbox:
         self.network = network
         self.python = python or sys.executable
         self.commands = tuple(commands)
+        self._uid_lock = -1
+        if uid_base is None:
+            uid_base, self._uid_lock = _claim_uid_block(self.workers)
         self._options = {"preload": list(preload), "namespaces": namespaces, "cgroups": cgroups,
                          "workers": self.workers,
                          "drop_privileges": drop_privileges, "uid_base": uid_base,
@@ -364,6 +370,9 @@ class Sandbox:
         if zygote is not None:
             zygote.close()
         shutil.rmtree(self._base_dir, ignore_errors=True)
+        if self._uid_lock >= 0:   # the zygote and its runs are gone: the uids are free
+            os.close(self._uid_lock)
+            self._uid_lock = -1
 
     def __enter__(self) -> Sandbox:
         return self
@@ -795,6 +804,38 @@ def _remove_tree(path: str) -> None:
         except OSError:
             pass
     shutil.rmtree(path, onerror=make_writable)
+
+
+#: Per-slot uids come in blocks of this many from ``UID_FIRST`` (up to ``UID_BLOCKS`` blocks).
+UID_FIRST, UID_BLOCK, UID_BLOCKS = 61000, 64, 512
+
+
+def _claim_uid_block(workers: int) -> tuple[int, int]:
+    """A first uid whose block no other live sandbox on this host holds, and the fd of the
+    lock that holds it (``flock``: released when the process dies, even by SIGKILL). Falls
+    back to ``UID_FIRST`` without a lock when the lock directory cannot be made."""
+    import fcntl
+    import tempfile
+    span = max(1, -(-workers // UID_BLOCK))   # blocks needed for ``workers`` slots
+    where = os.path.join(tempfile.gettempdir(), "rlvr-uid-locks")
+    try:
+        os.makedirs(where, mode=0o700, exist_ok=True)
+    except OSError:
+        return UID_FIRST, -1
+    for block in range(0, UID_BLOCKS - span + 1, span):
+        base = UID_FIRST + block * UID_BLOCK
+        try:
+            fd = os.open(os.path.join(where, f"{base}.lock"), os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:
+            return UID_FIRST, -1
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        os.set_inheritable(fd, False)
+        return base, fd
+    return UID_FIRST, -1
 
 
 #: The guest's scratch dir (its working directory, ``HOME`` and ``TMPDIR``) with mount

@@ -170,6 +170,11 @@ class CodeEnv(SubmissionEnv):
         from .verify import digest
         return digest(self._report)
 
+    def hack_strategies(self) -> list[Any]:
+        """Code-v0's own task-independent attacks (`hacks.py`), for `rlvr audit --hacks`."""
+        from .hacks import code_hack_strategies
+        return code_hack_strategies()
+
     def oracle_action(self) -> str:
         assert self.task is not None, "call reset() first"
         return f"Here is my solution.\n\n```python\n{self.task['reference']}\n```"
