@@ -3,6 +3,7 @@ references of procedural tasks (function and stdin/stdout) and HumanEval problem
 
 from __future__ import annotations
 
+import html
 import re
 import textwrap
 
@@ -47,6 +48,7 @@ FORMS = {
     "future_import": lambda c: f"```python\nfrom __future__ import annotations\n\n{c}```",
     "tests_after": lambda c: f"```python\n{c}```\n\nTests:\n```python\nassert True\n```",
     "crlf": lambda c: "```python\r\n" + c.replace("\n", "\r\n") + "```",
+    "html_code": lambda c: f'<pre><code class="language-python">{html.escape(c)}</code></pre>',
 }
 STDIO_TRAILERS = {
     "python_test": ("\n\nQuick check:\n```python\nimport subprocess\nprint(subprocess.run("
@@ -92,6 +94,9 @@ def test_a_program_split_into_helper_main_and_runner_blocks() -> None:
     assert extract_code(text) == ("def solve(n):\n    return n * 2\n\nimport sys\ndef main():\n"
                                   "    print(solve(int(sys.stdin.read())))\n\n"
                                   "if __name__ == '__main__':\n    main()")
+    # bare programs are taken whole when they read their input; prose never is
+    assert extract_code("n = int(input())\nprint(n * 2)\n") == "n = int(input())\nprint(n * 2)\n"
+    assert extract_code("Read n, then print twice n.") is None
     # a function's usage example is never joined (it would run at import)
     assert extract_code("```python\ndef f(x):\n    return x\n```\n```python\nf(3)\n```",
                         "f") == "def f(x):\n    return x"

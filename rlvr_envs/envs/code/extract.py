@@ -20,14 +20,16 @@ The same steps for function and stdin/stdout tasks:
    definitions and assignments that bind a name it uses, and (programs only) after it,
    blocks that only call what it defines (``main()``, an ``if __name__ == "__main__":``
    guard).
-5. Without fences, a message that parses as Python and defines the entry point is taken
-   whole (some models answer with bare code). Otherwise there is no code.
+5. Without fences, ``<pre><code>`` HTML blocks count as fences; else a message that parses
+   as Python and defines the entry point (a program: reads stdin) is taken whole (some
+   models answer with bare code). Otherwise there is no code.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import html
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -39,6 +41,8 @@ _QUOTE = re.compile(r"^[ ]{0,3}>[ ]?")
 # Older, looser rule: a fence anywhere on a line ("Here it is:```python")
 _FENCE_INLINE = re.compile(r"(?P<fence>```|~~~)[ \t]*(?P<lang>[A-Za-z0-9_+-]*)[^\n]*\n"
                            r"(?P<body>.*?)(?:\n[ \t]*(?P=fence)|\Z)", re.DOTALL)
+_HTML_CODE = re.compile(r"<pre>\s*<code(?:\s+class=\"(?:language-)?(?P<lang>[\w+-]*)[^\"]*\")?"
+                        r"[^>]*>(?P<body>.*?)</code>\s*</pre>", re.DOTALL | re.IGNORECASE)
 _THINK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.DOTALL | re.IGNORECASE)
 _READS_STDIN = re.compile(r"\binput\s*\(|\bsys\.stdin\b|\bstdin\b|\bopen\s*\(\s*0\b|"
                           r"\bfileinput\b|\breadline\s*\(")
@@ -103,6 +107,9 @@ def code_blocks(text: str) -> list[tuple[str, str]]:
         out.append((lang, "\n".join(body)))
     if not out:
         out = [(m.group("lang").lower(), m.group("body")) for m in _FENCE_INLINE.finditer(text)]
+    if not out:   # HTML, as some chat front ends render code
+        out = [((m.group("lang") or "").lower(), html.unescape(m.group("body")))
+               for m in _HTML_CODE.finditer(text)]
     return out
 
 
@@ -142,8 +149,13 @@ def extract_code(text: str, entry_point: str | None = None) -> str | None:
         block.tree = _parse(block.body)
     blocks = [b for b in blocks if b.body.strip() and (b.tagged or _is_code(b.tree))]
     if not blocks:
-        if entry_point and defines(text, entry_point) and _parse(text) is not None:
+        tree = _parse(text)
+        if tree is None:
+            return None
+        if entry_point and defines(text, entry_point):
             return text
+        if not entry_point and _is_code(tree) and _READS_STDIN.search(text):
+            return text   # a bare program: Python that reads its input
         return None
     main = _choose(blocks, entry_point)
     return _assemble(blocks, main, runners=not entry_point)
