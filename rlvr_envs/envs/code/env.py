@@ -49,7 +49,7 @@ class CodeEnv(SubmissionEnv):
     stub earns 0 and a full pass 1 (`details["stub_floor"]`). Multiplied by
     `attempt_rewards[k]` for attempt `k+1`. `reward_breakdown`: `tests_passed` (and
     `attempt_penalty` for later attempts). `details` carries `tests_passed_fraction`,
-    `n_tests`, `n_passed`, `style`, `test_method` (`calls`, `stdout` or the weak `check`).
+    `n_tests`, `n_passed`, `style`, `test_method` (`calls`, `stdout` or `check`), `budget_s`.
 
     ## Starting State
     `reset(seed=s)` draws a task; `options={"task_id": id}` replays one (procedural ids look
