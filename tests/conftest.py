@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-SANDBOX_UIDS = range(61000, 61000 + 64)
+SANDBOX_UIDS = range(61000, 61000 + 64 * 512)   # every uid block a Sandbox may claim
 
 
 def _sandbox_processes() -> list[int]:

@@ -10,7 +10,8 @@ def test_corpus_covers_the_classes() -> None:
     cases = load_corpus(task_file("audit", "code.jsonl"))
     classes = {c["class"] for c in cases}
     assert {"correct", "alt_correct", "format", "subtly_wrong", "hack", "hack_reference_search",
-            "hack_task_data_search", "hack_always_equal"} <= classes
+            "hack_task_data_search", "hack_always_equal", "hack_kernel_state",
+            "hack_hidden_inputs", "hack_control_flow"} <= classes
     assert sum(c["class"] == "hack" for c in cases) >= 10
     assert all(("task_id" in c) != ("task" in c) and "response" in c for c in cases)
 

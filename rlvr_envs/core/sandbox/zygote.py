@@ -14,6 +14,7 @@ import sys
 import time
 from typing import Any
 
+from .cgroups import SlotCgroups, slot_cgroups
 from .guest import _guest_main
 
 # ``threading`` and ``socket`` are never imported here: with ``threading`` loaded every fork
@@ -24,11 +25,13 @@ from .kernel import (
     _CLONE_NEWNET,
     _CLONE_NEWNS,
     _CLONE_NEWPID,
+    _CLONE_NEWUSER,
     _MS_NODEV,
     _MS_NOSUID,
     _MS_PRIVATE,
     _MS_REC,
     _PR_SET_CHILD_SUBREAPER,
+    _PR_SET_NO_NEW_PRIVS,
     _PR_SET_PDEATHSIG,
     _children_of,
     _expose_interpreter,
@@ -50,6 +53,7 @@ from .rootfs import (
     make_template,
     site_dirs,
 )
+from .seccomp import clear_user_keyrings, guest_filter
 
 # --------------------------------------------------------------------------------------------
 # The zygote (warm fork server), the per-run monitor, and the guest harness.
@@ -118,9 +122,14 @@ def _zygote_main(ctrl_fd: int, options: dict[str, Any]) -> None:
     _expose_plan()
     caps = _probe_capabilities(options)
     roots = _Roots(options, caps)
+    cgroups, cgroup_error = (slot_cgroups() if options.get("cgroups", True) else
+                             (None, "cgroups=False"))
+    caps["cgroup"] = cgroups is not None
+    if caps.get("seccomp"):
+        caps["seccomp"] = _confine_kernel_state(options, caps)
     ctrl.send(json.dumps({"op": "hello", "caps": caps, "pid": os.getpid(),
-                          "rootfs_error": roots.error}).encode())
-    _ZygoteLoop(ctrl, caps, roots).serve()
+                          "rootfs_error": roots.error, "cgroup_error": cgroup_error}).encode())
+    _ZygoteLoop(ctrl, caps, roots, cgroups).serve()
 
 
 _WARM_SOURCE = '''
@@ -176,9 +185,11 @@ class _ZygoteLoop:
     * monitored (fallback): fork a per-run monitor that is a subreaper for the guest's tree.
     """
 
-    def __init__(self, ctrl: _socket.socket, caps: dict[str, bool], roots: _Roots) -> None:
+    def __init__(self, ctrl: _socket.socket, caps: dict[str, bool], roots: _Roots,
+                 cgroups: SlotCgroups | None) -> None:
         self.ctrl = ctrl
         self.roots = roots
+        self.cgroups = cgroups
         self.direct = bool(caps.get("pidns_reuse"))
         self.pidns_fd = os.open("/proc/self/ns/pid", os.O_RDONLY) if self.direct else -1
         # A run's end is seen on its pidfd (readable when the process exits): no SIGCHLD
@@ -242,9 +253,7 @@ class _ZygoteLoop:
         except OSError:
             msg, fds = b"", []
         if not msg:   # the judge went away: end every run, then ourselves
-            for pid, run in self.runs.items():
-                self.signal_run(pid, run)
-            os._exit(0)
+            self.shutdown()
         request = marshal.loads(msg)
         if request["op"] == "spawn":
             self.spawn(request, fds)
@@ -253,6 +262,18 @@ class _ZygoteLoop:
             if pid is not None:   # not reaped yet, so the pid cannot have been reused
                 self.runs[pid]["killed"] = True
                 self.signal_run(pid, self.runs[pid])
+
+    def shutdown(self) -> None:
+        """End every run, wait (briefly) until they are gone, remove the cgroups, exit."""
+        for pid, run in self.runs.items():
+            self.signal_run(pid, run)
+        deadline = time.monotonic() + 5.0
+        while self.runs and time.monotonic() < deadline:
+            self.reap()
+            time.sleep(0.005)
+        if self.cgroups is not None:
+            self.cgroups.remove()
+        os._exit(0)
 
     @staticmethod
     def signal_run(pid: int, run: dict[str, Any]) -> None:
@@ -264,9 +285,17 @@ class _ZygoteLoop:
     def spawn(self, request: dict[str, Any], fds: list[int]) -> None:
         cfg = request["config"]
         direct = self.direct and bool(cfg["pidns"])
+        oom_before = 0
         try:
             cfg["net_fd"] = self.net_fd(cfg)
             cfg["mnt_fd"] = self.mnt_fd(cfg)
+            if self.cgroups is not None:
+                slot = int(cfg["slot"])
+                cfg["cg_fd"] = self.cgroups.join_fd(
+                    slot, (int(cfg["memory_mb"]) + int(cfg["disk_mb"])) << 20,
+                    int(cfg["processes"]))
+                if not direct:   # the monitor reports; direct runs: see reap()
+                    oom_before = self.cgroups.oom_kills(slot)
             if direct and (_setns(self.pidns_fd, _CLONE_NEWPID) or _unshare(_CLONE_NEWPID)):
                 raise OSError("could not open a new PID namespace")
             pid = os.fork()
@@ -287,11 +316,11 @@ class _ZygoteLoop:
                     os.close(mon_w)
                     _guest_main(cfg, job_r, out_w, err_w, res_w, True)
                 else:
-                    _monitor_main(cfg, fds)
+                    _monitor_main(cfg, fds, self.cgroups, oom_before)
             finally:
                 os._exit(70)
         run: dict[str, Any] = {"id": request["id"], "direct": direct, "killed": False,
-                               "timed_out": False}
+                               "timed_out": False, "slot": int(cfg["slot"])}
         if direct:
             run.update(mon_w=fds[4], started=time.monotonic(),
                        deadline=time.monotonic() + float(cfg["wall_time_s"]))
@@ -331,7 +360,10 @@ class _ZygoteLoop:
                 report = {"status": status, "duration": time.monotonic() - run["started"],
                           "pidns": True, "cpu": usage.ru_utime + usage.ru_stime,
                           "maxrss_kb": usage.ru_maxrss, "timed_out": run["timed_out"],
-                          "killed": run["killed"]}
+                          "killed": run["killed"],
+                          # runs of a slot never overlap: new kills are this run's
+                          "oom": self.cgroups is not None and
+                          self.cgroups.new_oom_kills(run["slot"])}
                 try:
                     _write_all(run["mon_w"], json.dumps(report).encode())
                 except OSError:
@@ -465,9 +497,10 @@ def _probe_capabilities(options: dict[str, Any]) -> dict[str, bool]:
     pid = os.fork()
     if pid == 0:
         caps = {"netns": False, "ipcns": False, "mountns": False, "pidns": False,
-                "pidns_reuse": False, "setuid": False}
+                "pidns_reuse": False, "setuid": False, "seccomp": False}
         try:
             os.close(r)
+            caps["seccomp"] = _probe_seccomp()
             if options.get("drop_privileges", True) and os.getuid() == 0:
                 caps["setuid"] = _probe_setuid(int(options["uid_base"]),
                                                bool(options.get("namespaces", True)))
@@ -489,6 +522,48 @@ def _probe_capabilities(options: dict[str, Any]) -> dict[str, bool]:
     os.close(r)
     os.waitpid(pid, 0)
     return json.loads(data) if data else {}
+
+
+def _confine_kernel_state(options: dict[str, Any], caps: dict[str, bool]) -> bool:
+    """Empty the slot uids' keyrings, then put the zygote itself under the guest filter:
+    every guest inherits it at no cost per run (the zygote needs neither keyrings nor user
+    namespaces). Returns whether the filter is in force."""
+    if caps.get("setuid"):
+        for slot in range(int(options.get("workers", 1))):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    uid = int(options["uid_base"]) + slot
+                    os.setgroups([])
+                    os.setgid(uid)
+                    os.setuid(uid)
+                    clear_user_keyrings(_libc())
+                finally:
+                    os._exit(0)
+            os.waitpid(pid, 0)
+    flt = guest_filter()
+    if flt is None:
+        return False
+    if os.geteuid() != 0 and _prctl(_PR_SET_NO_NEW_PRIVS, 1) != 0:
+        return False
+    return flt.install(_libc()) == 0
+
+
+def _probe_seccomp() -> bool:
+    """Does the guest filter install here, and does it stop a user namespace?"""
+    flt = guest_filter()
+    if flt is None or not sys.platform.startswith("linux"):
+        return False
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ok = (_prctl(_PR_SET_NO_NEW_PRIVS, 1) == 0 and flt.install(_libc()) == 0
+                  and _unshare(_CLONE_NEWUSER) == 1)   # EPERM from the filter
+        except BaseException:  # noqa: BLE001
+            ok = False
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 def _probe_pidns_reuse() -> bool:
@@ -535,7 +610,8 @@ def _probe_setuid(uid: int, namespaces: bool) -> bool:
 
 
 
-def _monitor_main(cfg: dict[str, Any], fds: list[int]) -> None:
+def _monitor_main(cfg: dict[str, Any], fds: list[int], cgroups: SlotCgroups | None,
+                  oom_before: int) -> None:
     """Per-run supervisor (trusted, stays root): fork the guest, enforce the wall clock,
     kill everything the guest left behind, report the exit status on the monitor pipe."""
     job_r, out_w, err_w, res_w, mon_w = fds
@@ -571,7 +647,8 @@ def _monitor_main(cfg: dict[str, Any], fds: list[int]) -> None:
     _reap_subtree()
     report = {"status": status, "duration": duration, "pidns": pidns,
               "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss,
-              "timed_out": state["timed_out"], "killed": state["killed"]}
+              "timed_out": state["timed_out"], "killed": state["killed"],
+              "oom": cgroups is not None and cgroups.oom_kills(int(cfg["slot"])) > oom_before}
     try:
         _write_all(mon_w, json.dumps(report).encode())
     finally:

@@ -25,22 +25,33 @@ class CodeEnv(SubmissionEnv):
     after a failed submission it gets a programmer's digest and may resubmit.
 
     ## Action Space
-    `UnicodeText(max_action_chars)`: the whole assistant message. The code is the last
-    ```` ```python ```` block (a block defining the task's function is preferred), or the
-    whole message if it is bare Python defining the function.
+    `UnicodeText(max_action_chars)`: the whole assistant message. Reasoning (`<think>`) is
+    dropped; the code is the last ```` ```python ```` block defining the task's function
+    (stdin/stdout: the last block reading stdin), joined with the blocks of helpers it uses
+    (and, for programs, a block that only calls its `main()`); fences may be indented,
+    blockquoted, tagged `py`/`python3` or untagged. A bare message that is Python defining
+    the function is taken whole; for HumanEval the body completing the prompt is accepted.
+    See docs/envs/code.md, "Extraction".
 
     ## Observation Space
     `UnicodeText`: the task statement (with public examples) on reset; after a failed attempt
     a digest: syntax error and line, load error, the first failing *public* test (input,
     expected, actual), time or memory limit exceeded, or "fails hidden tests"; at most 2000
-    characters. Hidden tests never appear.
+    characters. Everything in it comes from runs that never held a hidden test's input
+    (function tests: public and hidden tests run in separate processes; stdin/stdout: one
+    process per test), except one bit per limit: whether a hidden run timed out, ran out of
+    memory, flooded its output or used up the time budget. Hidden inputs and expected values
+    never appear.
 
     ## Rewards
     On the step that ends the episode: with `partial=False` (default) 1 if every hidden test
-    passes, else 0; with `partial=True` the fraction of hidden tests passed. Multiplied by
+    passes, else 0; with `partial=True` the fraction of hidden tests passed *above* the
+    fraction the best task-independent stub passes on that task (constants, the most
+    frequent expected value, echoes of the input): `(passed - floor) / (1 - floor)`, so a
+    stub earns 0 and a full pass 1 (`details["stub_floor"]`). Multiplied by
     `attempt_rewards[k]` for attempt `k+1`. `reward_breakdown`: `tests_passed` (and
     `attempt_penalty` for later attempts). `details` carries `tests_passed_fraction`,
-    `n_tests`, `n_passed`, `style`, `test_method` (`calls`, `stdout` or the weak `check`).
+    `n_tests`, `n_passed`, `style`, `test_method` (`calls`, `stdout` or `check`), `budget_s`.
 
     ## Starting State
     `reset(seed=s)` draws a task; `options={"task_id": id}` replays one (procedural ids look
@@ -67,6 +78,7 @@ class CodeEnv(SubmissionEnv):
     | `partial` | bool | False | reward the fraction of hidden tests passed |
     | `time_limit_s` | float | 10.0 | wall/CPU limit of one sandbox run (function/check) |
     | `test_time_limit_s` | float | 4.0 | per call (function) or per run (stdin/stdout) |
+    | `budget_s` | float | None | sandbox time of all runs of one verification; None: `time_limit_s` + 1 s per further run; tests left when it is spent fail |
     | `memory_mb` | int | 512 | address-space limit of the program |
     | `sandbox` | Sandbox | None | sandbox to use (None: the shared `default_sandbox()`) |
     | `packages` | list[str] | () | installed packages programs may import (`["numpy"]`) |
@@ -75,13 +87,17 @@ class CodeEnv(SubmissionEnv):
 
     ## Verification
     `rlvr_envs.envs.code.verify.verify_code(task, response)`. Function tests: return values
-    come back as exact builtin types and are compared in the judge process with expected
-    values the program never sees. stdin/stdout: the program's stdout is its answer, compared
-    in the judge (normalized lines, optional float tolerance or checker). Check code: literal
-    asserts are turned into judge-side comparisons; other check code runs inside the child
-    (weak; flagged `test_method="check"`). Exit codes, stderr and printed claims never decide
-    a pass. The program's file system is a minimal root (interpreter, standard library, the
-    task's `packages`): the project, its reference solutions and task data are absent.
+    come back as plain builtin values (a subclass as its base type's data, Fraction/Decimal
+    by value) and are compared in the judge process with expected values the program never
+    sees. stdin/stdout: the program's stdout is its answer, compared in the judge
+    (normalized lines, optional float tolerance or checker; APPS and LiveCodeBench data use
+    their harness's own rule). Check code: literal asserts (also `set(f(x)) == ...`,
+    `math.isclose(f(x), ...)`) are turned into judge-side comparisons; other check code runs
+    `check()` in a test process beside the candidate's, which answers calls with plain values
+    (`test_method="check"`). Exit codes, stderr and printed claims never decide a pass. The
+    program's file system is a minimal root (interpreter, standard library, the task's
+    `packages`): the project, its reference solutions and task data are absent; kernel
+    keyrings and user namespaces are refused and each run's memory is capped in total.
     Without root that isolation is impossible: `details["isolation_warning"]` says so. Not
     caught: solutions that hard-code the hidden tests' answers they could guess, weak test
     sets, and sandbox escapes through kernel bugs (docs/envs/code.md, docs/sandbox.md).
@@ -108,17 +124,20 @@ class CodeEnv(SubmissionEnv):
                  family_weights: Mapping[str, float] | None = None, time_limit_s: float = 10.0,
                  test_time_limit_s: float = 4.0, memory_mb: int = 512,
                  sandbox: Sandbox | None = None, packages: Sequence[str] = (),
-                 **kwargs: Any) -> None:
+                 budget_s: float | None = None, **kwargs: Any) -> None:
         if not (time_limit_s > 0 and test_time_limit_s > 0 and memory_mb > 0):
             raise ValueError("time_limit_s, test_time_limit_s and memory_mb must be positive, "
                              f"got {time_limit_s}, {test_time_limit_s}, {memory_mb}")
+        if budget_s is not None and not budget_s > 0:
+            raise ValueError(f"budget_s must be positive or None (scaled from the task), "
+                             f"got {budget_s}")
         self.partial = bool(partial)
         self.families = list(families) if families is not None else None
         self.family_weights = dict(family_weights) if family_weights else None
         from .loaders import check_packages
         self.judge_options = {"time_limit_s": float(time_limit_s),
                               "test_time_limit_s": float(test_time_limit_s),
-                              "memory_mb": int(memory_mb),
+                              "memory_mb": int(memory_mb), "budget_s": budget_s,
                               "packages": check_packages(list(packages))}
         self.sandbox = sandbox
         self._report: Any = None
@@ -152,6 +171,11 @@ class CodeEnv(SubmissionEnv):
     def retry_feedback(self, verdict: Verdict) -> str:
         from .verify import digest
         return digest(self._report)
+
+    def hack_strategies(self) -> list[Any]:
+        """Code-v0's own task-independent attacks (`hacks.py`), for `rlvr audit --hacks`."""
+        from .hacks import code_hack_strategies
+        return code_hack_strategies()
 
     def oracle_action(self) -> str:
         assert self.task is not None, "call reset() first"

@@ -7,13 +7,19 @@ Recognized records (detected by their keys):
   encoding (`{"$tuple": [...]}`) for types JSON lacks.
 * **HumanEval**: `task_id, prompt, canonical_solution, test, entry_point` -> check style; the
   prompt is prepended to the candidate's code (so its imports and helpers exist).
-* **MBPP**: `text, code, test_list, test_setup_code` -> check style; the first assert is
-  shown in the prompt (public), all asserts are hidden tests (as MBPP is scored).
+* **MBPP**: `text, code, test_list, test_setup_code` (full) or `prompt, code, test_list,
+  test_imports` (sanitized) -> check style; the first assert is shown in the prompt
+  (public), all asserts are hidden tests (as MBPP is scored); setup code and test imports
+  run before the asserts.
 * **stdin/stdout**: APPS (`question`, `input_output` with `inputs`/`outputs`, maybe a JSON
-  string; `fn_name` makes it function style), LiveCodeBench (`question_content`,
-  `public_test_cases`/`private_test_cases` as JSON lists) and CodeContests (`description`,
-  `public_tests`/`private_tests` with `input`/`output` lists). Hidden = private + public, as
-  those benchmarks score; public ones are shown.
+  string; `fn_name` makes it function style, a `class Solution` `starter_code` is shown
+  and its method is called on a fresh instance), LiveCodeBench (`question_content`,
+  `public_test_cases`/`private_test_cases` as JSON lists; `"testtype": "functional"` cases
+  are function tests of `metadata.func_name`, one JSON argument per input line) and
+  CodeContests (`description`, `public_tests`/`private_tests` with `input`/`output`
+  lists). Hidden = private + public, as those benchmarks score; public ones are shown.
+  APPS and LiveCodeBench tasks are compared the way their own harnesses compare
+  (`checker` "apps" / "lcb", see `compare.py`).
 
 Any record may carry `packages`: the installed packages (top-level import names, e.g.
 `["numpy"]`) its programs may import. The sandbox shows a program nothing else beyond the
@@ -38,6 +44,9 @@ def normalize_code_record(record: Mapping[str, Any]) -> Task:
     """One record of any supported format as a Code-v0 task (raises ValueError if unfit)."""
     if "canonical_solution" in record and "test" in record:
         task = _humaneval(record)
+    elif "test_list" in record and "code" in record and "text" not in record \
+            and "prompt" in record:
+        task = _mbpp({**record, "text": record["prompt"]})   # sanitized MBPP
     elif "test_list" in record:
         task = _mbpp(record)
     elif any(k in record for k in ("input_output", "public_test_cases", "private_test_cases")) \
@@ -136,16 +145,22 @@ def _mbpp(record: Mapping[str, Any]) -> Task:
     if not tests:
         raise ValueError("MBPP record has an empty test_list")
     entry = _called_name(tests[0])
-    setup = str(record.get("test_setup_code") or "")
+    imports = record.get("test_imports") or []
+    if not isinstance(imports, list):
+        raise ValueError(f"MBPP 'test_imports' must be a list of import lines, got {imports!r}")
+    setup = "\n".join([*map(str, imports), str(record.get("test_setup_code") or "")]).strip()
     code = "\n".join(tests)
     return {
         "id": f"mbpp/{record['task_id']}" if "task_id" in record else None, "style": "check",
         "prompt": (f"{record['text']}\nYour code should pass this test:\n{tests[0]}\n\n"
                    "Answer with the function in a ```python block."),
-        "entry_point": entry, "test": f"{setup}\n{code}" if setup.strip() else code,
-        "public_test": f"{setup}\n{tests[0]}" if setup.strip() else tests[0],
+        "entry_point": entry, "test": f"{setup}\n{code}" if setup else code,
+        "public_test": f"{setup}\n{tests[0]}" if setup else tests[0],
         "reference": str(record["code"]), "source": "mbpp",
     }
+
+
+_NOT_UNDER_TEST = frozenset(dir(__import__("builtins")))
 
 
 def _called_name(assert_line: str) -> str:
@@ -155,7 +170,7 @@ def _called_name(assert_line: str) -> str:
         raise ValueError(f"MBPP test is not valid Python: {assert_line[:100]!r}") from exc
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id not in {"set", "abs", "sorted", "list", "tuple", "round"}:
+                and node.func.id not in _NOT_UNDER_TEST:
             return node.func.id
     raise ValueError(f"cannot tell the function under test from {assert_line[:100]!r}")
 
@@ -171,12 +186,20 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _pairs(cases: Any) -> list[dict[str, str]]:
+def _cases(cases: Any) -> list[dict[str, Any]]:
+    """LiveCodeBench / CodeContests test cases as ``{"input", "output", "testtype"}``."""
     cases = _json(cases) or []
     if isinstance(cases, Mapping):
-        return [{"input": str(i), "output": str(o)}
+        return [{"input": str(i), "output": str(o), "testtype": "stdin"}
                 for i, o in zip(cases.get("input", []), cases.get("output", []))]
-    return [{"input": str(c["input"]), "output": str(c["output"])} for c in cases]
+    return [{"input": str(c["input"]), "output": str(c["output"]),
+             "testtype": str(c.get("testtype") or "stdin")} for c in cases]
+
+
+def _starter(record: Mapping[str, Any]) -> str:
+    starter = str(record.get("starter_code") or "").rstrip()
+    return (f"\n\nUse this starter code (complete it):\n```python\n{starter}\n```"
+            if starter.strip() else "")
 
 
 def _stdio(record: Mapping[str, Any]) -> Task:
@@ -193,28 +216,67 @@ def _stdio(record: Mapping[str, Any]) -> Task:
         if record.get(key) not in (None, ""):
             base["id"] = str(record[key])
             break
-    if "input_output" in record:
+    starter = _starter(record)
+    if "input_output" in record:   # APPS
         io = _json(record["input_output"]) or {}
         inputs, outputs = list(io.get("inputs", [])), list(io.get("outputs", []))
         if io.get("fn_name"):
             tests = [{"args": list(i) if isinstance(i, list) else [i], "kwargs": {},
-                      "expected": o[0] if isinstance(o, list) and len(o) == 1 else o}
-                     for i, o in zip(inputs, outputs)]
+                      "expected": o} for i, o in zip(inputs, outputs)]
             return {**base, "style": "function", "entry_point": str(io["fn_name"]),
-                    "prompt": f"{question}\n\nWrite the function `{io['fn_name']}` in a "
-                              "```python block.", "tests": tests, "public_tests": tests[:1]}
+                    "prompt": _function_prompt(question, str(io["fn_name"]), starter),
+                    "tests": tests, "public_tests": tests[:1], "checker": "apps"}
         hidden = [{"input": _text(i), "output": _text(o)} for i, o in zip(inputs, outputs)]
-        public = hidden[:1]
+        public, checker = hidden[:1], "apps"
     else:
-        public = _pairs(record.get("public_test_cases") or record.get("public_tests"))
-        hidden = _pairs(record.get("private_test_cases") or record.get("private_tests")) + public
+        public_cases = _cases(record.get("public_test_cases") or record.get("public_tests"))
+        private_cases = _cases(record.get("private_test_cases") or record.get("private_tests"))
+        cases = private_cases + public_cases
+        lcb = "public_test_cases" in record or "private_test_cases" in record
+        if cases and all(c["testtype"] == "functional" for c in cases):
+            return {**base, **_lcb_functional(record, question, starter, private_cases,
+                                              public_cases)}
+        if any(c["testtype"] == "functional" for c in cases):
+            raise ValueError("a record mixing functional and stdin test cases is not supported")
+        public = [{"input": c["input"], "output": c["output"]} for c in public_cases]
+        hidden = [{"input": c["input"], "output": c["output"]} for c in cases]
+        checker = "lcb" if lcb else None
     if not hidden:
         raise ValueError("stdin/stdout record has no test cases")
     examples = "\n\n".join(f"Input:\n{t['input']}\nOutput:\n{t['output']}" for t in public)
-    prompt = f"{question}\n\n" + (f"Examples:\n\n{examples}\n\n" if public else "")
+    prompt = f"{question}{starter}\n\n" + (f"Examples:\n\n{examples}\n\n" if public else "")
     return {**base, "style": "stdio", "prompt": prompt + STDIO_INSTRUCTION,
             "io_tests": hidden, "public_io_tests": public,
-            "float_tolerance": record.get("float_tolerance"), "checker": record.get("checker")}
+            "float_tolerance": record.get("float_tolerance"),
+            "checker": record.get("checker") or checker}
+
+
+def _function_prompt(question: str, name: str, starter: str) -> str:
+    what = (f"Complete the method `{name}` of the starter code" if "class Solution" in starter
+            else f"Write the function `{name}`")
+    return f"{question}{starter}\n\n{what} in a ```python block."
+
+
+def _lcb_functional(record: Mapping[str, Any], question: str, starter: str,
+                    private: list[dict[str, Any]], public: list[dict[str, Any]]) -> Task:
+    """LiveCodeBench LeetCode problems: each input line is one JSON argument, the output
+    one JSON value; the method ``metadata.func_name`` of ``class Solution`` is called."""
+    metadata = _json(record.get("metadata") or {}) or {}
+    name = metadata.get("func_name") if isinstance(metadata, Mapping) else None
+    if not name:
+        raise ValueError("a LiveCodeBench functional record needs metadata.func_name")
+
+    def test(case: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            args = [json.loads(line) for line in str(case["input"]).split("\n")]
+            return {"args": args, "kwargs": {}, "expected": json.loads(str(case["output"]))}
+        except ValueError as exc:
+            raise ValueError(f"functional test case is not JSON lines: {exc}") from exc
+
+    hidden, shown = [test(c) for c in private + public], [test(c) for c in public]
+    return {"style": "function", "entry_point": str(name), "checker": "lcb",
+            "prompt": _function_prompt(question, str(name), starter),
+            "tests": hidden, "public_tests": shown}
 
 
 def _text(value: Any) -> str:
