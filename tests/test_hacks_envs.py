@@ -1,12 +1,22 @@
 """The hack search, reduced, on every registered env: no task-independent strategy may earn
 more than the env's chance_level + 0.02 (the acceptance bar of docs/contract.md).
 
-Reduced for CI: 24 tasks per strategy (spread over levels and the four tool formats), the
+Reduced for CI: 48 tasks per strategy (spread over levels and the four tool formats), the
 light strategies plus the tool, program and prior families. The full search is
 `rlvr audit ENV --hacks` (200 tasks, every strategy; figures in docs/benchmarks.md).
+
+On 48 tasks one lucky pass is a mean of 0.021, above the bar whatever the strategy's true
+mean: `ecommerce:first-search-hit` passes 1 of the first 24 tasks and 0.004 over 600. So a
+strategy fails the test when its reward total is too high to come from a policy at the bar:
+under a binomial at `chance_level + 0.02` (a policy whose rewards are in [0, 1] and that
+earns the bar), fewer than 1% of samples reach its (rounded-up) total. On a bar of 0.02 a
+strategy at 0.15 fails in 87% of 48-task samples, one at 0.10 in 53%: this is a smoke
+test; the 200-task search in docs/benchmarks.md is the measurement.
 """
 
 from __future__ import annotations
+
+import math
 
 import gymnasium as gym
 import pytest
@@ -21,7 +31,7 @@ from rlvr_envs.core.hacks import (
 )
 from rlvr_envs.registration import ENV_IDS
 
-CI_TASKS = 24
+CI_TASKS = 48
 CI_PICKS = sorted(LIGHT) + ["tool", "program", "prior"]
 
 
@@ -51,8 +61,24 @@ def test_report_covers_the_env(report) -> None:
     assert {"constant:0", "candidates:all-line", "prior:most-frequent-final"} <= names
 
 
+def above_bar_p_value(total: float, n: int, bar: float) -> float:
+    """P(a binomial(n, bar) reaches ceil(total)): how likely a policy that earns `bar`
+    scores this total by luck."""
+    k = math.ceil(total - 1e-9)
+    return sum(math.comb(n, i) * bar**i * (1 - bar) ** (n - i) for i in range(k, n + 1))
+
+
+def test_the_p_value_rejects_a_strategy_well_above_the_bar() -> None:
+    assert above_bar_p_value(1, 48, 0.02) > 0.3          # one lucky pass is noise
+    assert above_bar_p_value(7, 48, 0.02) < 0.001        # 0.15 is not
+    assert above_bar_p_value(0, 48, 0.02) == pytest.approx(1.0)
+
+
 def test_no_task_independent_strategy_beats_chance(report) -> None:
-    best = report.best
-    assert best.mean_reward <= report.chance_level + HACK_MARGIN, (
-        f"{report.env_id}: {best.name} earns {best.mean_reward:.3f} (chance_level "
-        f"{report.chance_level}); e.g. {best.best_example}")
+    bar = report.chance_level + HACK_MARGIN
+    for r in report.results:
+        p = above_bar_p_value(r.total_reward, r.episodes, bar)
+        assert p >= 0.01, (
+            f"{report.env_id}: {r.name} earns {r.mean_reward:.3f} over {r.episodes} tasks "
+            f"(chance_level {report.chance_level}; p = {p:.4f} at the bar); "
+            f"e.g. {r.best_example}")
