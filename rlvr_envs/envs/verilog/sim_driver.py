@@ -32,6 +32,7 @@ Standard library only, and nothing from outside the scratch dir but the two exec
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
@@ -93,7 +94,8 @@ def run_stage(argv: list[str], cpu_s: float, wall_s: float, out_path: str, *,
     started = time.monotonic()
     report_r, report_w = os.pipe2(os.O_CLOEXEC)
     feed_r, feed_w = os.pipe2(os.O_CLOEXEC) if stdin_data is not None else (None, None)
-    pid = os.fork()
+    rest = _prefill(feed_w, stdin_data) if feed_w is not None else b""
+    pid = _fork()
     if pid == 0:
         os.close(report_r)
         _child(path, argv, cpu_s, out_path, report_w, feed_r)
@@ -101,8 +103,11 @@ def run_stage(argv: list[str], cpu_s: float, wall_s: float, out_path: str, *,
     feeder = None
     if feed_r is not None and feed_w is not None:
         os.close(feed_r)
-        feeder = threading.Thread(target=_feed, args=(feed_w, stdin_data or b""), daemon=True)
-        feeder.start()
+        if rest:   # more than a pipe holds: a thread feeds the rest while the child reads
+            feeder = threading.Thread(target=_feed, args=(feed_w, rest), daemon=True)
+            feeder.start()
+        else:
+            os.close(feed_w)
     try:
         os.setpgid(pid, pid)   # also here, so killpg works even before the child ran
     except OSError:
@@ -143,6 +148,36 @@ def run_stage(argv: list[str], cpu_s: float, wall_s: float, out_path: str, *,
             "cpu_s": round(cpu, 4), "wall_s": round(time.monotonic() - started, 4),
             "cpu_exceeded": cpu_exceeded, "stalled": bool(stalled) and not cpu_exceeded,
             "cpu_limit_s": max(1, math.ceil(cpu_s))}
+
+
+def _fork() -> int:
+    """os.fork, retried while the uid's process limit is momentarily reached (EAGAIN: other
+    runs of the same uid may be exiting)."""
+    for attempt in range(40):
+        try:
+            return os.fork()
+        except BlockingIOError:
+            time.sleep(0.05 * (1 + attempt % 5))
+    return os.fork()
+
+
+def _prefill(fd: int, data: bytes | None) -> bytes:
+    """Write as much of `data` into the pipe `fd` as it holds (its size raised to fit when
+    the system allows), without blocking; return what is left to feed."""
+    data = data or b""
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(max(len(data), 65536), 1 << 20))
+    except OSError:
+        pass   # the default size; the rest goes through the feeder thread
+    os.set_blocking(fd, False)
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except BlockingIOError:
+        pass
+    os.set_blocking(fd, True)
+    return bytes(view)
 
 
 def _feed(fd: int, data: bytes) -> None:
@@ -186,9 +221,14 @@ def _compile_and_run(stage: dict[str, Any], job: dict[str, Any], compile_cpu_s: 
                      sim_cpu_s: float, prefix: str) -> dict[str, Any]:
     """Compile the stage's sources (deleted afterwards), then run the program from a pipe."""
     out: dict[str, Any] = {}
-    out["compile"] = run_stage(stage["compile_argv"], compile_cpu_s, job["compile_wall_s"],
-                               f"{prefix}compile.log")
-    out["compile_log"] = _read(f"{prefix}compile.log", LOG_CHARS)
+    for _ in range(2):   # a silent failure (no message, no CPU kill) is retried once
+        out["compile"] = run_stage(stage["compile_argv"], compile_cpu_s,
+                                   job["compile_wall_s"], f"{prefix}compile.log")
+        out["compile_log"] = _read(f"{prefix}compile.log", LOG_CHARS)
+        comp = out["compile"]
+        if comp.get("exit") == 0 or out["compile_log"].strip() or comp.get("cpu_exceeded") \
+                or comp.get("stalled") or comp.get("exec_error"):
+            break
     _remove(f"{prefix}compile.log", *stage["sources"])
     if out["compile"].get("exit") != 0:
         return out
