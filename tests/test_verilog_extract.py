@@ -48,6 +48,14 @@ def test_keeps_top_module_and_what_it_uses(response: str, modules: set[str]) -> 
     assert design is not None and module_names(design) == modules
 
 
+def test_html_wrapped_code_keeps_verilog_operators() -> None:
+    code = "module TopModule(input [3:0] in, output y, output z);\n  assign y = &in;\n" \
+           "  assign z = in < 4'd3;\nendmodule\n"
+    for escaped in (code.replace("&", "&amp;").replace("<", "&lt;"), code.replace("<", "&lt;")):
+        design = extract_design(f"<pre><code class=\"language-verilog\">{escaped}</code></pre>")
+        assert design is not None and design.strip() == code.strip()
+
+
 def test_a_later_declaration_replaces_a_draft() -> None:
     draft = "module TopModule(input a, output y);\n  assign y = 1'b0;\nendmodule\n"
     design = extract_design(fence(draft) + "Fixed:\n" + fence(HELPER + TOP))

@@ -20,7 +20,6 @@ draft inside `<think>`, or plain code between sentences. `extract_design(respons
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
@@ -40,6 +39,8 @@ _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n`]*$")
 _UNIT_LINE = re.compile(r"^[ \t]*(module|macromodule|primitive|package|interface)[ \t]+"
                         r"(?:automatic[ \t]+|static[ \t]+)?\\?[A-Za-z_]")
 _HTML_TAG = re.compile(r"</?(?:pre|code)\b[^>]*>", re.I)
+_CODE_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"),
+                  ("&#x27;", "'"), ("&amp;", "&"))
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,9 @@ def plain_units_text(text: str) -> str:
     """`module ... endmodule` spans of unfenced text (with the directive lines right above
     each), prose dropped; an HTML `<pre><code>` wrapper and entities are undone first."""
     if "<code" in text or "<pre" in text:
-        text = html.unescape(_HTML_TAG.sub("\n", text))
+        text = _HTML_TAG.sub("\n", text)
+        for entity, char in _CODE_ENTITIES:   # only what escaping code produces: `&in;` stays
+            text = text.replace(entity, char)
     lines = text.split("\n")
     kept, i = [], 0
     while i < len(lines):

@@ -46,6 +46,7 @@ LOG_CHARS = 4000          # compiler messages kept for feedback
 RESULT_CHARS = 16000      # the testbench's record is a few lines; more is not its output
 TRACE_BYTES = 32 << 20    # a trace is at most a few MB; more is not the testbench's
 PROGRAM_FD = "/proc/self/fd/0"
+FORK_FAILURES = ("Cannot fork", "Resource temporarily unavailable", "fork failed")
 
 
 def find_executable(name: str) -> str | None:
@@ -221,13 +222,21 @@ def _compile_and_run(stage: dict[str, Any], job: dict[str, Any], compile_cpu_s: 
                      sim_cpu_s: float, prefix: str) -> dict[str, Any]:
     """Compile the stage's sources (deleted afterwards), then run the program from a pipe."""
     out: dict[str, Any] = {}
-    for _ in range(2):   # a silent failure (no message, no CPU kill) is retried once
-        out["compile"] = run_stage(stage["compile_argv"], compile_cpu_s,
-                                   job["compile_wall_s"], f"{prefix}compile.log")
-        out["compile_log"] = _read(f"{prefix}compile.log", LOG_CHARS)
-        comp = out["compile"]
-        if comp.get("exit") == 0 or out["compile_log"].strip() or comp.get("cpu_exceeded") \
-                or comp.get("stalled") or comp.get("exec_error"):
+    for attempt in range(3):
+        out["compile"] = comp = run_stage(stage["compile_argv"], compile_cpu_s,
+                                          job["compile_wall_s"], f"{prefix}compile.log")
+        out["compile_log"] = log = _read(f"{prefix}compile.log", LOG_CHARS)
+        if comp.get("exit") == 0 or comp.get("cpu_exceeded") or comp.get("stalled") \
+                or comp.get("exec_error"):
+            break
+        # iverilog runs its preprocessor and compiler through `sh`: under the uid's process
+        # limit (other runs of the same uid) that fork fails, which says nothing about the
+        # design; a silent failure (no message) is retried once as well
+        if any(sign in log for sign in FORK_FAILURES):
+            if attempt == 2:
+                comp["exec_error"] = f"the compiler could not fork: {log.strip()[:200]}"
+            time.sleep(0.2 * (attempt + 1))
+        elif log.strip() or attempt:
             break
     _remove(f"{prefix}compile.log", *stage["sources"])
     if out["compile"].get("exit") != 0:
