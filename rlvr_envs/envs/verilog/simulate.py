@@ -8,7 +8,9 @@ text that was screened), build the testbench, and run `sim_driver.py` in one san
   separate simulations in that run. The driver simulates the reference first, keeps its trace
   and deletes its files, then simulates the design without the reference (nothing in the
   design's simulation can name it, read it or its trace) and compares the traces. The judge
-  checks that the reference's trace has exactly the samples the testbench takes.
+  checks that the reference's trace has exactly the samples the testbench takes. These tasks
+  state their exact interface: a port the spec does not list fails the lint
+  (`lint.extra_port_problem`), a port of another width fails on Icarus' padding warning.
 * **VerilogEval tasks** (`single`): the problem's own testbench holds both, as in VerilogEval
   (its stimulus reads the comparison), with the top module and the reference and stimulus
   instances renamed at random per verification; the judge reads only lines of the record
