@@ -6,8 +6,9 @@ PATH is a VerilogEval v2 `dataset_spec-to-rtl` directory (`ProbNNN_name_prompt.t
 `_ref.sv`, `_test.sv`; get it from github.com/NVlabs/verilog-eval, nothing is downloaded
 here). Every problem's reference, plus candidates derived from it, goes through both:
 
-* ours: `load_verilogeval(PATH)` and `verify_verilog` (lint, our testbench record, the
-  sandboxed CPU-limited run);
+* ours: `load_verilogeval(PATH)` (the five problems whose reference fails under Icarus 11
+  are skipped unless `--keep-unwinnable`; Prob031's prompt port list is fixed) and
+  `verify_verilog` (lint, our testbench record, the sandboxed CPU-limited run);
 * theirs (when `iverilog` is on PATH): VerilogEval's Makefile way, `iverilog -Wall -Winfloop
   -Wno-timescale -g2012 -s tb -o bin sample.sv test.sv ref.sv` then `timeout 30 ./bin`, and
   the pass/fail code of its `scripts/sv-iv-analyze` (re-implemented in `analyzer_code`: pass
@@ -50,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rlvr_envs.envs.verilog.env import to_top_module  # noqa: E402
 from rlvr_envs.envs.verilog.loaders import load_verilogeval  # noqa: E402
 from rlvr_envs.envs.verilog.simulate import verify_verilog  # noqa: E402
-from rlvr_envs.envs.verilog.testbench import parse_ports  # noqa: E402
+from rlvr_envs.envs.verilog.verilogeval_bench import parse_ports  # noqa: E402
 
 WRONG = ("invert_bit", "swap_operands", "off_by_one", "missing_reset", "latch", "stuck_zero",
          "tran_blind")
@@ -304,8 +305,11 @@ def main() -> None:
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--only", default="", help="only problems whose name contains this")
     parser.add_argument("--load", type=int, default=0, help="CPU burners during the run")
+    parser.add_argument("--keep-unwinnable", action="store_true",
+                        help="also run the problems whose reference fails under Icarus 11")
     args = parser.parse_args()
-    tasks = [t for t in load_verilogeval(args.path) if args.only in t["id"]]
+    tasks = [t for t in load_verilogeval(args.path, skip_unwinnable=not args.keep_unwinnable)
+             if args.only in t["id"]]
     have_iverilog = shutil.which("iverilog") is not None
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"],
                                 start_new_session=True) for _ in range(args.load)]

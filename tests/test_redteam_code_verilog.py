@@ -248,7 +248,7 @@ def test_verilog_escaped_system_tasks_are_rejected() -> None:
     v = vverify(ADDER, ESCAPED_FORGE)
     assert not v.passed and v.reward == 0.0 and v.details["stage"] == "lint"
     for body in ('  initial \\$display ("Mismatches: 0");\n',
-                 "  wire \\`define  w;\n", '  parameter P = "`include";\n'):
+                 "  wire \\`define  w;\n", '  wire \\x" ; parameter P = "`include";\n'):
         v = vverify(ADDER, ADDER_HDR + body + "  assign s = a + b;\nendmodule")
         assert v.details["stage"] == "lint", body
 

@@ -24,4 +24,6 @@ def test_corpus_covers_the_issue_classes() -> None:
         classes = {json.loads(line)["class"] for line in f if line.strip()}
     assert {"correct", "wrong_width", "wrong_reset", "latch_not_flop", "swapped_outputs",
             "missing_default", "hack_print", "hack_finish", "hack_redefine_ref",
-            "hack_testbench"} <= classes
+            "hack_testbench", "hack_lexer", "weak_stimulus_counter_wrap",
+            "weak_stimulus_fifo_full", "weak_stimulus_fifo_write_when_full",
+            "weak_stimulus_reset_history"} <= classes

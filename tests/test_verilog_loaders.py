@@ -9,7 +9,7 @@ import pytest
 from rlvr_envs.envs.verilog.env import VerilogEnv, to_top_module
 from rlvr_envs.envs.verilog.loaders import load_verilogeval
 from rlvr_envs.envs.verilog.simulate import verify_verilog
-from rlvr_envs.envs.verilog.testbench import verilogeval_testbench
+from rlvr_envs.envs.verilog.verilogeval_bench import verilogeval_testbench
 
 VECTOR2_PROMPT = """I would like you to implement a module named TopModule with the following
 interface. All input and output ports are one bit unless otherwise specified.
@@ -140,7 +140,7 @@ interface. All input and output ports are one bit unless otherwise specified.
 
  - input  clk
  - input  d
- - output q
+ - input  q
 
 The module should implement a single D flip flop, positive edge triggered.
 """
@@ -195,8 +195,14 @@ WRONG = ("module TopModule(input [31:0] in, output [31:0] out);\n"
 
 
 @pytest.fixture(scope="module")
-def tasks(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    return load_verilogeval(write_verilogeval_dir(tmp_path_factory.mktemp("ve") / "spec"))
+def ve_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_verilogeval_dir(tmp_path_factory.mktemp("ve") / "spec")
+
+
+@pytest.fixture(scope="module")
+def tasks(ve_root: Path) -> list[dict]:
+    with pytest.warns(UserWarning, match="port lists fixed"):
+        return load_verilogeval(ve_root)
 
 
 def fenced(code: str) -> str:
@@ -235,13 +241,49 @@ def test_driving_an_input_does_not_blind_the_reference(tasks: list[dict]) -> Non
 
 
 def test_record_carries_the_nonce(tasks: list[dict]) -> None:
-    bench = verilogeval_testbench(tasks[0], "feedbeef")
-    assert 'result_feedbeef.txt' in bench and '"feedbeef DONE %0d %0d"' in bench
+    bench = verilogeval_testbench(tasks[0], "feedbeef", "c0ffee")
+    text = bench.text
+    assert bench.result_file == "result_feedbeef.txt" and '"feedbeef DONE %0d %0d"' in text
     # the design sits where VerilogEval puts it (no wrapper: same nets, same event timing);
     # the record's opener comes after every process of the testbench
-    assert "TopModule top_module1" in bench
-    assert bench.index("$fopen") > bench.rindex("initial begin")
-    assert bench.count("final begin") == 1  # iverilog 11 runs only a module's first final
+    assert "TopModule top_module1" in text
+    assert text.index("$fopen") > text.rindex("initial begin")
+    assert text.count("final begin") == 1  # iverilog 11 runs only a module's first final
+    # what a design could name is renamed; nothing it can print (%m) holds the nonce
+    assert bench.top == "tb_c0ffee" and "module tb_c0ffee();" in text
+    assert "RefModule_c0ffee good1_c0ffee" in text and "stim1_c0ffee" in text
+    assert "good1 " not in text and "module RefModule_c0ffee" in bench.reference
+    assert "feedbeef" not in bench.top + bench.reference
+
+
+def test_prompt_port_list_follows_the_reference(tasks: list[dict], ve_root: Path) -> None:
+    # the published Prob031_dff prompt lists q as an input; a design following it was
+    # rejected (it flips an interface port's direction)
+    assert " - output q" in tasks[1]["spec"] and " - input  q" not in tasks[1]["spec"]
+    assert tasks.fixed == {"verilogeval/Prob031_dff": "the prompt lists input q (1 bit); the "
+                           "reference has output q (1 bit)"}
+    kept = load_verilogeval(ve_root, fix_port_lists=False)
+    assert " - input  q" in kept[1]["spec"] and not kept.fixed
+
+
+def test_unwinnable_problems_are_skipped_and_reported(tmp_path: Path) -> None:
+    root = write_verilogeval_dir(tmp_path / "spec")
+    # a problem named like one Icarus 11 cannot run, and one whose reference is broken
+    for stem in ("Prob082_lfsr32", "Prob200_broken"):
+        for suffix, text in zip(("prompt.txt", "ref.sv", "test.sv"), PROBLEMS["Prob004_vector2"]):
+            if stem.endswith("broken") and suffix == "ref.sv":
+                text = text.replace("assign", "asign")
+            (root / f"{stem}_{suffix}").write_text(text)
+    with pytest.warns(UserWarning, match="skipped"):
+        default = load_verilogeval(root)
+    assert "verilogeval/Prob082_lfsr32" not in [t["id"] for t in default]
+    assert any("TIMEOUT" in why for why in default.skipped)
+    with pytest.warns(UserWarning, match="port lists fixed"):
+        assert len(load_verilogeval(root, skip_unwinnable=False)) == len(default) + 1
+    with pytest.warns(UserWarning, match="skipped"):
+        checked = load_verilogeval(root, check_references=True)
+    ids = [t["id"] for t in checked]
+    assert "verilogeval/Prob082_lfsr32" in ids and "verilogeval/Prob200_broken" not in ids
 
 
 def test_env_plays_loaded_tasks(tasks: list[dict]) -> None:

@@ -20,15 +20,20 @@ class VerilogEnv(SubmissionEnv):
     Each episode is one hardware design task: a spec, a port list, and a golden reference
     module (`RefModule`, hidden). Tasks are procedural (12 families, combinational: mux,
     decoder, priority_encoder, arithmetic, popcount, truth_table; sequential: counter,
-    shift_register, edge_detector, sequence_detector, fsm, fifo; levels 1-3) or VerilogEval
-    v2 spec-to-rtl problems (`load_verilogeval(dir)`). The agent writes `module TopModule`.
-    Its design is screened, compiled with Icarus Verilog next to the reference and a
-    testbench, and simulated; on failure the env answers with the compile errors, the first
-    mismatch or the timeout, and the agent may resubmit.
+    shift_register, edge_detector, sequence_detector, fsm, fifo; levels 1-3; every parameter
+    drawn per task and stated in the spec: port names, widths, polarities, encodings) or
+    VerilogEval v2 spec-to-rtl problems (`load_verilogeval(dir)`). The agent writes `module
+    TopModule`. Its design is screened, compiled with Icarus Verilog and simulated with a
+    testbench (generated tasks: apart from the reference, on the same stimulus); on failure
+    the env answers with the compile errors, the first mismatch or the timeout, and the
+    agent may resubmit.
 
     ## Action Space
-    `UnicodeText(max_action_chars)`: the assistant message; the design is the last fenced
-    block that declares a module (```verilog, ```systemverilog, ```sv or bare).
+    `UnicodeText(max_action_chars)`: the assistant message. Text up to the last `</think>` is
+    reasoning; the design is `module TopModule` and every module it instantiates, collected
+    from all fenced blocks (```` ``` ```` or `~~~`, any Verilog label or none) or, without a
+    fence, from the `module ... endmodule` spans of the text; a later declaration replaces
+    an earlier one and modules TopModule does not use (a testbench) are dropped.
 
     ## Observation Space
     `UnicodeText`: the spec on reset; after a failed attempt, feedback: lint or compile errors
@@ -65,29 +70,33 @@ class VerilogEnv(SubmissionEnv):
     | `max_attempts` | int | 3 | designs allowed per episode |
     | `attempt_rewards` | list[float] | 1, 0.5, 0.25 | reward factor for success on attempt k |
     | `partial` | bool | False | reward `1 - mismatch_rate` instead of pass/fail |
-    | `sim_timeout` | float | 10.0 | CPU seconds for vvp (iverilog gets 10 CPU s); not wall clock |
+    | `sim_timeout` | float | 10.0 | cap on vvp's CPU seconds (the limit is max(2 s, 20x the reference's CPU time) up to this); not wall clock |
     | `system_prompt` | str | see class | system message ("" for none) |
     | `max_action_chars` | int | 32768 | longest accepted message |
 
     ## Verification
-    `rlvr_envs.envs.verilog.simulate.verify_verilog(task, response)`. The judge reads only
-    lines of a result file named with a fresh 128-bit nonce, written by the testbench; the
-    design is rejected before simulation if it uses any system task except $signed,
-    $unsigned, $clog2, $bits, a directive other than `timescale`/`default_nettype`,
-    hierarchical names, inout/force/release/defparam/bind, bidirectional switches (tran...),
-    flips an interface port's direction, or declares a testbench or reference module name;
-    on generated tasks also if it declares a port the interface does not list or gives a
-    port another width than the spec's (Icarus would pad it: one wide design would fit every
-    narrower task of a family).
-    VerilogEval designs sit on the testbench's own nets exactly as in VerilogEval's harness
-    (same event timing at clock edges), compiled with its flags and file order. Generated
-    tasks compare strictly (`!==`; a design X/Z where the reference is 0/1 fails);
-    VerilogEval tasks keep VerilogEval's rule (reference X is a don't-care). Not caught: behaviour outside the stimulus (small input spaces are
-    exhaustive, larger ones are random plus edge values), timing/synthesizability (the
-    simulation is zero-delay), and designs that are correct only for the exercised reset
-    and enable patterns. Limits are CPU time and simulation time, so a verdict does not
-    depend on machine load; a run the machine starved (stall guard before the CPU limit) is
-    `infra_error`. See docs/envs/verilog.md.
+    `rlvr_envs.envs.verilog.simulate.verify_verilog(task, response)`. The design is read as
+    Icarus reads it (its preprocessor's and lexer's rules; control characters rejected) and
+    the text compiled is the text screened (comments blanked). It is rejected before
+    simulation if it calls a system task or function other than pure ones ($signed,
+    $countones, $clog2, $size, ...), uses a directive other than
+    `timescale`/`default_nettype`/`resetall`, hierarchical names, a testbench task or block
+    name, inout/force/release/defparam/bind, bidirectional switches (tran...), flips an
+    interface port's direction, or declares a testbench or reference module name.
+    Generated tasks state their exact interface: a design that declares a port the spec
+    does not list, or gives a port another width than the spec's (Icarus would pad it, so
+    one wide design would fit every narrower task of a family), is rejected. The reference
+    and the design are simulated separately with the same stimulus (exhaustive for small
+    input spaces; else the family's directed vectors, random, biased segments, every short
+    input sequence after a reset) and their traces compared strictly (`!==`); the design's
+    simulation holds no reference to name. VerilogEval tasks: the design sits on the
+    testbench's own nets exactly as in VerilogEval's harness (same event timing at clock
+    edges, its flags and file order), the testbench's names randomised; the judge reads only
+    nonce'd lines of its record and requires the reference's sample count; reference X is a
+    don't-care. Not caught: behaviour outside the stimulus, timing/synthesizability
+    (zero-delay simulation). Limits are CPU time (sized from the reference's: max(2 s, 20x))
+    and simulation time, so a verdict does not depend on machine load; a run the machine
+    starved is `infra_error`. See docs/envs/verilog.md.
 
     ## Vectorized environment
     `gym.make_vec("rlvr/Verilog-v0", num_envs=n, vectorization_mode="sync")`. Each
@@ -133,6 +142,16 @@ class VerilogEnv(SubmissionEnv):
         return verify_verilog(self.task, action, partial=self.partial,
                               sim_timeout=self.sim_timeout)
 
+    def hack_strategies(self) -> list[Any]:
+        """The red team's lexer-gap attacks (backspace and friends), for `rlvr audit --hacks`."""
+        from .hacks import lexer_gap_strategies
+        return lexer_gap_strategies()
+
+    def answer_perturbations(self, text: str) -> dict[str, str | None]:
+        """The shapes models give a design (all must still pass): another fence, no fence,
+        a testbench or a repeat after it, a draft in the reasoning, an SV label."""
+        return verilog_perturbations(text)
+
     def accepted_message(self, verdict: Verdict) -> str:
         return "Correct: every output matched the reference."
 
@@ -166,3 +185,25 @@ class VerilogEnv(SubmissionEnv):
 def to_top_module(reference: str) -> str:
     """The reference module renamed to TopModule (the oracle's design)."""
     return re.sub(r"\bRefModule\b", "TopModule", reference)
+
+
+_BENCH = ("module tb;\n  reg clk = 0;\n  always #5 clk = ~clk;\n  initial begin\n"
+          '    $display("simulating");\n    #100 $finish;\n  end\nendmodule\n')
+
+
+def verilog_perturbations(text: str) -> dict[str, str | None]:
+    """Re-expressions of a message holding one ```verilog block (None where there is none)."""
+    m = re.search(r"```verilog\n(.*?)```", text, re.S)
+    if m is None:
+        return {}
+    code = m.group(1)
+    return {
+        "tilde-fence": text.replace(m.group(), f"~~~verilog\n{code}~~~"),
+        "systemverilog-label": text.replace("```verilog", "```systemverilog", 1),
+        "no-fence": text.replace(m.group(), f"Here is the design.\n\n{code}\nIt meets the "
+                                 "spec."),
+        "testbench-block-after": f"{text}\n\nA testbench to try it:\n```verilog\n{_BENCH}```",
+        "repeated-block": f"{text}\n\nThe complete code again:\n{m.group()}",
+        "draft-in-reasoning": ("<think>\nA first draft:\n```verilog\nmodule TopModule();\n"
+                               f"endmodule\n```\nIt lacks the ports.\n</think>\n{text}"),
+    }

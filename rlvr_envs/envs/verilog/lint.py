@@ -1,25 +1,38 @@
 """Static screening of candidate Verilog before it is simulated.
 
-The candidate is lexed (comments and strings stripped first), then rejected with a message the
-agent can act on when it: calls any system task or function outside `ALLOWED_SYSTEM_CALLS`
-(`$display`, `$finish`, `$fopen`, `$readmemh`, `$dumpvars`, ... could write to or end the
-simulation the judge reads); uses a compiler directive other than `timescale`/`default_nettype`
-(`include`/`define` could smuggle text past the lexer); uses hierarchical (dotted) names, which
-could read the reference's outputs (`good1.out`) or poke the testbench; instantiates or
-declares a module whose name the testbench or the reference uses (instantiating `RefModule`
-would copy the answer); uses `inout`, `force`,
-`release`, `defparam` or `bind`, or a bidirectional switch (`tran`, `tranif0/1`, `rtran...`:
-a switch joins the design's input net to the testbench's, so it could set what the
-reference reads); or has no `module TopModule`.
+The design is read as Icarus Verilog reads it (`lexer.scan`: its preprocessor's and its
+lexer's rules, comments blanked in the text that is compiled), then rejected with a message
+the agent can act on when it: has a control character (backspace is white space to Icarus) or
+non-ASCII code; calls any system task or function outside `ALLOWED_SYSTEM_CALLS` (pure
+functions of their arguments; `$display`, `$finish`, `$fopen`, `$readmemh`, `$dumpvars`, ...
+could write to or end the simulation the judge reads); uses a compiler directive other than
+`timescale`/`default_nettype`/`resetall` on a line of its own (`include`/`define` could
+smuggle text past the lexer), or a backquote the preprocessor would expand; uses hierarchical
+(dotted) names, which could read the reference's outputs (`good1.out`) or poke the testbench;
+names a task, function or named block of the testbench; instantiates or declares a module
+whose name the testbench or the reference uses (instantiating `RefModule` would copy the
+answer); uses `inout`, `force`, `release`, `defparam` or `bind`, or a bidirectional switch
+(`tran`, `tranif0/1`, `rtran...`: a switch joins the design's input net to the testbench's, so
+it could set what the reference reads); or has no `module TopModule`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-ALLOWED_SYSTEM_CALLS = frozenset({"$signed", "$unsigned", "$clog2", "$bits"})
+from .lexer import Token, scan, tokenize
+
+__all__ = ["ALLOWED_SYSTEM_CALLS", "Screened", "Token", "extra_port_problem", "lint_candidate",
+           "module_names", "port_direction_problem", "port_directions", "scope_names",
+           "screen_design", "subroutine_names", "tokenize"]
+
+#: system functions whose value depends only on their arguments (Icarus 11 implements all)
+ALLOWED_SYSTEM_CALLS = frozenset({
+    "$signed", "$unsigned", "$clog2", "$bits", "$countones", "$countbits", "$onehot",
+    "$onehot0", "$isunknown", "$size", "$high", "$low", "$left", "$right", "$rtoi", "$itor",
+    "$realtobits", "$bitstoreal", "$floor", "$ceil", "$pow", "$sqrt", "$ln", "$log10", "$exp",
+})
 ALLOWED_DIRECTIVES = frozenset({"`timescale", "`default_nettype", "`resetall"})
 FORBIDDEN_KEYWORDS = frozenset({"inout", "force", "release", "defparam", "bind"})
 #: bidirectional switches join nets without driving them, so Icarus keeps a design's input
@@ -28,62 +41,20 @@ SWITCH_PRIMITIVES = frozenset({"tran", "tranif0", "tranif1", "rtran", "rtranif0"
 DESIGN_UNITS = frozenset({"module", "macromodule", "primitive", "interface", "program",
                           "package", "class", "config", "checker"})
 MAX_SOURCE_CHARS = 65_536
-
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<lcomment>//[^\n]*)
-  | (?P<bcomment>/\*.*?(?:\*/|\Z))
-  | (?P<string>"(?:\\.|[^"\\\n])*"?)
-  | (?P<escaped>\\\S+)
-  | (?P<system>\$[A-Za-z0-9_$]*)
-  | (?P<directive>`[A-Za-z_][A-Za-z0-9_$]*)
-  | (?P<number>(?:\d[\d_]*)?'[sS]?[bBoOdDhH]\s*[0-9a-fA-FxXzZ?_]+|\d[\d_]*(?:\.\d+)?)
-  | (?P<ident>[A-Za-z_][A-Za-z0-9_$]*)
-  | (?P<op>.)
-""", re.S | re.X)
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str
-    text: str
-    line: int
-
-    @property
-    def name(self) -> str:
-        """An identifier's name, escaped identifiers (`\\tb `) normalized to `tb`."""
-        return self.text[1:] if self.kind == "escaped" else self.text
-
-
-def tokenize(source: str) -> list[Token]:
-    """Verilog tokens without whitespace, comments and strings (strings kept as one token)."""
-    tokens: list[Token] = []
-    line = 1
-    for m in _TOKEN.finditer(source):
-        kind, text = m.lastgroup or "op", m.group()
-        if kind not in ("ws", "lcomment", "bcomment"):
-            tokens.append(Token(kind, text, line))
-        line += text.count("\n")
-    return tokens
+_NAMES = ("ident", "escaped")
 
 
 def module_names(source: str) -> set[str]:
     """Names of the design units (modules, primitives, ...) that `source` declares."""
-    toks = tokenize(source)
-    names = set()
-    for i, tok in enumerate(toks[:-1]):
-        if tok.kind == "ident" and tok.text in DESIGN_UNITS:
-            j = i + 1
-            while j < len(toks) and toks[j].text in ("automatic", "static", "virtual"):
-                j += 1
-            if j < len(toks) and toks[j].kind in ("ident", "escaped"):
-                names.add(toks[j].name)
-    return names
+    return _declared(tokenize(source))
 
 
 def subroutine_names(source: str) -> set[str]:
     """Names of the tasks and functions that `source` declares."""
-    toks = tokenize(source)
+    return _subroutines(tokenize(source))
+
+
+def _subroutines(toks: list[Token]) -> set[str]:
     names = set()
     for i, tok in enumerate(toks):
         if tok.kind == "ident" and tok.text in ("task", "function"):
@@ -91,42 +62,70 @@ def subroutine_names(source: str) -> set[str]:
             for nxt in toks[i + 1:i + 40]:
                 if nxt.text in ("(", ";"):
                     break
-                if nxt.kind in ("ident", "escaped"):
+                if nxt.kind in _NAMES:
                     last = nxt.name
             if last:
                 names.add(last)
     return names
 
 
-def lint_candidate(source: str, forbidden_modules: Iterable[str] = (),
-                   forbidden_names: Iterable[str] = ()) -> str | None:
-    """Why `source` may not be simulated, or None when it passes the screen.
+def scope_names(source: str) -> set[str]:
+    """Tasks, functions and named blocks (`begin : name`) of `source`: a design could reach
+    each by a simple name resolved upward through the instance hierarchy (`disable name`)."""
+    toks = tokenize(source)
+    labels = {toks[i + 2].name for i in range(len(toks) - 2)
+              if toks[i].text in ("begin", "fork") and toks[i + 1].text == ":"
+              and toks[i + 2].kind in _NAMES}
+    return _subroutines(toks) | labels
 
-    `forbidden_names` (the testbench's tasks and functions) may not appear at all: Verilog
-    resolves a simple task or function name upward through the instance hierarchy, so a
-    design could call the testbench's own tasks.
+
+@dataclass(frozen=True)
+class Screened:
+    """The design as it will be compiled (`text`), or why it may not be (`problem`)."""
+    text: str
+    problem: str | None
+
+
+def screen_design(source: str, forbidden_modules: Iterable[str] = (),
+                  forbidden_names: Iterable[str] = ()) -> Screened:
+    """The text to compile for `source` and the first reason it may not be simulated (None
+    when it passes). The text is the source as Icarus reads it with comments blanked, so
+    what is compiled is exactly what was screened.
+
+    `forbidden_names` (the testbench's tasks, functions, named blocks) may not appear at all:
+    Verilog resolves a simple task or function name upward through the instance hierarchy,
+    so a design could call the testbench's own tasks.
     """
     if len(source) > MAX_SOURCE_CHARS:
-        return f"the design has {len(source)} characters; the limit is {MAX_SOURCE_CHARS}"
+        return Screened("", f"the design has {len(source)} characters; the limit is "
+                        f"{MAX_SOURCE_CHARS}")
     try:
         source.encode("utf-8")
     except UnicodeEncodeError as exc:
-        return (f"the design contains a character that is not valid Unicode text "
-                f"(position {exc.start}); write plain ASCII Verilog")
-    toks = tokenize(source)
-    reserved = set(forbidden_names)
+        return Screened("", f"the design contains a character that is not valid Unicode text "
+                        f"(position {exc.start}); write plain ASCII Verilog")
+    read = scan(source)
+    text = read.text if read.text.endswith("\n") else read.text + "\n"
+    problem = read.problems[0] if read.problems else _token_problem(
+        read.tokens, set(forbidden_modules), set(forbidden_names))
+    return Screened(text, problem)
+
+
+def lint_candidate(source: str, forbidden_modules: Iterable[str] = (),
+                   forbidden_names: Iterable[str] = ()) -> str | None:
+    """Why `source` may not be simulated, or None when it passes (see `screen_design`)."""
+    return screen_design(source, forbidden_modules, forbidden_names).problem
+
+
+def _token_problem(toks: list[Token], forbidden: set[str], reserved: set[str]) -> str | None:
     for i, tok in enumerate(toks):
         where = f"line {tok.line}"
-        # Icarus treats an escaped `\\$fdisplay ` as the system task and expands macros and
-        # directives inside escaped names: judge them by their text, not their escape.
+        # Icarus treats an escaped `\\$fdisplay ` as the system task: judge it by its text
         if tok.kind == "escaped" and tok.name.startswith("$"):
             tok = Token("system", tok.name, tok.line)
-        if tok.kind in ("escaped", "string") and "`" in tok.text:
-            return (f"{where}: a backquote inside an escaped name or a string is not allowed "
-                    "(compiler directives and macros are off limits)")
-        if tok.kind in ("ident", "escaped") and tok.name in reserved:
-            return (f"{where}: {tok.name!r} is a task or function of the testbench; a design "
-                    "may not call it (or reuse its name)")
+        if tok.kind in _NAMES and tok.name in reserved:
+            return (f"{where}: {tok.name!r} is a task, function or block of the testbench; a "
+                    "design may not use it (or reuse its name)")
         if tok.kind == "system" and tok.text not in ALLOWED_SYSTEM_CALLS:
             return (f"{where}: system task/function {tok.text!r} is not allowed in the design "
                     f"(allowed: {', '.join(sorted(ALLOWED_SYSTEM_CALLS))}); the testbench does "
@@ -139,18 +138,20 @@ def lint_candidate(source: str, forbidden_modules: Iterable[str] = (),
         if tok.kind == "ident" and tok.text in SWITCH_PRIMITIVES:
             return (f"{where}: the bidirectional switch {tok.text!r} is not allowed (it would "
                     "connect the design to the testbench's input nets); use assign or gates")
-        if (tok.kind in ("ident", "escaped") or tok.text == "]") and i + 2 < len(toks) \
-                and toks[i + 1].text == "." and toks[i + 2].kind in ("ident", "escaped"):
-            return (f"{where}: hierarchical (dotted) name '{tok.name}.{toks[i + 2].name}' is "
+        # `.name` after anything but `(` or `,` (a named port or argument) is a hierarchical
+        # name: `good1.out`, `\\ref_i .out`, `blk[0].w`, `f().x`
+        if tok.text == "." and tok.kind == "op" and i + 1 < len(toks) \
+                and toks[i + 1].kind in _NAMES and (i == 0 or toks[i - 1].text not in ("(", ",")):
+            before = toks[i - 1].name if i else ""
+            return (f"{where}: hierarchical (dotted) name '{before}.{toks[i + 1].name}' is "
                     "not allowed; a design may use only its own ports and signals")
-    forbidden = set(forbidden_modules)
     for i, tok in enumerate(toks[:-1]):
         nxt = toks[i + 1]
-        if tok.kind in ("ident", "escaped") and tok.name in forbidden and (
-                nxt.kind in ("ident", "escaped") or nxt.text == "#"):
+        if tok.kind in _NAMES and tok.name in forbidden and (
+                nxt.kind in _NAMES or nxt.text == "#"):
             return (f"line {tok.line}: the design instantiates {tok.name!r}, a module of the "
                     "testbench or the reference; write the logic yourself")
-    declared = module_names(source)
+    declared = _declared(toks)
     clash = sorted(declared & forbidden)
     if clash:
         return (f"the design declares module {clash[0]!r}, a name the testbench or the "
@@ -158,6 +159,18 @@ def lint_candidate(source: str, forbidden_modules: Iterable[str] = (),
     if "TopModule" not in declared:
         return "no 'module TopModule' found; the design's top module must be named TopModule"
     return None
+
+
+def _declared(toks: list[Token]) -> set[str]:
+    names = set()
+    for i, tok in enumerate(toks[:-1]):
+        if tok.kind == "ident" and tok.text in DESIGN_UNITS:
+            j = i + 1
+            while j < len(toks) and toks[j].text in ("automatic", "static", "virtual"):
+                j += 1
+            if j < len(toks) and toks[j].kind in _NAMES:
+                names.add(toks[j].name)
+    return names
 
 
 _NET_TYPES = frozenset({"wire", "reg", "logic", "signed", "unsigned", "bit", "var", "tri",
@@ -247,19 +260,4 @@ def extra_port_problem(design: str, interface: Iterable[str]) -> str | None:
     if extra:
         return (f"your design declares port(s) {', '.join(extra)} that the interface does not "
                 "have; declare exactly the ports the spec lists")
-    return None
-
-
-_FENCE = re.compile(r"```[ \t]*([A-Za-z]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
-
-
-def extract_code(response: str) -> str | None:
-    """The design in a response: the last fenced block that declares a module (a
-    ```verilog / ```systemverilog / ```sv / bare fence), or the whole text when it has no
-    fence but declares `module TopModule`."""
-    blocks = [body for _lang, body in _FENCE.findall(response) if "module" in body]
-    if blocks:
-        return blocks[-1]
-    if "```" not in response and re.search(r"\bmodule\s+TopModule\b", response):
-        return response
     return None

@@ -1,46 +1,60 @@
-"""Compile and simulate one design against its task in the sandbox, and judge the record.
+"""Compile and simulate one design against its task in the sandbox, and judge the result.
 
-`verify_verilog(task, response)` is the verifier (usable without the env): extract the design,
-lint it, generate the testbench with a fresh nonce, and run `sim_driver.py` in one sandboxed
-run. The driver runs `iverilog` then `vvp`, each under its own CPU-time limit
-(`RLIMIT_CPU`) and a wall-clock stall guard, and reports each stage's CPU time, the
-compiler's messages (feedback only) and the testbench's nonce'd record. The verdict comes
-from that record alone.
+`verify_verilog(task, response)` is the verifier (usable without the env): extract the design
+(`extract.extract_design`), screen it (`lint.screen_design`: the text that is compiled is the
+text that was screened), build the testbench, and run `sim_driver.py` in one sandboxed run.
 
-Limits count CPU time and simulation time, never wall clock: a design that does not finish
-within `sim_cpu_s` CPU seconds (or the testbench's simulation-time limit) fails; a stage the
-stall guard stopped before it used its CPU allowance, or a sandbox run that never reported,
-is an infra error (the machine was too busy; drop or retry), so a verdict is the same on an
-idle and on a loaded machine.
+* **Generated tasks** (`split`): the reference's testbench and the design's testbench are two
+  separate simulations in that run. The driver simulates the reference first, keeps its trace
+  and deletes its files, then simulates the design without the reference (nothing in the
+  design's simulation can name it, read it or its trace) and compares the traces. The judge
+  checks that the reference's trace has exactly the samples the testbench takes. These tasks
+  state their exact interface: a port the spec does not list fails the lint
+  (`lint.extra_port_problem`), a port of another width fails on Icarus' padding warning.
+* **VerilogEval tasks** (`single`): the problem's own testbench holds both, as in VerilogEval
+  (its stimulus reads the comparison), with the top module and the reference and stimulus
+  instances renamed at random per verification; the judge reads only lines of the record
+  file that start with a fresh nonce, and requires the sample count the reference's own run
+  gave (`verilogeval_expectation`, cached per task).
+
+Limits count CPU time and simulation time, never wall clock. The design's simulation gets
+`max(MIN_CPU_S, CPU_FACTOR x the reference's CPU time)`, at most `sim_cpu_s` (a zero-delay
+spin then costs about 2 s of CPU, not 10); compilation likewise, at most `compile_cpu_s`. A
+stage the stall guard stopped before it used its CPU allowance, or a sandbox run that never
+reported, is an infra error (the machine was too busy; drop or retry), so a verdict is the
+same on an idle and on a loaded machine.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import re
 import secrets
 import shutil
+import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import cache
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from ...core.sandbox import Sandbox, SandboxLimits, default_sandbox
 from ...core.verdict import Verdict
+from .extract import extract_design
+from .judge import DUT_FILE, SimResult, judge_single, judge_split, read_report
 from .lint import (
     extra_port_problem,
-    extract_code,
-    lint_candidate,
     module_names,
     port_direction_problem,
-    port_directions,
-    subroutine_names,
+    scope_names,
+    screen_design,
 )
-from .testbench import RESULT_FILE, generated_testbench, verilogeval_testbench
+from .testbench import generated_testbench
+from .verilogeval_bench import verilogeval_testbench
 
-DUT_FILE = "TopModule.sv"
 APT_HINT = "install Icarus Verilog: `apt-get install iverilog` (Debian/Ubuntu package iverilog)"
 #: VerilogEval's own compile line (its Makefile.in), used for its problems
 VERILOGEVAL_FLAGS = ("-Wall", "-Winfloop", "-Wno-timescale", "-g2012")
@@ -48,9 +62,11 @@ VERILOGEVAL_FLAGS = ("-Wall", "-Winfloop", "-Wno-timescale", "-g2012")
 #: STALL_MIN_S; a run this starved says nothing about the design
 STALL_FACTOR = 8.0
 STALL_MIN_S = 30.0
-_COERCED = re.compile(r"^tb\.sv:\d+: warning: input port (\S+) is coerced to inout")
-_PORT_WIDTH = re.compile(r"^tb\.sv:\d+: warning: Port \d+ \((\S+)\) of TopModule expects "
-                         r"(\d+) bits, got (\d+)\.")
+#: the design's CPU limits: this many times the reference's CPU time, at least MIN_CPU_S
+CPU_FACTOR = 20.0
+MIN_CPU_S = 2.0
+#: stdout kept from a run that returns the reference's trace (a few MB at most)
+TRACE_REPORT_BYTES = 64 << 20
 
 
 def require_iverilog() -> None:
@@ -71,171 +87,207 @@ def stall_guard_s(cpu_s: float) -> float:
     return max(STALL_MIN_S, STALL_FACTOR * cpu_s)
 
 
-@dataclass
-class SimResult:
-    """What one compile-and-simulate run produced (all parsed from nonce'd lines)."""
-    stage: str  # "lint", "compile", "timeout", "incomplete", "simulated", "infra"
-    message: str = ""
-    samples: int = 0
-    mismatches: int = 0
-    first_mismatch: str = ""
-    times: dict[str, float] = field(default_factory=dict)
-
-
 def simulate(task: Mapping[str, Any], design: str, *, compile_cpu_s: float = 10.0,
              sim_cpu_s: float = 10.0, stall_s: float | None = None,
              sandbox: Sandbox | None = None) -> SimResult:
-    """Lint `design`, then compile and run it with the task's testbench.
+    """Screen `design`, then compile and run it with the task's testbench.
 
-    `compile_cpu_s` and `sim_cpu_s` are CPU-time limits of `iverilog` and `vvp`; `stall_s`
-    the wall-clock seconds after which a stage that has not used its CPU limit is called
-    stalled (default `stall_guard_s` of the stage's limit).
+    `compile_cpu_s` and `sim_cpu_s` cap the CPU-time limits of `iverilog` and `vvp` (the
+    limits themselves are sized from the reference's CPU time); `stall_s` the wall-clock
+    seconds after which a stage that has not used its CPU limit is called stalled (default
+    `stall_guard_s` of the stage's cap).
     """
-    t0 = time.perf_counter()
-    forbidden = module_names(task["reference"]) | {"RefModule", "tb"}
+    if task.get("testbench"):
+        return _simulate_verilogeval(task, design, compile_cpu_s, sim_cpu_s, stall_s, sandbox)
+    return _simulate_generated(task, design, compile_cpu_s, sim_cpu_s, stall_s, sandbox)
+
+
+def _screen(task: Mapping[str, Any], design: str, bench_names: set[str],
+            extra_forbidden: Iterable[str] = ()) -> tuple[str, str | None]:
+    """The text to compile and the lint's problem. `bench_names`: the testbench's tasks and
+    blocks, reachable from the design by upward name resolution."""
+    forbidden = module_names(task["reference"]) | {"RefModule", "tb", *extra_forbidden}
     if task.get("testbench"):
         forbidden |= module_names(task["testbench"])
-    nonce = secrets.token_hex(16)
-    if task.get("testbench"):
-        # VerilogEval's order (design, test, ref) too: a `timescale carries over to the
-        # following files, so the order decides what a `#1` in the design means
-        bench, top, flags = verilogeval_testbench(task, nonce), "tb", VERILOGEVAL_FLAGS
-        sources = [DUT_FILE, "tb.sv", "RefModule.sv"]
-    else:
-        bench, top, flags = generated_testbench(task, nonce), f"tb_{nonce}", ("-g2012",)
-        sources = ["tb.sv", "RefModule.sv", DUT_FILE]
-    # the testbench's tasks are reachable from the design by upward name resolution
-    problem = (lint_candidate(design, forbidden, subroutine_names(bench))
-               or port_direction_problem(design, str(task["reference"])))
-    exact = not task.get("testbench")  # generated tasks state their exact interface
-    if exact and not problem:
-        problem = extra_port_problem(design, [p["name"] for p in task["ports"]])
+    screened = screen_design(design, forbidden, bench_names)
+    problem = screened.problem or port_direction_problem(screened.text,
+                                                         str(task["reference"]))
+    return screened.text, problem
+
+
+def _limits(compile_wall: float, simulate_wall: float, cpu_cap: float,
+            runs: int) -> SandboxLimits:
+    return SandboxLimits(wall_time_s=runs * (compile_wall + simulate_wall) + 15,
+                         cpu_time_s=cpu_cap + 2, memory_mb=1024, open_files=64,
+                         output_bytes=65536)
+
+
+def _run(files: dict[str, str], limits: SandboxLimits, nonce: str,
+         sandbox: Sandbox | None) -> tuple[dict[str, Any] | None, str | None]:
+    """Run the driver; (report, None) or (None, why it is an infra error)."""
+    run = (sandbox or default_sandbox()).run_python(driver_source(), files=files, limits=limits)
+    report = read_report(run.stdout, nonce)
+    if run.infra_error or report is None or report.get("driver_error"):
+        return None, (run.infra_error or (report or {}).get("driver_error")
+                      or ("the sandbox run hit its wall clock before the driver reported "
+                          "(machine overloaded)" if run.timed_out else
+                          f"the driver printed no report (exit {run.exit_code}, signal "
+                          f"{run.signal}, stderr {run.stderr[-300:]!r})"))
+    return report, None
+
+
+#: traces of references already simulated, by task (the design's runs then skip that half)
+_REF_TRACES: OrderedDict[str, tuple[str, dict[str, float]]] = OrderedDict()
+_REF_TRACES_LOCK = threading.Lock()
+REF_TRACE_CACHE_CHARS = 64 << 20
+
+
+def _task_key(task: Mapping[str, Any]) -> str:
+    fields = {k: task.get(k) for k in ("reference", "ports", "clock", "reset", "stimulus")}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _cached_ref_trace(key: str) -> tuple[str, dict[str, float]] | None:
+    with _REF_TRACES_LOCK:
+        hit = _REF_TRACES.get(key)
+        if hit:
+            _REF_TRACES.move_to_end(key)
+        return hit
+
+
+def _store_ref_trace(key: str, trace: str, cpu: dict[str, float]) -> None:
+    with _REF_TRACES_LOCK:
+        _REF_TRACES[key] = (trace, cpu)
+        while sum(len(t) for t, _ in _REF_TRACES.values()) > REF_TRACE_CACHE_CHARS:
+            _REF_TRACES.popitem(last=False)
+
+
+def _simulate_generated(task: Mapping[str, Any], design: str, compile_cpu_s: float,
+                        sim_cpu_s: float, stall_s: float | None,
+                        sandbox: Sandbox | None) -> SimResult:
+    t0 = time.perf_counter()
+    ref = generated_testbench(task, "RefModule", secrets.token_hex(8))
+    dut = generated_testbench(task, "TopModule", secrets.token_hex(8))
+    text, problem = _screen(task, design, dut.scope_names)
+    # generated tasks state their exact interface (widths are checked on the compile log)
+    problem = problem or extra_port_problem(text, [p["name"] for p in task["ports"]])
     if problem:
         return SimResult("lint", problem)
+    nonce = secrets.token_hex(16)
+    flags = ["iverilog", "-g2012"]
+    key = _task_key(task)
+    cached = _cached_ref_trace(key)
+    job: dict[str, Any] = {
+        "nonce": nonce, "mode": "split", "inputs": len(dut.inputs),
+        "dut": {"compile_argv": [*flags, "-o", "sim.vvp", "-s", dut.top, "tb.sv", DUT_FILE],
+                "sources": ["tb.sv", DUT_FILE], "program": "sim.vvp",
+                "trace": dut.trace_file},
+        "compile_cpu_s": compile_cpu_s, "simulate_cpu_s": sim_cpu_s,
+        "compile_wall_s": stall_s or stall_guard_s(compile_cpu_s),
+        "simulate_wall_s": stall_s or stall_guard_s(sim_cpu_s),
+        "cpu_factor": CPU_FACTOR, "min_cpu_s": MIN_CPU_S}
+    files = {"tb.sv": dut.text, DUT_FILE: text}
+    if cached:
+        job["ref"] = {"given": "ref_trace.txt", "cpu": cached[1]}
+        files["ref_trace.txt"] = cached[0]
+    else:
+        job["ref"] = {"compile_argv": [*flags, "-o", "ref.vvp", "-s", ref.top, "ref_tb.sv",
+                                       "RefModule.sv"],
+                      "sources": ["ref_tb.sv", "RefModule.sv"], "program": "ref.vvp",
+                      "trace": ref.trace_file}
+        job["return_ref_trace"] = True
+        files.update({"ref_tb.sv": ref.text, "RefModule.sv": str(task["reference"])})
+    files["job.json"] = json.dumps(job)
     t1 = time.perf_counter()
-    job = {"nonce": nonce, "result_file": RESULT_FILE.format(nonce=nonce),
-           "compile_argv": ["iverilog", *flags, "-o", "sim.vvp", "-s", top, *sources],
-           "compile_cpu_s": compile_cpu_s,
-           "compile_wall_s": stall_s or stall_guard_s(compile_cpu_s),
-           "simulate_argv": ["vvp", "-n", "sim.vvp"], "simulate_cpu_s": sim_cpu_s,
-           "simulate_wall_s": stall_s or stall_guard_s(sim_cpu_s)}
-    cpu_cap = max(compile_cpu_s, sim_cpu_s) + 2   # the stages set their own, lower limits
-    limits = SandboxLimits(wall_time_s=job["compile_wall_s"] + job["simulate_wall_s"] + 15,
-                           cpu_time_s=cpu_cap, memory_mb=1024, open_files=64,
-                           output_bytes=65536)
-    files = {"tb.sv": bench, "RefModule.sv": task["reference"], DUT_FILE: design,
-             "job.json": json.dumps(job)}
-    run = (sandbox or default_sandbox()).run_python(driver_source(), files=files, limits=limits)
+    limits = _limits(job["compile_wall_s"], job["simulate_wall_s"],
+                     max(compile_cpu_s, sim_cpu_s), 1 if cached else 2)
+    if not cached:   # the report brings the reference's trace back
+        limits = dataclasses.replace(limits, output_bytes=TRACE_REPORT_BYTES)
+    report, infra = _run(files, limits, nonce, sandbox)
     times = {"testbench_s": t1 - t0, "run_s": time.perf_counter() - t1}
-    report = _report(run.stdout, nonce)
-    if run.infra_error or report is None or report.get("driver_error"):
-        why = (run.infra_error or (report or {}).get("driver_error")
-               or ("the sandbox run hit its wall clock before the driver reported (machine "
-                   "overloaded)" if run.timed_out else
-                   f"the driver printed no report (exit {run.exit_code}, signal {run.signal}, "
-                   f"stderr {run.stderr[-300:]!r})"))
-        return SimResult("infra", why, times=times)
-    return _judge(report, nonce, str(task["reference"]), times, compile_cpu_s, sim_cpu_s,
-                  exact_widths=exact)
+    if report is None:
+        return SimResult("infra", str(infra), times=times)
+    result = judge_split(report, dut, str(task["reference"]), times)
+    trace = report.get("ref_trace")
+    if (trace and report.get("ref_cpu") and result.stage != "infra"
+            and sum(ln.startswith("S ") for ln in trace.splitlines()) == dut.samples):
+        _store_ref_trace(key, trace, report["ref_cpu"])
+    return result
 
 
-def _report(stdout: str, nonce: str) -> dict[str, Any] | None:
-    for line in reversed(stdout.splitlines()):
-        if line.startswith(nonce + " "):
-            try:
-                report = json.loads(line[len(nonce) + 1:])
-            except ValueError:
-                return None
-            return report if isinstance(report, dict) else None
-    return None
+_EXPECTED: dict[str, tuple[int, float] | None] = {}
+_EXPECTED_LOCK = threading.Lock()
 
 
-def _judge(report: dict[str, Any], nonce: str, reference: str, times: dict[str, float],
-           compile_cpu_s: float, sim_cpu_s: float, exact_widths: bool = False) -> SimResult:
-    comp, sim = report.get("compile") or {}, report.get("simulate") or {}
-    times.update(compile_s=comp.get("wall_s", 0.0), compile_cpu_s=comp.get("cpu_s", 0.0),
-                 simulate_s=sim.get("wall_s", 0.0), simulate_cpu_s=sim.get("cpu_s", 0.0))
-    for stage in (comp, sim):
-        if stage.get("exec_error"):
-            return SimResult("infra", f"could not run the simulator: {stage['exec_error']}",
-                             times=times)
-        if stage.get("stalled"):
-            return SimResult("infra", f"a stage got only {stage['cpu_s']:.2f} s of CPU in "
-                             f"{stage['wall_s']:.0f} s of wall clock (machine overloaded); "
-                             "the design was not judged", times=times)
-    log = str(report.get("compile_log", ""))
-    if comp.get("cpu_exceeded"):
-        return SimResult("timeout", f"compilation used its {compile_cpu_s:g} s CPU-time limit",
+def verilogeval_expectation(task: Mapping[str, Any], *, sandbox: Sandbox | None = None,
+                            sim_cpu_s: float = 10.0) -> tuple[int, float] | None:
+    """(samples, simulation CPU seconds) of a VerilogEval problem's reference run as the
+    design, or None when the reference does not pass its own testbench. Cached per
+    testbench and reference; an infra error is not cached (RuntimeError)."""
+    key = hashlib.sha256((str(task["testbench"]) + "\0" + str(task["reference"]))
+                         .encode()).hexdigest()
+    with _EXPECTED_LOCK:
+        if key in _EXPECTED:
+            return _EXPECTED[key]
+    from .env import to_top_module
+    sim = _simulate_verilogeval(task, to_top_module(str(task["reference"])), 10.0, sim_cpu_s,
+                                None, sandbox, expect=False)
+    if sim.stage == "infra":
+        raise RuntimeError(f"the reference run was not judged: {sim.message}")
+    value = ((sim.samples, sim.times.get("simulate_cpu_s", 0.0))
+             if sim.stage == "simulated" and sim.mismatches == 0 and sim.samples else None)
+    with _EXPECTED_LOCK:
+        _EXPECTED[key] = value
+    return value
+
+
+def _simulate_verilogeval(task: Mapping[str, Any], design: str, compile_cpu_s: float,
+                          sim_cpu_s: float, stall_s: float | None, sandbox: Sandbox | None,
+                          expect: bool = True) -> SimResult:
+    t0 = time.perf_counter()
+    nonce, tag = secrets.token_hex(16), secrets.token_hex(8)
+    bench = verilogeval_testbench(task, nonce, tag)
+    text, problem = _screen(task, design, _testbench_scopes(str(task["testbench"])),
+                            {bench.top})
+    if problem:
+        return SimResult("lint", problem)
+    expected = None
+    if expect:
+        try:
+            expected = verilogeval_expectation(task, sandbox=sandbox, sim_cpu_s=sim_cpu_s)
+        except RuntimeError as exc:
+            return SimResult("infra", str(exc))
+        if expected:
+            sim_cpu_s = min(sim_cpu_s, max(MIN_CPU_S, CPU_FACTOR * expected[1]))
+    t1 = time.perf_counter()
+    # VerilogEval's order (design, test, ref): a `timescale carries over to the following
+    # files, so the order decides what a `#1` in the design means
+    sources = [DUT_FILE, "tb.sv", "RefModule.sv"]
+    job = {"nonce": nonce, "mode": "single", "result_file": bench.result_file,
+           "bench": {"compile_argv": ["iverilog", *VERILOGEVAL_FLAGS, "-o", "sim.vvp", "-s",
+                                      bench.top, *sources],
+                     "sources": sources, "program": "sim.vvp"},
+           "compile_cpu_s": compile_cpu_s, "simulate_cpu_s": sim_cpu_s,
+           "compile_wall_s": stall_s or stall_guard_s(compile_cpu_s),
+           "simulate_wall_s": stall_s or stall_guard_s(sim_cpu_s)}
+    files = {"tb.sv": bench.text, "RefModule.sv": bench.reference, DUT_FILE: text,
+             "job.json": json.dumps(job)}
+    report, infra = _run(files, _limits(job["compile_wall_s"], job["simulate_wall_s"],
+                                        max(compile_cpu_s, sim_cpu_s), 1), nonce, sandbox)
+    times = {"testbench_s": t1 - t0, "run_s": time.perf_counter() - t1}
+    if report is None:
+        return SimResult("infra", str(infra), times=times)
+    sim = judge_single(report, nonce, str(task["reference"]), times)
+    if expected and sim.stage == "simulated" and sim.samples != expected[0]:
+        return SimResult("incomplete", f"the testbench recorded {sim.samples} samples; a "
+                         f"complete run takes {expected[0]}", first_mismatch=sim.first_mismatch,
                          times=times)
-    if comp.get("exit") != 0:
-        return SimResult("compile", _compile_feedback(log), times=times)
-    widths = _port_width_mismatches(log) if exact_widths else []
-    if widths:
-        # Icarus pads or truncates a port of another width: a design written for the widest
-        # task of a family would pass every narrower one
-        return SimResult("compile", "; ".join(widths) + "; declare every port with the width "
-                         "the spec lists", times=times)
-    driven = _driven_inputs(log, reference)
-    if driven:
-        return SimResult("compile", f"the design drives its input port(s) {', '.join(driven)} "
-                         "(the simulator coerced them to inout); inputs are driven only by "
-                         "the testbench", times=times)
-    record: dict[str, list[str]] = {}
-    for line in str(report.get("result", "")).splitlines():
-        if line.startswith(nonce + " "):
-            key, _, rest = line[len(nonce) + 1:].partition(" ")
-            record.setdefault(key, []).append(rest)
-    first = (record.get("FIRST") or [""])[0]
-    if sim.get("cpu_exceeded"):
-        return SimResult("timeout", f"the simulation used its {sim_cpu_s:g} s CPU-time limit "
-                         "without finishing (a combinational loop or a design that never "
-                         "settles?)", first_mismatch=first, times=times)
-    if record.get("TIMEOUT"):
-        return SimResult("timeout", "the simulation did not finish within the testbench's "
-                         "simulation-time limit", first_mismatch=first, times=times)
-    done = record.get("DONE")
-    parsed = done[0].split() if done and len(done) == 1 else []
-    if len(parsed) != 2 or not all(x.isdigit() for x in parsed):
-        return SimResult("incomplete", "the simulation ended without the testbench's final "
-                         "record", times=times)
-    return SimResult("simulated", "", int(parsed[0]), int(parsed[1]), first, times)
+    return sim
 
 
-def _driven_inputs(log: str, reference: str) -> list[str]:
-    """Inputs of the interface that Icarus coerced to inout at the testbench's level: the
-    design drives them, and through a testbench net that would reach the reference too.
-    (Icarus gives the line of the connection, or line 1 for `.name` connections, so the
-    port is identified by name.)"""
-    inputs = {n for n, d in (port_directions(reference, "RefModule") or {}).items()
-              if d == "input"}
-    found = []
-    for line in log.splitlines():
-        m = _COERCED.match(line)
-        if m and (not inputs or m.group(1) in inputs) and m.group(1) not in found:
-            found.append(m.group(1))
-    return found
-
-
-def _port_width_mismatches(log: str) -> list[str]:
-    """Ports of the design whose width differs from the testbench's connection (the
-    interface), as `port 'q' is 4 bits wide in your design but 3 bits in the interface`."""
-    found = []
-    for line in log.splitlines():
-        m = _PORT_WIDTH.match(line)
-        if m:
-            found.append(f"port {m.group(1)!r} is {m.group(2)} bits wide in your design but "
-                         f"{m.group(3)} bit{'s' if m.group(3) != '1' else ''} in the interface")
-    return found
-
-
-def _compile_feedback(log: str) -> str:
-    """The compiler's errors about the design first (warnings only when there is nothing
-    else), at most 20 lines."""
-    lines = [ln for ln in log.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if "warning:" not in ln]
-    mine = [ln for ln in errors if ln.startswith(DUT_FILE)]
-    shown = (mine or errors or lines)[:20]
-    return "\n".join(shown) or "the compiler failed without a message"
+@lru_cache(maxsize=512)
+def _testbench_scopes(testbench: str) -> set[str]:
+    return scope_names(testbench)
 
 
 def verify_verilog(task: Mapping[str, Any], response: str, *, partial: bool = False,
@@ -245,7 +297,7 @@ def verify_verilog(task: Mapping[str, Any], response: str, *, partial: bool = Fa
 
     `sim_timeout` is the simulation's CPU-time limit in seconds (not wall clock).
     """
-    design = extract_code(str(response))
+    design = extract_design(str(response))
     if design is None:
         return _verdict(0.0, "no Verilog found; put `module TopModule ... endmodule` in a "
                         "```verilog block", stage="no_code")

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 # Port-name pools. Every name compiles as a port under `iverilog -g2012` (no Verilog or
-# SystemVerilog keyword) and none is an identifier of the generated testbench (fd, samples,
-# errors, i, seed, sampling): tests/test_verilog_diversity.py compiles them all.
+# SystemVerilog keyword) and none is an identifier of the generated testbench (`tb_*`,
+# `mut_i`): tests/test_verilog_diversity.py compiles them all.
 CLOCKS = ("clk", "clock", "clk_i", "sys_clk")
 RESETS = {  # (active_low, sync) -> names
     (False, True): ("rst", "reset", "rst_i", "srst"),
