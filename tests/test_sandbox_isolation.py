@@ -307,8 +307,9 @@ if MODE == "stdio" and FOUND is not None:
 '''
 
 
-def attack(task: dict) -> str:
-    """The attack, specialised as a policy would from what the prompt shows."""
+def attack(task: dict, read_memory: bool = True) -> str:
+    """The attack, specialised as a policy would from what the prompt shows
+    (`read_memory=False`: files and /proc texts only, not other processes' memory)."""
     if task["style"] == "stdio":
         mode, needle, name = "stdio", task["prompt"].split("\n", 1)[0], None
     elif task["style"] == "check":
@@ -319,6 +320,8 @@ def attack(task: dict) -> str:
         mode, needle, name = "function", f"def {entry}(", entry
     source = (ATTACK.replace("__MODE__", repr(mode)).replace("__NEEDLE__", repr(needle))
               .replace("__NAME__", repr(name)))
+    if not read_memory:
+        source = source.replace("for text in memory():", "for text in ():")
     if mode != "stdio":
         source += (f"\n\ndef {name}(*args, **kwargs):\n"
                    "    return None if FOUND is None else FOUND(*args, **kwargs)\n")
@@ -347,12 +350,16 @@ def test_every_family_and_style_is_attacked() -> None:
 
 
 @pytest.mark.parametrize("key", sorted(TASKS))
-def test_the_search_attack_finds_no_procedural_reference_without_isolation(
+def test_the_search_attack_finds_no_procedural_reference_in_files_without_isolation(
         key: str, unconfined: Sandbox) -> None:
     # procedural references are specialised per task (parameters written in, names drawn),
-    # so no file holds them: even a guest that sees the host finds nothing to call here
-    # (the family modules hold generic references that need the task's parameters)
-    verdict, _ = verify_code(TASKS[key], attack(TASKS[key]), sandbox=unconfined)
+    # so no file holds them: even a guest that sees the host finds nothing to call in its
+    # files (the family modules hold generic references that need the task's parameters).
+    # The judge's memory does hold it, and an unisolated root guest may read it
+    # (docs/sandbox.md): that is what the isolation below is for.
+    assert "for text in ():" in attack(TASKS[key], read_memory=False)
+    verdict, _ = verify_code(TASKS[key], attack(TASKS[key], read_memory=False),
+                             sandbox=unconfined)
     assert not verdict.passed and verdict.reward == 0.0, verdict
     assert "NOT isolated" in verdict.details["isolation_warning"]
 
