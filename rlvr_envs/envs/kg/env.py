@@ -222,7 +222,9 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
         else:
             world = self.task_source.world_of(task)
             alias = bool(task["alias_docs"])
-            self._docs = [(f"D{i + 1}", world.names[e], document(world, e, alias=alias))
+            facts = {int(e): (str(r), int(t)) for e, r, t in task.get("doc_facts") or ()}
+            self._docs = [(f"D{i + 1}", world.names[e],
+                           document(world, e, alias=alias, override=facts.get(e)))
                           for i, e in enumerate(task["doc_entities"])]
         self._position = {doc_id: i for i, (doc_id, _, _) in enumerate(self._docs)}
         self._index_info = None
