@@ -7,9 +7,14 @@ previous relation: a guess among the named ones (`relation-linked` in `shortcuts
 drop them and beat a guess among all. Instead of adding documents (a new one is itself an
 unnamed candidate when the two relations join the same type), an existing off-chain
 document of the previous relation's subject type is made to state `<previous>: <candidate>`
-(its own fact of that relation, if any, is replaced, so it still states one; only a fact
-whose target is not shown, is no candidate or is named by another document too, so no
-candidate loses its link).
+(its own fact of that relation, if any, is replaced, so it still states one). Namers
+without such a fact come first, then those whose fact's target is shown (no candidate, or
+named by another document too: no candidate loses its link), then those whose target has
+no document but is named by another document too; a target named only by the namer is
+given up only where the relation is not the one into a missing entity (its
+document-less targets are what a guess of the missing entity picks among). Where the two
+relations are the same ("the mentor of the mentor of X"), such a replacement takes one
+document-less target out of the outer relation's targets as well.
 Each change is replayed on the question: the walk must still reach its answer only with
 every hop.
 """
@@ -73,23 +78,46 @@ def link_candidates(world: World, question: Question, order: Sequence[int],
     overrides: Overrides = {}
     namings = Counter(t for x in order for t in world.out[x].get(previous, ()))
 
-    def spare(x: int) -> bool:
-        """Whether `x`'s fact of the relation may be replaced: what it names is not shown,
-        or no candidate, or named by another document too (no candidate loses its link)."""
-        return all(t not in shown or outer not in world.out[t] or namings[t] > 1
-                   for t in tails_with(world, overrides, x, previous))
+    # replacing a fact whose target has no document takes a name out of the document-less
+    # targets that a guess of the missing entity picks among: not for the relation into it
+    chain = question.chains[0]
+    into_gap = question.relations[0][chain.index(removed) - 1] if removed in chain else None
+    may_drop_unshown = previous != into_gap
+
+    def tier(x: int) -> int | None:
+        """How good a namer `x` is: 0 it states no fact of the relation (one is added); 1
+        its fact's target is shown but no candidate or named by another document too; 2
+        the target has no document but another document names it too; 3 only `x` names
+        it; None: replacing it would leave a candidate unnamed."""
+        tails = tails_with(world, overrides, x, previous)
+        if not tails:
+            return 0
+        if any(t in shown and outer in world.out[t] and namings[t] < 2 for t in tails):
+            return None
+        if all(t in shown for t in tails):
+            return 1
+        if all(t in shown or namings[t] > 1 for t in tails):
+            return 2
+        return 3 if may_drop_unshown else None
 
     for cand in order:
         if outer not in world.out[cand] or namings[cand] or cand in on_chain:
             continue
-        namers = [x for x in order if world.types[x] == head_type and x != cand
-                  and x not in on_chain and x not in overrides and spare(x)]
-        while namers:
-            x = namers.pop(rng.randrange(len(namers)))
-            trial = {**overrides, x: (previous, cand)}
-            if unique_with(world, trial, question):
-                namings.subtract(tails_with(world, overrides, x, previous))
-                namings[cand] += 1
-                overrides = trial
+        tiers: dict[int, list[int]] = {}
+        for x in order:
+            if world.types[x] == head_type and x != cand and x not in on_chain \
+                    and x not in overrides and (level := tier(x)) is not None:
+                tiers.setdefault(level, []).append(x)
+        for level in sorted(tiers):
+            namers = tiers[level]
+            while namers:
+                x = namers.pop(rng.randrange(len(namers)))
+                trial = {**overrides, x: (previous, cand)}
+                if unique_with(world, trial, question):
+                    namings.subtract(tails_with(world, overrides, x, previous))
+                    namings[cand] += 1
+                    overrides = trial
+                    break
+            if namings[cand]:
                 break
     return overrides

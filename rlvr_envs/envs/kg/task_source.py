@@ -89,7 +89,7 @@ class TemplateFamily:
             "evidence_depth": None if depth is None else round(depth, 4),
             "tier1_share": tier1,
             # a guess from the question's relation alone picks among this many entities
-            "guess_candidates": guess_candidates(world, question, order, removed),
+            "guess_candidates": guess_candidates(world, question, order, removed, overrides),
             "world": world.source,
         }
 
