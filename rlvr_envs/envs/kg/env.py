@@ -143,10 +143,11 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     the world is built); for unanswerable questions an abstention plus the missing entity;
     cited ids against the recorded gold evidence. Task-independent strategies
     (`strategies.py`, `shortcuts.py`; `hack_strategies()` gives them to `rlvr audit
-    --hacks`) earn no more than `chance_level` + 0.02, except one: an answer read from one
-    link of the chain, not from its start (`relation-linked`), pays 0.117 against a chance
-    of 0.090 in a 2k context. Not checked: the reasoning itself (a right guess between the
-    two compared entities after following both walks is paid).
+    --hacks`) earn no more than `chance_level` + 0.02 (an answer read from one link of the
+    chain, `relation-linked`: 0.095 against 0.093 for a guess among all the relation's
+    targets, since every candidate document is named through the previous relation:
+    `links.py`). Not checked: the reasoning itself (a right guess between the two
+    compared entities after following both walks is paid).
 
     ## Vectorized environment
     `gym.make_vec("rlvr/KGMultiHop-v0", num_envs=n, vectorization_mode="sync")`. Worlds are
