@@ -107,9 +107,17 @@ def test_a_comparison_answer_is_not_the_extreme_of_its_context() -> None:
     assert len(set(ranks)) >= 8
 
 
-def _facts(world, order):  # noqa: ANN001, ANN202 - a test helper
-    """(head, relation, tail) of every fact the documents in `order` state."""
-    return [(h, r, t) for h in order for r, tails in world.out[h].items() for t in tails]
+def _facts(world, task):  # noqa: ANN001, ANN202 - a test helper
+    """(head, relation, tail) of every fact the task's documents state (with the facts
+    some of them state instead of their own: `doc_facts`)."""
+    changed = {e: (r, t) for e, r, t in task.get("doc_facts") or ()}
+    found = []
+    for h in task["doc_entities"]:
+        facts = dict(world.out[h])
+        if h in changed:
+            facts[changed[h][0]] = [changed[h][1]]
+        found += [(h, r, t) for r, tails in facts.items() for t in tails]
+    return found
 
 
 def test_where_a_gold_document_sits_says_nothing_about_the_others() -> None:
@@ -149,7 +157,7 @@ def test_a_guess_from_the_relation_alone_has_many_candidates() -> None:
             last = world.names.index(env.task["chain"][0][-1])
             answer = world.names.index(env.task["answer"])
             outer = next(r for r, tails in world.out[last].items() if answer in tails)
-            targets = {t for _, r, t in _facts(world, env.task["doc_entities"]) if r == outer}
+            targets = {t for _, r, t in _facts(world, env.task) if r == outer}
             assert answer in targets and env.task["guess_candidates"] == len(targets)
             counts.append(len(targets))
         assert min(counts) >= least, counts
@@ -166,7 +174,7 @@ def test_the_answer_and_the_missing_entity_are_named_once() -> None:
         world = env.task_source.world_of(env.task)
         name = env.task["answer"] if env.task["answerable"] else env.task["removed"]
         entity = world.names.index(name)
-        heads = [h for h, _, t in _facts(world, env.task["doc_entities"]) if t == entity]
+        heads = [h for h, _, t in _facts(world, env.task) if t == entity]
         assert len(heads) == 1 and entity not in env.task["doc_entities"]
 
 

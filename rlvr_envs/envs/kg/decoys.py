@@ -25,7 +25,7 @@ question's relation (or asked type) alone must choose: its inverse is the task's
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from .questions import Question
@@ -217,12 +217,21 @@ def intersection_decoy(world: World, rng: random.Random, question: Question,
 
 
 def guess_candidates(world: World, question: Question, order: Sequence[int],
-                     removed: int | None) -> int:
+                     removed: int | None,
+                     overrides: Mapping[int, tuple[str, int]] | None = None) -> int:
     """How many entities a guess from the question's relation or asked type alone must
     choose among in this context: the targets of the outer relation (composition), the
     entities with the compared attribute (comparison), the entities of the asked type with
     both constraint relations (intersection); for an unanswerable question, the entities
-    without a document that the relation into the missing entity leads to."""
+    without a document that the relation into the missing entity leads to. `overrides`:
+    the facts some documents state instead of their own (`links.py`)."""
+    changed = overrides or {}
+
+    def out(e: int, relation: str) -> Sequence[int]:
+        own = changed.get(e)
+        return [own[1]] if own is not None and own[0] == relation else world.out[e].get(
+            relation, ())
+
     shown = set(order)
     if removed is not None:
         for c, chain in enumerate(question.chains):
@@ -231,13 +240,11 @@ def guess_candidates(world: World, question: Question, order: Sequence[int],
                 break
         else:
             return 1
-        return max(1, len({t for e in order for t in world.out[e].get(relation, ())
-                           if t not in shown}))
+        return max(1, len({t for e in order for t in out(e, relation) if t not in shown}))
     if question.template == "composition":
         relation = question.relations[0][-1]
         anchors = set(question.anchors)
-        return max(1, len({t for e in order for t in world.out[e].get(relation, ())
-                           if t not in anchors}))
+        return max(1, len({t for e in order for t in out(e, relation) if t not in anchors}))
     if question.template == "comparison":
         spec = world.attribute(question.answer)[0]
         return max(1, sum(1 for e in order if (world.attribute(e) or (None,))[0] == spec))

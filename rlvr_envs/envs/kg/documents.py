@@ -54,9 +54,11 @@ GENERIC_INTRO = ("{n} is an entity in this collection.", "This entry describes {
 GENERIC_FLAVOUR = ("Little else is recorded about it.", "The entry was last revised recently.")
 
 
-def render_document(world: World, entity: int, *, alias: bool) -> str:
+def render_document(world: World, entity: int, *, alias: bool,
+                    override: tuple[str, int] | None = None) -> str:
     """The document of `entity`: an introduction, its aliases, its attribute, one sentence
-    per outgoing fact (in a shuffled order), and flavour."""
+    per outgoing fact (in a shuffled order), and flavour. `override` (relation, target):
+    the document states that fact instead of its own of that relation (`links.py`)."""
     # an integer seed (a string one hashes with sha512: a third of a 128k episode's build)
     rng = random.Random(world.cached("doc-seed", lambda: zlib.crc32(
         f"kg-doc:{world.source}".encode())) * 1_000_003 + entity)
@@ -79,7 +81,10 @@ def render_document(world: World, entity: int, *, alias: bool) -> str:
         spec = world.attributes.get(attr_name)
         if spec is not None:
             facts.append(spec.fact.format(h=name, v=value))
-    for relation, tails in sorted(world.out[entity].items()):
+    out = dict(world.out[entity])
+    if override is not None:
+        out[override[0]] = [override[1]]
+    for relation, tails in sorted(out.items()):
         rel = world.relations[relation]
         for tail in tails:
             tail_aliases = world.aliases[tail]
@@ -95,9 +100,13 @@ def render_document(world: World, entity: int, *, alias: bool) -> str:
     return " ".join(sentences)
 
 
-def document(world: World, entity: int, *, alias: bool) -> str:
+def document(world: World, entity: int, *, alias: bool,
+             override: tuple[str, int] | None = None) -> str:
     """The document of one entity in one rendering, built on first use and kept with the
-    world (an episode's renamed world renders only the documents its episode shows)."""
+    world (an episode's renamed world renders only the documents its episode shows); with
+    an `override` (one episode's changed fact) built afresh."""
+    if override is not None:
+        return render_document(world, entity, alias=alias, override=override)
     rendered: dict[int, str] = world.cached(("documents", alias), dict)
     text = rendered.get(entity)
     if text is None:

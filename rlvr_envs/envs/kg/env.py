@@ -143,10 +143,11 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
     the world is built); for unanswerable questions an abstention plus the missing entity;
     cited ids against the recorded gold evidence. Task-independent strategies
     (`strategies.py`, `shortcuts.py`; `hack_strategies()` gives them to `rlvr audit
-    --hacks`) earn no more than `chance_level` + 0.02, except one: an answer read from one
-    link of the chain, not from its start (`relation-linked`), pays 0.117 against a chance
-    of 0.090 in a 2k context. Not checked: the reasoning itself (a right guess between the
-    two compared entities after following both walks is paid).
+    --hacks`) earn no more than `chance_level` + 0.02 (an answer read from one link of the
+    chain, `relation-linked`: 0.095 against 0.093 for a guess among all the relation's
+    targets, since every candidate document is named through the previous relation:
+    `links.py`). Not checked: the reasoning itself (a right guess between the two
+    compared entities after following both walks is paid).
 
     ## Vectorized environment
     `gym.make_vec("rlvr/KGMultiHop-v0", num_envs=n, vectorization_mode="sync")`. Worlds are
@@ -222,7 +223,9 @@ class KGMultiHopEnv(ToolEnvMixin, MultiTurnTextEnv):
         else:
             world = self.task_source.world_of(task)
             alias = bool(task["alias_docs"])
-            self._docs = [(f"D{i + 1}", world.names[e], document(world, e, alias=alias))
+            facts = {int(e): (str(r), int(t)) for e, r, t in task.get("doc_facts") or ()}
+            self._docs = [(f"D{i + 1}", world.names[e],
+                           document(world, e, alias=alias, override=facts.get(e)))
                           for i, e in enumerate(task["doc_entities"])]
         self._position = {doc_id: i for i, (doc_id, _, _) in enumerate(self._docs)}
         self._index_info = None

@@ -17,6 +17,7 @@ from ...core import ProceduralSource, Task
 from .context import entity_tokens, make_token_counter, select_documents
 from .decoys import guess_candidates
 from .levels import LEVELS, KGOptions
+from .links import link_candidates
 from .questions import TEMPLATES, Question, gap_spots, make_question
 from .world import World, cached_renamed_world, cached_world
 
@@ -64,6 +65,8 @@ class TemplateFamily:
         order = select_documents(world, question, rng, gold=gold, removed=removed,
                                  tokens=tokens, target_tokens=target, tier1_share=tier1,
                                  depth=depth)
+        # every outer-relation candidate named through the previous relation (links.py)
+        overrides = link_candidates(world, question, order, removed, rng)
         position = {e: i for i, e in enumerate(order)}
         answer = question.answer
         return {
@@ -79,12 +82,14 @@ class TemplateFamily:
             "removed_aliases": [] if removed is None else list(world.aliases[removed]),
             "unbroken_answer": world.names[answer],
             "doc_entities": order,
+            # [entity, relation, target]: facts these documents state in this episode
+            "doc_facts": [[e, r, t] for e, (r, t) in sorted(overrides.items())],
             "alias_docs": alias,
             "context_tokens": target,
             "evidence_depth": None if depth is None else round(depth, 4),
             "tier1_share": tier1,
             # a guess from the question's relation alone picks among this many entities
-            "guess_candidates": guess_candidates(world, question, order, removed),
+            "guess_candidates": guess_candidates(world, question, order, removed, overrides),
             "world": world.source,
         }
 
