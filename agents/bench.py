@@ -197,11 +197,16 @@ def run_bench(agent: str | Policy, envs: Sequence[str], *, out: str | Path,
     registered env ids (`["all"]` means every registered rlvr env). Returns the results
     dict (also written to `<out>/results.json`).
     """
+    import gymnasium as gym
+
     import rlvr_envs
 
     env_ids: list[str] = []
-    for e in envs or ["all"]:
+    for e in (part for spec in envs or ["all"] for part in spec.split(",") if part):
         for env_id in (rlvr_envs.ENV_IDS if e == "all" else [e]):
+            if env_id not in gym.registry:   # fail before any work or progress bar
+                raise ValueError(f"unknown env {env_id!r}; registered rlvr envs: "
+                                 f"{', '.join(rlvr_envs.ENV_IDS)} (run `rlvr list`)")
             if env_id not in env_ids:
                 env_ids.append(env_id)
     sampling = sampling or SamplingParams()
@@ -428,7 +433,8 @@ def add_bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--agent", default="oracle",
                    help="oracle | null | hf:PATH | vllm:PATH | openai:MODEL@URL (default oracle)")
     p.add_argument("--envs", nargs="+", default=["all"], metavar="ENV",
-                   help="env ids, or 'all' for every registered env (default all)")
+                   help="env ids (space- or comma-separated), or 'all' for every registered env "
+                        "(default all)")
     p.add_argument("--episodes", type=int, default=10, help="tasks per env (default 10)")
     p.add_argument("--samples", type=int, default=1,
                    help="samples per task; k for pass@k (default 1)")

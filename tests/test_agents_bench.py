@@ -150,3 +150,13 @@ def test_demo_is_the_oracle_bench_over_all_envs(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "=== rlvr/Math-v0 | oracle" in out and "mean over envs" in out
     assert (tmp_path / "results.json").exists()
+
+
+def test_env_lists_take_commas_and_an_unknown_id_fails_before_any_work(tmp_path):
+    res = run_bench(OraclePolicy(), ["rlvr/Math-v0,rlvr/KGMultiHop-v0"], out=tmp_path / "a",
+                    episodes=2, progress=False)
+    assert set(res["envs"]) == {"rlvr/Math-v0", "rlvr/KGMultiHop-v0"}
+    with pytest.raises(ValueError, match="unknown env 'rlvr/Nope-v0'.*rlvr list"):
+        run_bench(OraclePolicy(), ["rlvr/Math-v0,rlvr/Nope-v0"], out=tmp_path / "b",
+                  episodes=2, progress=False)
+    assert not (tmp_path / "b").exists()
