@@ -140,8 +140,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from agents.grpo.config import config_from_args
-    from agents.grpo.trainer import run_training
-    run_training(config_from_args(args))
+    from agents.grpo.trainer import CannotTrain, run_training
+    try:
+        run_training(config_from_args(args))
+    except CannotTrain as e:  # a configuration the run cannot train with: one clear line
+        raise SystemExit(f"rlvr train: {e}") from None
     return 0
 
 

@@ -6,6 +6,7 @@ import torch
 
 from agents.collector import EpisodeCollector, EpisodeSpec
 from agents.grpo import GRPOConfig, GRPOTrainer
+from agents.grpo.trainer import CannotTrain
 from agents.grpo.batch import build_batch
 from agents.grpo.toy_env import DigitEnv
 from agents.tiny import build_tiny_model_and_tokenizer
@@ -208,3 +209,32 @@ def test_dynamic_sampling_trains_only_on_groups_with_signal(tmp_path):
                   max_refill_rounds=2)
     (m,) = tr.train()
     assert m["refill_rounds"] == 2 and m["skipped_update"] == 1
+
+
+def test_a_run_whose_prompts_do_not_fit_stops_at_start_naming_the_knob(tmp_path):
+    tr = _trainer(tmp_path, max_episode_tokens=2)
+    with pytest.raises(CannotTrain, match="max_episode_tokens=2.*--max-episode-tokens"):
+        tr.train()
+
+
+def test_a_later_step_with_nothing_to_train_is_skipped_with_its_reason(tmp_path):
+    tr = _trainer(tmp_path, steps=2)
+    tr.train(1)
+    before = _params(tr.model)
+    tr.collector.max_episode_tokens = 2          # every prompt of step 2 is over the budget
+    m = tr.train_step()
+    assert m["skipped_update"] == 1.0 and m["loss_tokens"] == 0
+    assert "nothing to train" in m["warning"] and "8 over max_episode_tokens" in m["warning"]
+    assert all(torch.equal(before[n], p) for n, p in tr.model.named_parameters())
+
+
+class BrokenResetEnv(DigitEnv):
+    def reset(self, *, seed=None, options=None):
+        raise ValueError("no such task")
+
+
+def test_a_warm_start_with_no_oracle_tokens_stops_naming_the_error(tmp_path):
+    tr = _trainer(tmp_path, env=BrokenResetEnv)
+    with pytest.raises(CannotTrain, match="4 infra errors, first: env reset raised "
+                                          "ValueError: no such task.*--sft-steps 0"):
+        tr.warm_start(4, 1, 1e-2)

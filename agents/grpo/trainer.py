@@ -158,6 +158,10 @@ def env_factories(cfg: GRPOConfig) -> dict[str, Callable[[], gym.Env]]:
     return out
 
 
+class CannotTrain(ValueError):
+    """The run cannot train as configured; the message names the knob to change."""
+
+
 class GRPOTrainer:
     """Trains `model` (built from `config.model` when None) with GRPO on `config.envs`.
 
@@ -369,13 +373,18 @@ class GRPOTrainer:
                             mask_truncated=cfg.mask_truncated,
                             on_prefix_mismatch=cfg.on_prefix_mismatch).to(self.device)
         t1 = time.perf_counter()
-        self.score(batch)
-        # the first batch sampled after the last sync: does the generator have our weights?
-        gap = self._logprob_gap(batch)
-        warning = self._check_logprob_gap(gap)
-        t2 = time.perf_counter()
-        upd = self.update(batch)
-        t3 = time.perf_counter()
+        if batch.input_ids.shape[0] == 0:  # no episode generated a token: nothing to score
+            warning = self._nothing_to_train(records)
+            gap, upd = {}, {"skipped_update": 1.0}
+            t2 = t3 = time.perf_counter()
+        else:
+            self.score(batch)
+            # the first batch sampled after the last sync: does the generator have our weights?
+            gap = self._logprob_gap(batch)
+            warning = self._check_logprob_gap(gap)
+            t2 = time.perf_counter()
+            upd = self.update(batch)
+            t3 = time.perf_counter()
         version = self.sync.sync(self.model)
         t4 = time.perf_counter()
         self.step += 1
@@ -422,6 +431,28 @@ class GRPOTrainer:
         raise RuntimeError(msg + ". If this is the expected numeric mismatch of a bf16 or "
                            "vLLM generator, raise --logprob-gap-tol (~1e-2 is normal there) or "
                            "set --on-logprob-gap warn")
+
+    def _nothing_to_train(self, records: list[dict[str, Any]]) -> str:
+        """Why a step has no trainable row (logged, the step skipped); `CannotTrain` naming
+        the knob when no prompt of the run's first step fits the token budget."""
+        cfg = self.cfg
+        over = [r for r in records if r.get("end_reason") == "token_budget" and not r["turns"]]
+        infra = [r for r in records if r.get("infra_error") is not None]
+        if self.step == 0 and records and len(over) == len(records):
+            raise CannotTrain(
+                f"every prompt of the first step is longer than max_episode_tokens="
+                f"{cfg.max_episode_tokens} ({', '.join(sorted({r['env_id'] for r in over}))}): "
+                "raise --max-episode-tokens (it must hold the prompt plus --max-new-tokens), "
+                "or make the env's observations shorter (e.g. --env-kwargs '{\"context_tokens\": 1024}' for "
+                "rlvr/KGMultiHop-v0)")
+        parts = []
+        if over:
+            parts.append(f"{len(over)} over max_episode_tokens={cfg.max_episode_tokens} "
+                         "before generating")
+        if infra:
+            parts.append(f"{len(infra)} infra errors (first: {infra[0]['infra_error']})")
+        return (f"step {self.step}: nothing to train, update skipped: of {len(records)} "
+                f"episodes {', '.join(parts) or 'none generated a token'}")
 
     def _groups_with_signal(self, records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         return [g for g in group_records(records)
@@ -489,6 +520,13 @@ class GRPOTrainer:
         collector.close()
         batch = build_batch(records, [1.0] * len(records),
                             pad_token_id=self.tok.pad_token_id).to(self.device)
+        if batch.input_ids.shape[0] == 0:
+            errors = [r["infra_error"] for r in records if r.get("infra_error")]
+            raise CannotTrain(
+                f"the warm start's {len(records)} oracle episodes produced no tokens"
+                + (f" ({len(errors)} infra errors, first: {errors[0]})" if errors else "")
+                + ": check --envs and --env-kwargs (a preset's env_kwargs apply to every env), "
+                "or set --sft-steps 0")
         opt = torch.optim.AdamW(self.model.parameters(), lr=lr, weight_decay=0.0)
         losses = []
         for _ in range(steps):
