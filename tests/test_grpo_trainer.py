@@ -6,9 +6,9 @@ import torch
 
 from agents.collector import EpisodeCollector, EpisodeSpec
 from agents.grpo import GRPOConfig, GRPOTrainer
-from agents.grpo.trainer import CannotTrain
 from agents.grpo.batch import build_batch
 from agents.grpo.toy_env import DigitEnv
+from agents.grpo.trainer import CannotTrain
 from agents.tiny import build_tiny_model_and_tokenizer
 from rlvr_envs.core import Turn, Verdict
 from tests.test_agents_toy_envs import ScriptedTokenPolicy, ToyGuessEnv
