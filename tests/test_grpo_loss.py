@@ -100,3 +100,16 @@ def test_tis_weight_is_truncated():
                           LossSettings(is_cap=2.0), total_tokens=2, total_sequences=1,
                           sampler_logp=sampler)
     assert loss.item() == pytest.approx(-(1 + 2) / 2)
+
+
+def test_dapo_overlong_limits_follow_the_generation_cap():
+    from agents.grpo import GRPOConfig
+    cfg = GRPOConfig(max_new_tokens=1024, max_turns=1, overlong_penalty=True)
+    assert cfg.overlong_limits() == (1024, 204)
+    # a full-length response is penalised -1, one well inside the cap not at all
+    pen = overlong_penalty(torch.tensor([500, 1024]), *cfg.overlong_limits())
+    assert pen.tolist() == pytest.approx([0.0, -1.0])
+    assert GRPOConfig(max_new_tokens=8, max_turns=3).overlong_limits() == (24, 4)
+    assert GRPOConfig(overlong_max_tokens=48, overlong_cache_tokens=4).overlong_limits() == (48, 4)
+    with pytest.raises(ValueError, match="overlong_cache_tokens=64 exceeds L_max=48"):
+        GRPOConfig(overlong_max_tokens=48, overlong_cache_tokens=64).overlong_limits()

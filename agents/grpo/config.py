@@ -79,8 +79,11 @@ class GRPOConfig:
     max_refill_rounds: int = _f(3, "collection rounds allowed to refill a dynamic-sampling batch")
     mask_truncated: bool = _f(False, "no loss on episodes that hit a turn/token limit")
     overlong_penalty: bool = _f(False, "DAPO soft overlong penalty added to the reward")
-    overlong_cache_tokens: int = _f(4, "DAPO L_cache: penalty ramps over these last tokens")
-    overlong_max_tokens: int = _f(48, "DAPO L_max: generated tokens per episode at penalty -1")
+    overlong_cache_tokens: int = _f(0, "DAPO L_cache: penalty ramps over these last tokens "
+                                    "(0: a fifth of L_max, DAPO's 4096 of 20480)")
+    overlong_max_tokens: int = _f(0, "DAPO L_max: generated tokens per episode at penalty -1 "
+                                  "(0: max_new_tokens * max_turns, the most an episode can "
+                                  "generate)")
     overlong_factor: float = _f(1.0, "scale of the overlong penalty")
     on_prefix_mismatch: str = _f("split", "template rewrote history: split (train segments) "
                                  "or error", choices=("split", "error"))
@@ -143,6 +146,16 @@ class GRPOConfig:
                              f"{self.group_size}")
         if self.micro_batch_size < 1 or self.num_iterations < 1:
             raise ValueError("micro_batch_size and num_iterations must be >= 1")
+
+    def overlong_limits(self) -> tuple[int, int]:
+        """DAPO's (L_max, L_cache) for this config: explicit values, else derived from the
+        generation limits so that only responses near the cap are penalised."""
+        l_max = self.overlong_max_tokens or self.max_new_tokens * self.max_turns
+        l_cache = self.overlong_cache_tokens or max(1, l_max // 5)
+        if l_cache > l_max:
+            raise ValueError(f"overlong_cache_tokens={l_cache} exceeds L_max={l_max}; "
+                             "lower --overlong-cache-tokens or raise --overlong-max-tokens")
+        return l_max, l_cache
 
     def loss_settings(self) -> LossSettings:
         """The loss-module knobs of this config."""

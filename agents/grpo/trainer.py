@@ -268,6 +268,7 @@ class GRPOTrainer:
         """Groups, shaped rewards (groups, G), advantages (groups, G) and advantage stats."""
         cfg = self.cfg
         groups = group_records(records)
+        l_max, l_cache = cfg.overlong_limits()
         G = max(len(g) for g in groups)
         r = torch.zeros((len(groups), G), dtype=torch.float64)
         valid = torch.zeros((len(groups), G), dtype=torch.bool)
@@ -276,8 +277,8 @@ class GRPOTrainer:
                 reward = float(rec["reward"])
                 if cfg.overlong_penalty:
                     reward += float(overlong_penalty(
-                        torch.tensor([generated_tokens(rec)]), cfg.overlong_max_tokens,
-                        cfg.overlong_cache_tokens, cfg.overlong_factor)[0])
+                        torch.tensor([generated_tokens(rec)]), l_max, l_cache,
+                        cfg.overlong_factor)[0])
                 r[gi, k] = reward
                 valid[gi, k] = rec.get("infra_error") is None
         adv, stats = group_advantages(r, valid, scale=cfg.scale_rewards,  # type: ignore[arg-type]
