@@ -238,3 +238,21 @@ def test_a_warm_start_with_no_oracle_tokens_stops_naming_the_error(tmp_path):
     with pytest.raises(CannotTrain, match="4 infra errors, first: env reset raised "
                                           "ValueError: no such task.*--sft-steps 0"):
         tr.warm_start(4, 1, 1e-2)
+
+
+def test_mask_truncated_masks_length_cuts_not_episodes_that_ran_out_of_turns():
+    _, tok = build_tiny_model_and_tokenizer(0)
+    coll = EpisodeCollector({"guess": lambda: ToyGuessEnv(max_turns=3)},
+                            ScriptedTokenPolicy(tok, ["\\boxed{0}"]))
+    rec = coll.run([EpisodeSpec("guess", 0, 0, seed=1)])[0]
+    assert rec["truncated"] and all(t["finish_reason"] == "stop" for t in rec["turns"])
+    # three wrong answers and out of turns: a failure, which keeps its (negative) signal
+    kept = build_batch([rec], [-1.0], pad_token_id=tok.pad_token_id, mask_truncated=True)
+    assert kept.num_loss_tokens == 3 * 10
+    cut = {**rec, "turns": [*rec["turns"][:2], {**rec["turns"][2], "finish_reason": "length"}]}
+    masked = build_batch([cut], [-1.0], pad_token_id=tok.pad_token_id, mask_truncated=True)
+    assert masked.num_loss_tokens == 0
+    over = {**rec, "end_reason": "token_budget"}
+    assert build_batch([over], [-1.0], pad_token_id=tok.pad_token_id,
+                       mask_truncated=True).num_loss_tokens == 0
+    assert build_batch([cut], [-1.0], pad_token_id=tok.pad_token_id).num_loss_tokens == 30

@@ -79,13 +79,23 @@ class TrainBatch:
             yield self.select(slice(start, start + size))
 
 
+def cut_at_length(rec: dict[str, Any]) -> bool:
+    """Whether a length limit cut the episode's generation: a turn stopped at
+    `max_new_tokens` (`finish_reason="length"`) or the episode's token budget ran out. DAPO's
+    overlong filtering masks these (their reward says nothing about the answer); an episode
+    that ran out of turns or that the env truncated is a failure and keeps its signal."""
+    return rec.get("end_reason") == "token_budget" or any(
+        t.get("finish_reason") == "length" for t in rec.get("turns") or [])
+
+
 def build_batch(records: Sequence[dict[str, Any]], advantages: Sequence[float], *,
                 pad_token_id: int, mask_truncated: bool = False,
                 on_prefix_mismatch: str = "split") -> TrainBatch:
     """Rows for `records` (episode i gets `advantages[i]` on every generated token).
 
-    Loss mask is 1 only on generated tokens; episodes with an infra error, and truncated ones
-    when `mask_truncated`, keep their rows but with an all-zero mask.
+    Loss mask is 1 only on generated tokens; episodes with an infra error, and those whose
+    generation a length limit cut (`cut_at_length`) when `mask_truncated`, keep their rows but
+    with an all-zero mask.
     """
     rows: list[tuple[list[int], list[int], list[float] | None, float, int]] = []
     for i, (rec, adv) in enumerate(zip(records, advantages, strict=True)):
@@ -99,7 +109,7 @@ def build_batch(records: Sequence[dict[str, Any]], advantages: Sequence[float], 
         if not segments and rec.get("infra_error") is None and rec.get("turns"):
             raise ValueError(f"episode {rec['episode']} has no token ids: the policy "
                              f"{rec.get('agent')!r} is not learning-capable (returns_token_ids)")
-        off = rec.get("infra_error") is not None or (mask_truncated and rec.get("truncated"))
+        off = rec.get("infra_error") is not None or (mask_truncated and cut_at_length(rec))
         for seg in segments:
             mask = [0] * len(seg["loss_mask"]) if off else list(seg["loss_mask"])
             rows.append((list(seg["token_ids"]), mask, seg["logprobs"], float(adv), i))

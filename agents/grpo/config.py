@@ -77,7 +77,9 @@ class GRPOConfig:
     leave_one_out: bool = _f(False, "RLOO baseline: mean of the other G-1 rewards")
     dynamic_sampling: bool = _f(False, "DAPO: drop zero-variance groups, refill the batch")
     max_refill_rounds: int = _f(3, "collection rounds allowed to refill a dynamic-sampling batch")
-    mask_truncated: bool = _f(False, "no loss on episodes that hit a turn/token limit")
+    mask_truncated: bool = _f(False, "no loss on episodes a length limit cut (max_new_tokens on a "
+                                         "turn, or the token budget); running out of turns "
+                                         "is a failure and keeps its signal")
     overlong_penalty: bool = _f(False, "DAPO soft overlong penalty added to the reward")
     overlong_cache_tokens: int = _f(0, "DAPO L_cache: penalty ramps over these last tokens "
                                     "(0: a fifth of L_max, DAPO's 4096 of 20480)")
