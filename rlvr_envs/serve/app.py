@@ -143,11 +143,11 @@ def create_app(pool: SessionPool, *, max_request_bytes: int = DEFAULT_MAX_REQUES
             return Response(await off_loop(run), media_type="application/json")
         except ServeError:
             raise
-        except (ValueError, KeyError, TypeError, gym.error.ResetNeeded) as e:
-            if what == "step" and not isinstance(e, gym.error.ResetNeeded):
-                raise _env_failure(session_id, what, e) from e
-            raise ServeError(400, f"{what} refused: {type(e).__name__}: {e}"[:2000]) from e
-        except Exception as e:  # noqa: BLE001 - the env's bug; other sessions go on
+        except Exception as e:  # noqa: BLE001 - a bad request, or the env's bug: either
+            # way one answer to this call, and the other sessions go on
+            if isinstance(e, gym.error.ResetNeeded) or (what == "reset" and isinstance(
+                    e, (ValueError, KeyError, TypeError, gym.error.Error))):
+                raise ServeError(400, f"{what} refused: {type(e).__name__}: {e}"[:2000]) from e
             raise _env_failure(session_id, what, e) from e
 
     @app.exception_handler(ServeError)
