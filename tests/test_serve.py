@@ -403,3 +403,12 @@ def test_rlvr_serve_unknown_env_is_one_line_and_nonzero():
                           "--port", "0"], capture_output=True, text=True, timeout=120)
     assert out.returncode != 0
     assert out.stderr.strip().count("\n") == 0 and "rlvr list" in out.stderr
+
+
+def test_a_client_of_another_api_version_is_told_so(server, monkeypatch):
+    import rlvr_envs.serve.client as client
+    monkeypatch.setattr(client, "API_VERSION", 2)
+    before = raw(server.url, "GET", "/health")[1]["sessions"]
+    with pytest.raises(RemoteEnvError, match="API version 1, this client 2"):
+        remote(server, "rlvr/Math-v0")
+    assert raw(server.url, "GET", "/health")[1]["sessions"] == before  # its session closed

@@ -176,7 +176,8 @@ def create_app(pool: SessionPool, *, max_request_bytes: int = DEFAULT_MAX_REQUES
     async def create_session(req: CreateRequest) -> Response:
         def make() -> dict[str, Any]:
             session = pool.create(req.env_id, req.kwargs)
-            return {"session_id": session.id, "idle_timeout_s": pool.idle_timeout_s,
+            return {"session_id": session.id, "api_version": API_VERSION,
+                    "idle_timeout_s": pool.idle_timeout_s,
                     "max_request_bytes": max_request_bytes,
                     "env": {**pool.descriptions.get(req.env_id, {}),
                             **env_description(session.env, req.env_id)}}

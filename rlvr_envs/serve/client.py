@@ -15,7 +15,7 @@ import gymnasium as gym
 
 from ..core.env import _as_text, render_transcript
 from ..core.spaces import UnicodeText
-from .wire import dumps
+from .wire import API_VERSION, dumps
 
 
 class RemoteEnvError(RuntimeError):
@@ -96,6 +96,11 @@ class RemoteEnv(gym.Env[str, str]):
         created = self._http.call("POST", "/sessions",
                                   {"env_id": self.env_id, "kwargs": self.env_kwargs})
         self.session_id = created["session_id"]
+        if created.get("api_version", API_VERSION) != API_VERSION:
+            self.close()
+            raise RemoteEnvError(f"the server at {self.url} speaks API version "
+                                 f"{created.get('api_version')}, this client {API_VERSION}: "
+                                 "install the same rlvr-envs version on both sides")
         self.idle_timeout_s = float(created.get("idle_timeout_s", 0.0))
         self._http.max_request_bytes = created.get("max_request_bytes")
         d = created["env"]
