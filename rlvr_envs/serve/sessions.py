@@ -108,9 +108,12 @@ class SessionPool:
         for env_id in self.env_ids:
             try:
                 env = self._make(env_id, dict(self.env_kwargs.get(env_id, {})))
-            except gym.error.Error as e:
+            except (gym.error.Error, ImportError) as e:
                 raise ValueError(f"cannot serve {env_id!r}: {e} (run `rlvr list`; a user env "
                                  "is MODULE:ID, e.g. mymod:my/Env-v0)") from None
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"cannot make {env_id!r} with --kw "
+                                 f"{self.env_kwargs.get(env_id, {})}: {e}") from None
             try:
                 self.descriptions[env_id] = {**env_description(env, env_id),
                                              "client_kwargs": list(self.client_kwargs),
@@ -152,7 +155,10 @@ class SessionPool:
             env = self._make(env_id, merged)
         except (TypeError, ValueError, gym.error.Error) as e:
             raise ServeError(400, f"cannot make {env_id} with kwargs {kwargs}: "
-                                  f"{type(e).__name__}: {e}") from None
+                                  f"{type(e).__name__}: {e}"[:2000]) from None
+        except Exception as e:  # noqa: BLE001 - the env's constructor failed: say so, go on
+            raise ServeError(500, f"making {env_id} raised {type(e).__name__}: {e}"[:2000]) \
+                from e
         finally:
             with self._lock:
                 self._reserved -= 1
