@@ -107,6 +107,22 @@ def test_same_seed_same_transcript_as_in_process(server, env_id):
         env.close()
 
 
+def test_the_collector_drives_a_remote_env_as_a_local_one(server):
+    from agents.collector import collect
+    from agents.oracle import OraclePolicy
+
+    def records(factory):
+        out = collect({"tooluse": factory}, OraclePolicy(), episodes=4, concurrency=2, seed=5)
+        for r in out:  # wall-clock timings are the only thing allowed to differ
+            r.pop("timings")
+            for turn in r["turns"]:
+                turn.pop("env_s")
+        return out
+    remote_records = records(lambda: remote(server, "rlvr/ToolUse-v0"))
+    assert remote_records == records(lambda: gym.make("rlvr/ToolUse-v0"))
+    assert [r["reward"] for r in remote_records] == [1.0] * 4
+
+
 def test_the_client_mirrors_the_env_metadata(server):
     env = remote(server, "rlvr/ToolUse-v0", env_kwargs={"tool_format": "pythonic",
                                                         "max_turns": 3})
