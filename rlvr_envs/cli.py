@@ -211,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "GRPOConfig; --preset tiny: a CPU demo in minutes)")
     add_config_arguments(train)
     train.set_defaults(fn=cmd_train)
+    from .serve.cli import add_serve_command
+    add_serve_command(sub)
     return p
 
 

@@ -20,6 +20,8 @@ ENVS: dict[str, tuple[str, str]] = {
                            "Long-context multi-hop QA over knowledge-graph walks; hedge-proof"),
 }
 ENV_IDS = tuple(ENVS)
+# The client of `rlvr serve`: not in ENVS (it needs url= and env_id=, and wraps the others).
+REMOTE_ENV_ID = "rlvr/Remote-v0"
 
 
 def register_envs() -> None:
@@ -27,3 +29,6 @@ def register_envs() -> None:
     for env_id, (entry_point, _) in ENVS.items():
         if env_id not in gym.registry:
             gym.register(id=env_id, entry_point=entry_point, disable_env_checker=False)
+    if REMOTE_ENV_ID not in gym.registry:
+        gym.register(id=REMOTE_ENV_ID, entry_point="rlvr_envs.serve.client:RemoteEnv",
+                     disable_env_checker=False)

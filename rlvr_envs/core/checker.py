@@ -206,6 +206,7 @@ def check_no_cheap_hacks(env: gym.Env, *, episodes: int = LIGHT_HACK_EPISODES,
 
 
 def _has_oracle(env: Any) -> bool:
-    method = getattr(type(env), "oracle_action", None)
+    # an instance's own oracle counts too (rlvr/Remote-v0 has one when its server offers it)
     from .env import MultiTurnTextEnv
-    return method is not None and method is not MultiTurnTextEnv.oracle_action
+    return (callable(getattr(env, "oracle_action", None))
+            and getattr(type(env), "oracle_action", None) is not MultiTurnTextEnv.oracle_action)
