@@ -242,16 +242,23 @@ def run_bench(agent: str | Policy, envs: Sequence[str], *, out: str | Path,
         from .spec import make_policy
         policy = make_policy(agent, **(policy_kwargs or {})) if isinstance(agent, str) else agent
         files = {e: transcript_path(out, e).open("a", encoding="utf-8") for e in env_ids}
-        bars = _progress_bars(env_ids, specs, done, enabled=progress)
+        bar = None
+        if progress:
+            from .progress import RunProgress
+            bar = RunProgress(len(specs), labels=env_ids, desc="bench",
+                              label_totals={e: sum(s.env_id == e for s in specs)
+                                            for e in env_ids},
+                              initial={e: sum(s.env_id == e and s.key in done for s in specs)
+                                       for e in env_ids})
 
         def on_episode(record: dict[str, Any]) -> None:
             f = files[record["env_id"]]
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
             f.flush()
             done[record["episode"]] = record
-            for bar in (bars.get(record["env_id"]), bars.get("")):
-                if bar is not None:
-                    bar.update(1)
+            if bar is not None:
+                bar.update(record["env_id"],
+                           None if record.get("infra_error") else record["reward"])
 
         collector = EpisodeCollector(env_ids, policy, sampling=sampling,
                                      concurrency=concurrency, max_turns=max_turns,
@@ -264,7 +271,7 @@ def run_bench(agent: str | Policy, envs: Sequence[str], *, out: str | Path,
             collector.close()
             for f in files.values():
                 f.close()
-            for bar in bars.values():
+            if bar is not None:
                 bar.close()
             if isinstance(agent, str):
                 policy.close()
@@ -331,22 +338,6 @@ def _overall(envs: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "infra_error_rate": infra / n if n else None}
 
 
-def _progress_bars(env_ids: Sequence[str], specs: Sequence[Any], done: dict[str, Any],
-                   *, enabled: bool) -> dict[str, Any]:
-    """tqdm bars: one per env, and one for all envs under the key ""."""
-    if not enabled:
-        return {}
-    from tqdm import tqdm
-    bars: dict[str, Any] = {"": tqdm(total=len(specs), initial=sum(s.key in done for s in specs),
-                                     desc="all envs", unit="ep", position=0, leave=True)}
-    width = max(len(e) for e in env_ids)
-    for i, env_id in enumerate(env_ids, start=1):
-        mine = [s for s in specs if s.env_id == env_id]
-        bars[env_id] = tqdm(total=len(mine), initial=sum(s.key in done for s in mine),
-                            desc=f"{env_id:<{width}}", unit="ep", position=i, leave=True)
-    return bars
-
-
 # ---- output -------------------------------------------------------------------------------
 
 def _fmt(x: float | None, spec: str = ".3f") -> str:
@@ -387,7 +378,11 @@ def plot_rewards(results: dict[str, Any], path: str | Path) -> None:
     means = [results["envs"][e]["mean_reward"] or 0.0 for e in envs]
     errs = [results["envs"][e]["reward_stderr"] or 0.0 for e in envs]
     fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(envs) + 1.5), 3.6))
-    ax.bar(range(len(envs)), means, yerr=errs, capsize=4, color="#4C72B0")
+    bars = ax.bar(range(len(envs)), means, yerr=errs, capsize=4, color="#4C72B0")
+    # the value on each bar, so a reward of 0 reads as 0 and not as a missing bar
+    ax.bar_label(bars, labels=[_fmt(results["envs"][e]["mean_reward"]) for e in envs],
+                 padding=2, fontsize=8)
+    ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(envs)))
     ax.set_xticklabels([e.split("/")[-1] for e in envs], rotation=30, ha="right")
     ax.set_ylabel("mean reward (± s.e.)")
@@ -457,7 +452,8 @@ def add_bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="discard transcripts in --out")
     p.add_argument("--retry-infra-errors", action="store_true",
                    help="on resume, run episodes that ended in an infra error again")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--quiet", "--no-progress", dest="quiet", action="store_true",
+                   help="no progress output (one bar on a terminal, plain lines otherwise)")
     p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"),
                    help="print two results.json side by side and exit")
 
@@ -490,7 +486,7 @@ def bench_main(args: argparse.Namespace) -> int:
                             max_episode_tokens=args.max_episode_tokens, sampling=sampling,
                             env_kwargs=env_kwargs, overwrite=args.overwrite,
                             retry_infra_errors=args.retry_infra_errors,
-                            progress=not args.no_progress, policy_kwargs=policy_kwargs)
+                            progress=not args.quiet, policy_kwargs=policy_kwargs)
     except (ValueError, ImportError, RuntimeError) as e:
         print(f"rlvr bench: {e}", file=sys.stderr)
         return 2

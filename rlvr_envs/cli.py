@@ -130,7 +130,7 @@ def _hack_search(args: argparse.Namespace, make: Any, log: Any) -> Any:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from agents.demo import run_demo
-    return run_demo(episodes=args.episodes, seed=args.seed)
+    return run_demo(episodes=args.episodes, seed=args.seed, progress=not args.quiet)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -201,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="play scripted episodes on every env and print them")
     demo.add_argument("--episodes", type=int, default=2)
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--quiet", action="store_true", help="no progress output")
     demo.set_defaults(fn=cmd_demo)
     from agents.bench import add_bench_arguments
     bench = sub.add_parser("bench", help="benchmark an agent on every env: table, JSON, plot")
