@@ -25,7 +25,7 @@ import os
 import platform
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -492,7 +492,12 @@ def bench_main(args: argparse.Namespace) -> int:
         return 2
     print(format_table(results))
     print(f"results: {Path(out) / 'results.json'}; transcripts: {Path(out) / 'transcripts'}")
-    return 0
+    errors = [e["infra_error"] for e in results["episodes"] if e.get("infra_error")]
+    if errors:
+        reason, count = Counter(errors).most_common(1)[0]
+        print(f"rlvr bench: {len(errors)} of {len(results['episodes'])} episodes ended in an "
+              f"infra error; most common ({count}x): {reason}", file=sys.stderr)
+    return 1 if errors and len(errors) == len(results["episodes"]) else 0
 
 
 def parse_kwargs(items: Sequence[str]) -> dict[str, Any]:

@@ -141,9 +141,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from agents.grpo.config import config_from_args
     from agents.grpo.trainer import CannotTrain, run_training
+    from agents.model_source import ModelNotAvailable
     try:
         run_training(config_from_args(args))
-    except CannotTrain as e:  # a configuration the run cannot train with: one clear line
+    except (CannotTrain, ModelNotAvailable) as e:  # cannot train as configured: one clear line
         raise SystemExit(f"rlvr train: {e}") from None
     return 0
 
