@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .collector import EpisodeCollector, plan_episodes
+from .collector import EnvLike, EpisodeCollector, plan_episodes
 from .policy import Policy, SamplingParams
 
 RESULTS_SCHEMA = "rlvr.bench/1"
@@ -183,7 +183,7 @@ def versions(policy_info: dict[str, Any] | None = None) -> dict[str, Any]:
 
 # ---- the run ------------------------------------------------------------------------------
 
-def run_bench(agent: str | Policy, envs: Sequence[str], *, out: str | Path,
+def run_bench(agent: str | Policy, envs: Sequence[EnvLike], *, out: str | Path,
               episodes: int = 10, samples: int = 1, seed: int = 0,
               difficulty: int | None = None, concurrency: int = 8,
               max_turns: int | None = None, max_episode_tokens: int | None = None,
@@ -194,21 +194,28 @@ def run_bench(agent: str | Policy, envs: Sequence[str], *, out: str | Path,
     """Run (or resume) a benchmark; write config.json, transcripts, results.json, reward.png.
 
     `agent` is a spec string (`oracle`, `hf:PATH`, ...) or a `Policy`. `envs` are
-    registered env ids (`["all"]` means every registered rlvr env). Returns the results
-    dict (also written to `<out>/results.json`).
+    registered env ids, `module:id` (imports `module` first; `rlvr_envs.registration.
+    resolve_env_id`), `"all"` (every rlvr env) or `(label, factory)` pairs as for
+    `collect`. Returns the results dict (also written to `<out>/results.json`).
     """
-    import gymnasium as gym
-
     import rlvr_envs
+    from rlvr_envs.registration import resolve_env_id
 
     env_ids: list[str] = []
-    for e in (part for spec in envs or ["all"] for part in spec.split(",") if part):
-        for env_id in (rlvr_envs.ENV_IDS if e == "all" else [e]):
-            if env_id not in gym.registry:   # fail before any work or progress bar
-                raise ValueError(f"unknown env {env_id!r}; registered rlvr envs: "
-                                 f"{', '.join(rlvr_envs.ENV_IDS)} (run `rlvr list`)")
-            if env_id not in env_ids:
-                env_ids.append(env_id)
+    factories: dict[str, Any] = {}
+    for e in envs or ["all"]:
+        if not isinstance(e, str):  # (label, factory)
+            label, factory = e
+            if label in env_ids:
+                raise ValueError(f"env label {label!r} given twice")
+            env_ids.append(label)
+            factories[label] = factory
+            continue
+        for part in (p for p in e.split(",") if p):
+            # an unknown id fails here, before any work or progress output
+            for env_id in (rlvr_envs.ENV_IDS if part == "all" else [resolve_env_id(part)]):
+                if env_id not in env_ids:
+                    env_ids.append(env_id)
     sampling = sampling or SamplingParams()
     out = Path(out)
     (out / "transcripts").mkdir(parents=True, exist_ok=True)
@@ -260,7 +267,8 @@ def run_bench(agent: str | Policy, envs: Sequence[str], *, out: str | Path,
                 bar.update(record["env_id"],
                            None if record.get("infra_error") else record["reward"])
 
-        collector = EpisodeCollector(env_ids, policy, sampling=sampling,
+        collector = EpisodeCollector([(e, factories[e]) if e in factories else e
+                                      for e in env_ids], policy, sampling=sampling,
                                      concurrency=concurrency, max_turns=max_turns,
                                      max_episode_tokens=max_episode_tokens,
                                      env_kwargs=env_kwargs, on_episode=on_episode,
@@ -428,8 +436,9 @@ def add_bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--agent", default="oracle",
                    help="oracle | null | hf:PATH | vllm:PATH | openai:MODEL@URL (default oracle)")
     p.add_argument("--envs", nargs="+", default=["all"], metavar="ENV",
-                   help="env ids (space- or comma-separated), or 'all' for every registered env "
-                        "(default all)")
+                   help="env ids (space- or comma-separated): any registered id, MODULE:ID to "
+                        "import your module first (e.g. myenv:my/Reverse-v0), or 'all' for "
+                        "every rlvr env (default all)")
     p.add_argument("--episodes", type=int, default=10, help="tasks per env (default 10)")
     p.add_argument("--samples", type=int, default=1,
                    help="samples per task; k for pass@k (default 1)")

@@ -18,8 +18,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _env_id(spec: str) -> str:
+    """The registered id `spec` names (MODULE:ID imports MODULE first), or exit in one line."""
+    from .registration import resolve_env_id
+    try:
+        return resolve_env_id(spec)
+    except ValueError as e:
+        raise SystemExit(f"rlvr: {e}") from None
+
+
 def _make(env_id: str, kwargs: list[str] | None = None) -> gym.Env:
-    import rlvr_envs  # noqa: F401  (registers the envs)
+    env_id = _env_id(env_id)
     params: dict[str, Any] = {}
     for item in kwargs or []:
         key, sep, value = item.partition("=")
@@ -31,12 +40,14 @@ def _make(env_id: str, kwargs: list[str] | None = None) -> gym.Env:
             params[key] = value
     try:
         return gym.make(env_id, **params)
-    except gym.error.Error as e:
-        raise SystemExit(f"{e}\nRun `rlvr list` to see the available envs.") from None
+    except (gym.error.Error, TypeError, ValueError) as e:  # bad kwargs: one line, no traceback
+        raise SystemExit(f"rlvr: cannot make {env_id} with {params or 'no kwargs'}: "
+                         f"{str(e).splitlines()[0]}") from None
 
 
 def cmd_play(args: argparse.Namespace) -> int:
     """A person plays an episode: type a message, end it with a line holding only '.'"""
+    args.env = _env_id(args.env)
     env = _make(args.env, args.kw)
     obs, info = env.reset(seed=args.seed, options={"difficulty": args.difficulty}
                           if args.difficulty is not None else None)
@@ -68,7 +79,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """In sample (the corpus) and out of sample (perturbations, differentials, hacks)."""
-    import rlvr_envs  # noqa: F401
+    args.env = _env_id(args.env)  # an unknown id fails here, in one line
 
     from .core.audit import EnvAudit, load_differential, run_audit
     log = (lambda line: None) if args.quiet else (
