@@ -30,13 +30,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .collector import EnvLike, EpisodeCollector, plan_episodes
+from .collector import EnvLike, EpisodeCollector, EpisodeSpec, plan_episodes
 from .policy import Policy, SamplingParams
 
 RESULTS_SCHEMA = "rlvr.bench/1"
 # Settings that must match to resume into an existing --out (episodes and envs may grow).
 IDENTITY_KEYS = ("agent", "seed", "difficulty", "samples", "sampling", "env_kwargs",
-                 "max_turns", "max_episode_tokens")
+                 "max_turns", "max_episode_tokens", "all_tasks")
 
 
 # ---- metrics ------------------------------------------------------------------------------
@@ -190,13 +190,16 @@ def run_bench(agent: str | Policy, envs: Sequence[EnvLike], *, out: str | Path,
               sampling: SamplingParams | None = None, env_kwargs: dict[str, Any] | None = None,
               overwrite: bool = False, retry_infra_errors: bool = False,
               progress: bool = True, plot: bool = True,
-              policy_kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
+              policy_kwargs: dict[str, Any] | None = None,
+              all_tasks: bool = False) -> dict[str, Any]:
     """Run (or resume) a benchmark; write config.json, transcripts, results.json, reward.png.
 
     `agent` is a spec string (`oracle`, `hf:PATH`, ...) or a `Policy`. `envs` are
     registered env ids, `module:id` (imports `module` first; `rlvr_envs.registration.
     resolve_env_id`), `"all"` (every rlvr env) or `(label, factory)` pairs as for
-    `collect`. Returns the results dict (also written to `<out>/results.json`).
+    `collect`. With `all_tasks`, every record of each env's `tasks=` source is played
+    exactly once (`samples` times), in place of `episodes` random draws. Returns the results
+    dict (also written to `<out>/results.json`).
     """
     import rlvr_envs
     from rlvr_envs.registration import resolve_env_id
@@ -224,10 +227,19 @@ def run_bench(agent: str | Policy, envs: Sequence[EnvLike], *, out: str | Path,
               "seed": seed, "difficulty": difficulty, "concurrency": concurrency,
               "max_turns": max_turns, "max_episode_tokens": max_episode_tokens,
               "sampling": sampling.to_dict(), "env_kwargs": env_kwargs or {}}
+    if all_tasks:
+        config["all_tasks"] = True  # absent otherwise, so earlier runs still resume
     _check_resume(out, config, overwrite)
 
-    specs = plan_episodes(env_ids, episodes=episodes, samples=samples, seed=seed,
-                          difficulty=difficulty)
+    if all_tasks:
+        if difficulty is not None:
+            raise ValueError("--all-tasks plays every record whatever its level; drop "
+                             "--difficulty (or filter the records in your tasks file)")
+        specs = plan_all_tasks(env_ids, {e: record_task_ids(e, factories.get(e), env_kwargs)
+                                         for e in env_ids}, samples=samples, seed=seed)
+    else:
+        specs = plan_episodes(env_ids, episodes=episodes, samples=samples, seed=seed,
+                              difficulty=difficulty)
     wanted = {s.key for s in specs}
     done: dict[str, dict[str, Any]] = {}
     for env_id in env_ids:
@@ -312,6 +324,34 @@ def run_bench(agent: str | Policy, envs: Sequence[EnvLike], *, out: str | Path,
             results["files"]["plot"] = None  # matplotlib missing: the numbers still stand
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return results
+
+
+def record_task_ids(env_id: str, factory: Any = None,
+                    env_kwargs: dict[str, Any] | None = None) -> list[str]:
+    """The ids of every record in the env's `tasks=` source, in file order; `ValueError`
+    for an env whose tasks are drawn from generators (no fixed set to go through)."""
+    import gymnasium as gym
+    env = factory() if factory is not None else gym.make(env_id, **(env_kwargs or {}))
+    try:
+        records = getattr(getattr(env.unwrapped, "task_source", None), "tasks", None)
+        if not records:
+            raise ValueError(f"--all-tasks needs a fixed set of records, but {env_id} draws "
+                             "procedural tasks; pass your records with --kw tasks=PATH")
+        return [str(t["id"]) for t in records]
+    finally:
+        env.close()
+
+
+def plan_all_tasks(env_ids: Sequence[str], task_ids: dict[str, Sequence[str]], *,
+                   samples: int = 1, seed: int = 0) -> list[EpisodeSpec]:
+    """Every task id of each env once (`samples` times): task `i` is `reset(seed=seed + i,
+    options={"task_id": task_ids[env][i]})`. Ordered task-major, as `plan_episodes`."""
+    if samples < 1:
+        raise ValueError(f"samples must be >= 1, got {samples}")
+    longest = max((len(v) for v in task_ids.values()), default=0)
+    return [EpisodeSpec(env_id, i, k, seed + i, {"task_id": task_ids[env_id][i]})
+            for i in range(longest) for env_id in env_ids if i < len(task_ids[env_id])
+            for k in range(samples)]
 
 
 def _check_resume(out: Path, config: dict[str, Any], overwrite: bool) -> None:
@@ -442,6 +482,9 @@ def add_bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--episodes", type=int, default=10, help="tasks per env (default 10)")
     p.add_argument("--samples", type=int, default=1,
                    help="samples per task; k for pass@k (default 1)")
+    p.add_argument("--all-tasks", action="store_true",
+                   help="play every record of each env's tasks= source exactly once (x "
+                        "--samples) instead of --episodes random draws")
     p.add_argument("--seed", type=int, default=0, help="task i of each env uses seed+i")
     p.add_argument("--difficulty", type=int, default=None, help="task difficulty level")
     p.add_argument("--out", default=None, help="output dir (default runs/bench-<agent>)")
@@ -495,7 +538,8 @@ def bench_main(args: argparse.Namespace) -> int:
                             max_episode_tokens=args.max_episode_tokens, sampling=sampling,
                             env_kwargs=env_kwargs, overwrite=args.overwrite,
                             retry_infra_errors=args.retry_infra_errors,
-                            progress=not args.quiet, policy_kwargs=policy_kwargs)
+                            progress=not args.quiet, policy_kwargs=policy_kwargs,
+                            all_tasks=args.all_tasks)
     except (ValueError, ImportError, RuntimeError) as e:
         print(f"rlvr bench: {e}", file=sys.stderr)
         return 2
