@@ -51,23 +51,35 @@ def cmd_play(args: argparse.Namespace) -> int:
     env = _make(args.env, args.kw)
     obs, info = env.reset(seed=args.seed, options={"difficulty": args.difficulty}
                           if args.difficulty is not None else None)
+    _enable_line_editing()
     print(f"# {args.env}  task {info['task']['id']}")
+    system = next((m.get("content") or "" for m in info["messages"] if m["role"] == "system"), "")
+    if system:
+        print("# system prompt (what an agent is told):\n" + system + "\n")
     if info["tools"]:
-        print("# tools: " + ", ".join(t["function"]["name"] for t in info["tools"]))
+        print("# tools:")
+        for tool in info["tools"]:
+            print("  " + describe_tool(tool))
+        fmt = getattr(env.unwrapped, "tool_format", None)
+        if fmt is not None and fmt.instructions() not in system:
+            print(f"# call format ({fmt.name}):\n{fmt.instructions()}")
+        print()
     print(obs)
     while True:
-        print("\n> your message (end with a line holding only '.'; ':quit' to stop):")
+        print("\n> your message (end with a line holding only '.'; ':quit' to stop):", flush=True)
         lines = []
-        for line in sys.stdin:
-            line = line.rstrip("\n")
+        while True:
+            try:
+                line = input()
+            except EOFError:
+                if not lines:
+                    return 0
+                break
             if line == ".":
                 break
             if line == ":quit":
                 return 0
             lines.append(line)
-        else:
-            if not lines:
-                return 0
         obs, reward, terminated, truncated, info = env.step("\n".join(lines))
         print(f"\n{obs}\n[reward {reward}]")
         if terminated or truncated:
@@ -75,6 +87,35 @@ def cmd_play(args: argparse.Namespace) -> int:
             print(f"episode over: {'PASSED' if v['passed'] else 'FAILED'}: {v['reason']}; "
                   f"breakdown {v['reward_breakdown']}")
             return 0
+
+
+def describe_tool(tool: dict[str, Any]) -> str:
+    """`name(arg: type, opt?: type) - description`, then one line per described argument."""
+    fn = tool.get("function") or {}
+    params = fn.get("parameters") or {}
+    required = set(params.get("required") or ())
+    args, notes = [], []
+    for name, schema in (params.get("properties") or {}).items():
+        kind = ("|".join(json.dumps(v) for v in schema["enum"]) if "enum" in schema
+                else schema.get("type", "any"))
+        if isinstance(kind, list):
+            kind = "|".join(map(str, kind))
+        args.append(f"{name}{'' if name in required else '?'}: {kind}")
+        if schema.get("description"):
+            notes.append(f"      {name}: {schema['description']}")
+    head = f"{fn.get('name')}({', '.join(args)})"
+    if fn.get("description"):
+        head += f"  - {fn['description']}"
+    return "\n".join([head, *notes])
+
+
+def _enable_line_editing() -> None:
+    """Arrow keys and history for `input()` on a terminal (GNU readline, where present)."""
+    if sys.stdin.isatty():
+        try:
+            import readline  # noqa: F401  (importing it is what turns line editing on)
+        except ImportError:  # Windows without pyreadline
+            pass
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
