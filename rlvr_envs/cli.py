@@ -260,16 +260,28 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmark an agent on every env: table, JSON, plot")
     add_bench_arguments(bench)
     bench.set_defaults(fn=cmd_bench)
-    from agents.grpo.config import add_config_arguments
     train = sub.add_parser("train", help="train a policy with GRPO on envs (flags from "
                            "GRPOConfig; --preset tiny: a CPU demo in minutes)")
-    add_config_arguments(train)
-    train.set_defaults(fn=cmd_train)
+    try:
+        from agents.grpo.config import add_config_arguments
+    except ImportError as e:  # the train extra is not installed: every other command works
+        train.set_defaults(fn=lambda _args, e=e: _needs_train_extra(e), any_arguments=True)
+    else:
+        add_config_arguments(train)
+        train.set_defaults(fn=cmd_train)
     return p
 
 
+def _needs_train_extra(error: ImportError) -> int:
+    raise SystemExit(f"rlvr train needs the train extra ({error.name or error} is missing): "
+                     "pip install 'rlvr-envs[train]'")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "any_arguments", False):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     return int(args.fn(args) or 0)
 
 
