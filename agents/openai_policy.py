@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -97,6 +98,10 @@ class OpenAIPolicy(Policy):
                 raise ServerUnreachable(
                     f"the server at {url} refused the API key (HTTP {e.status_code}); set "
                     "OPENAI_API_KEY") from None
+            if e.status_code == 404:  # reachable, but maybe not the API's root
+                print(f"warning: {url} answered GET /models with HTTP 404; if requests fail "
+                      "too, check that the URL is the API's root (often ending in /v1)",
+                      file=sys.stderr, flush=True)
 
     def generate(self, conversations: Sequence[Conversation],
                  sampling: SamplingParams) -> list[Generation]:

@@ -122,3 +122,28 @@ def test_a_server_refusing_the_key_says_so(tmp_path, capsys):
         httpd.server_close()
     assert rc == 2
     assert "refused the API key (HTTP 401); set OPENAI_API_KEY" in capsys.readouterr().err
+
+
+def test_a_404_on_models_warns_about_the_url_and_the_run_exits_1_with_the_reason(tmp_path,
+                                                                              capsys):
+    class NotFound(_Refusing):
+        def do_GET(self):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_GET
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        rc = main(["bench", "--agent", f"openai:m@{url}", "--envs", "rlvr/Math-v0",
+                   "--episodes", "2", "--out", str(tmp_path), "--quiet"])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "answered GET /models with HTTP 404" in err and "ending in /v1" in err
+    assert "2 of 2 episodes ended in an infra error" in err and "HTTP 404" in err
