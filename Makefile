@@ -3,8 +3,14 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 EXTRAS ?= dev,train,openai,serve
-# The CPU build of torch first, so no extra pulls in a multi-GB CUDA build.
+# `make demo` benchmarks the scripted oracle: no torch, transformers or openai needed.
+DEMO_EXTRAS ?=
+# torch is installed on its own first, from TORCH_INDEX when set. Plain PyPI serves the CUDA
+# build on Linux x86_64 (several GB with its nvidia-* wheels); for the CPU-only build use
+#   make test TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# Empty (the default): whatever index pip is configured with (pip.conf, PIP_INDEX_URL).
 TORCH ?= torch==2.13.0
+TORCH_INDEX ?=
 
 .PHONY: setup sysdeps demo test lint bench clean
 
@@ -19,11 +25,18 @@ sysdeps:
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) $(TORCH)
 	$(BIN)/pip install -q -e ".[$(EXTRAS)]"
+	touch $@ $(VENV)/.installed-demo
+
+# the package and its core dependencies only (a full install above covers it too)
+$(VENV)/.installed-demo: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".$(if $(DEMO_EXTRAS),[$(DEMO_EXTRAS)])"
 	touch $@
 
-demo: setup
+demo: sysdeps $(VENV)/.installed-demo
 	$(BIN)/rlvr demo
 
 test: setup

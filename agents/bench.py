@@ -25,18 +25,18 @@ import os
 import platform
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .collector import EpisodeCollector, plan_episodes
+from .collector import EnvLike, EpisodeCollector, EpisodeSpec, plan_episodes
 from .policy import Policy, SamplingParams
 
 RESULTS_SCHEMA = "rlvr.bench/1"
 # Settings that must match to resume into an existing --out (episodes and envs may grow).
 IDENTITY_KEYS = ("agent", "seed", "difficulty", "samples", "sampling", "env_kwargs",
-                 "max_turns", "max_episode_tokens")
+                 "max_turns", "max_episode_tokens", "all_tasks")
 
 
 # ---- metrics ------------------------------------------------------------------------------
@@ -183,32 +183,42 @@ def versions(policy_info: dict[str, Any] | None = None) -> dict[str, Any]:
 
 # ---- the run ------------------------------------------------------------------------------
 
-def run_bench(agent: str | Policy, envs: Sequence[str], *, out: str | Path,
+def run_bench(agent: str | Policy, envs: Sequence[EnvLike], *, out: str | Path,
               episodes: int = 10, samples: int = 1, seed: int = 0,
               difficulty: int | None = None, concurrency: int = 8,
               max_turns: int | None = None, max_episode_tokens: int | None = None,
               sampling: SamplingParams | None = None, env_kwargs: dict[str, Any] | None = None,
               overwrite: bool = False, retry_infra_errors: bool = False,
               progress: bool = True, plot: bool = True,
-              policy_kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
+              policy_kwargs: dict[str, Any] | None = None,
+              all_tasks: bool = False) -> dict[str, Any]:
     """Run (or resume) a benchmark; write config.json, transcripts, results.json, reward.png.
 
     `agent` is a spec string (`oracle`, `hf:PATH`, ...) or a `Policy`. `envs` are
-    registered env ids (`["all"]` means every registered rlvr env). Returns the results
+    registered env ids, `module:id` (imports `module` first; `rlvr_envs.registration.
+    resolve_env_id`), `"all"` (every rlvr env) or `(label, factory)` pairs as for
+    `collect`. With `all_tasks`, every record of each env's `tasks=` source is played
+    exactly once (`samples` times), in place of `episodes` random draws. Returns the results
     dict (also written to `<out>/results.json`).
     """
-    import gymnasium as gym
-
     import rlvr_envs
+    from rlvr_envs.registration import resolve_env_id
 
     env_ids: list[str] = []
-    for e in (part for spec in envs or ["all"] for part in spec.split(",") if part):
-        for env_id in (rlvr_envs.ENV_IDS if e == "all" else [e]):
-            if env_id not in gym.registry:   # fail before any work or progress bar
-                raise ValueError(f"unknown env {env_id!r}; registered rlvr envs: "
-                                 f"{', '.join(rlvr_envs.ENV_IDS)} (run `rlvr list`)")
-            if env_id not in env_ids:
-                env_ids.append(env_id)
+    factories: dict[str, Any] = {}
+    for e in envs or ["all"]:
+        if not isinstance(e, str):  # (label, factory)
+            label, factory = e
+            if label in env_ids:
+                raise ValueError(f"env label {label!r} given twice")
+            env_ids.append(label)
+            factories[label] = factory
+            continue
+        for part in (p for p in e.split(",") if p):
+            # an unknown id fails here, before any work or progress output
+            for env_id in (rlvr_envs.ENV_IDS if part == "all" else [resolve_env_id(part)]):
+                if env_id not in env_ids:
+                    env_ids.append(env_id)
     sampling = sampling or SamplingParams()
     out = Path(out)
     (out / "transcripts").mkdir(parents=True, exist_ok=True)
@@ -217,10 +227,19 @@ def run_bench(agent: str | Policy, envs: Sequence[str], *, out: str | Path,
               "seed": seed, "difficulty": difficulty, "concurrency": concurrency,
               "max_turns": max_turns, "max_episode_tokens": max_episode_tokens,
               "sampling": sampling.to_dict(), "env_kwargs": env_kwargs or {}}
+    if all_tasks:
+        config["all_tasks"] = True  # absent otherwise, so earlier runs still resume
     _check_resume(out, config, overwrite)
 
-    specs = plan_episodes(env_ids, episodes=episodes, samples=samples, seed=seed,
-                          difficulty=difficulty)
+    if all_tasks:
+        if difficulty is not None:
+            raise ValueError("--all-tasks plays every record whatever its level; drop "
+                             "--difficulty (or filter the records in your tasks file)")
+        specs = plan_all_tasks(env_ids, {e: record_task_ids(e, factories.get(e), env_kwargs)
+                                         for e in env_ids}, samples=samples, seed=seed)
+    else:
+        specs = plan_episodes(env_ids, episodes=episodes, samples=samples, seed=seed,
+                              difficulty=difficulty)
     wanted = {s.key for s in specs}
     done: dict[str, dict[str, Any]] = {}
     for env_id in env_ids:
@@ -242,18 +261,26 @@ def run_bench(agent: str | Policy, envs: Sequence[str], *, out: str | Path,
         from .spec import make_policy
         policy = make_policy(agent, **(policy_kwargs or {})) if isinstance(agent, str) else agent
         files = {e: transcript_path(out, e).open("a", encoding="utf-8") for e in env_ids}
-        bars = _progress_bars(env_ids, specs, done, enabled=progress)
+        bar = None
+        if progress:
+            from .progress import RunProgress
+            bar = RunProgress(len(specs), labels=env_ids, desc="bench",
+                              label_totals={e: sum(s.env_id == e for s in specs)
+                                            for e in env_ids},
+                              initial={e: sum(s.env_id == e and s.key in done for s in specs)
+                                       for e in env_ids})
 
         def on_episode(record: dict[str, Any]) -> None:
             f = files[record["env_id"]]
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
             f.flush()
             done[record["episode"]] = record
-            for bar in (bars.get(record["env_id"]), bars.get("")):
-                if bar is not None:
-                    bar.update(1)
+            if bar is not None:
+                bar.update(record["env_id"],
+                           None if record.get("infra_error") else record["reward"])
 
-        collector = EpisodeCollector(env_ids, policy, sampling=sampling,
+        collector = EpisodeCollector([(e, factories[e]) if e in factories else e
+                                      for e in env_ids], policy, sampling=sampling,
                                      concurrency=concurrency, max_turns=max_turns,
                                      max_episode_tokens=max_episode_tokens,
                                      env_kwargs=env_kwargs, on_episode=on_episode,
@@ -264,7 +291,7 @@ def run_bench(agent: str | Policy, envs: Sequence[str], *, out: str | Path,
             collector.close()
             for f in files.values():
                 f.close()
-            for bar in bars.values():
+            if bar is not None:
                 bar.close()
             if isinstance(agent, str):
                 policy.close()
@@ -299,6 +326,34 @@ def run_bench(agent: str | Policy, envs: Sequence[str], *, out: str | Path,
     return results
 
 
+def record_task_ids(env_id: str, factory: Any = None,
+                    env_kwargs: dict[str, Any] | None = None) -> list[str]:
+    """The ids of every record in the env's `tasks=` source, in file order; `ValueError`
+    for an env whose tasks are drawn from generators (no fixed set to go through)."""
+    import gymnasium as gym
+    env = factory() if factory is not None else gym.make(env_id, **(env_kwargs or {}))
+    try:
+        records = getattr(getattr(env.unwrapped, "task_source", None), "tasks", None)
+        if not records:
+            raise ValueError(f"--all-tasks needs a fixed set of records, but {env_id} draws "
+                             "procedural tasks; pass your records with --kw tasks=PATH")
+        return [str(t["id"]) for t in records]
+    finally:
+        env.close()
+
+
+def plan_all_tasks(env_ids: Sequence[str], task_ids: dict[str, Sequence[str]], *,
+                   samples: int = 1, seed: int = 0) -> list[EpisodeSpec]:
+    """Every task id of each env once (`samples` times): task `i` is `reset(seed=seed + i,
+    options={"task_id": task_ids[env][i]})`. Ordered task-major, as `plan_episodes`."""
+    if samples < 1:
+        raise ValueError(f"samples must be >= 1, got {samples}")
+    longest = max((len(v) for v in task_ids.values()), default=0)
+    return [EpisodeSpec(env_id, i, k, seed + i, {"task_id": task_ids[env_id][i]})
+            for i in range(longest) for env_id in env_ids if i < len(task_ids[env_id])
+            for k in range(samples)]
+
+
 def _check_resume(out: Path, config: dict[str, Any], overwrite: bool) -> None:
     path = out / "config.json"
     if overwrite or not path.exists():
@@ -329,22 +384,6 @@ def _overall(envs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {"mean_reward": sum(means) / len(means) if means else None,
             "envs": len(envs), "episodes": n, "infra_errors": infra,
             "infra_error_rate": infra / n if n else None}
-
-
-def _progress_bars(env_ids: Sequence[str], specs: Sequence[Any], done: dict[str, Any],
-                   *, enabled: bool) -> dict[str, Any]:
-    """tqdm bars: one per env, and one for all envs under the key ""."""
-    if not enabled:
-        return {}
-    from tqdm import tqdm
-    bars: dict[str, Any] = {"": tqdm(total=len(specs), initial=sum(s.key in done for s in specs),
-                                     desc="all envs", unit="ep", position=0, leave=True)}
-    width = max(len(e) for e in env_ids)
-    for i, env_id in enumerate(env_ids, start=1):
-        mine = [s for s in specs if s.env_id == env_id]
-        bars[env_id] = tqdm(total=len(mine), initial=sum(s.key in done for s in mine),
-                            desc=f"{env_id:<{width}}", unit="ep", position=i, leave=True)
-    return bars
 
 
 # ---- output -------------------------------------------------------------------------------
@@ -387,7 +426,11 @@ def plot_rewards(results: dict[str, Any], path: str | Path) -> None:
     means = [results["envs"][e]["mean_reward"] or 0.0 for e in envs]
     errs = [results["envs"][e]["reward_stderr"] or 0.0 for e in envs]
     fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(envs) + 1.5), 3.6))
-    ax.bar(range(len(envs)), means, yerr=errs, capsize=4, color="#4C72B0")
+    bars = ax.bar(range(len(envs)), means, yerr=errs, capsize=4, color="#4C72B0")
+    # the value on each bar, so a reward of 0 reads as 0 and not as a missing bar
+    ax.bar_label(bars, labels=[_fmt(results["envs"][e]["mean_reward"]) for e in envs],
+                 padding=2, fontsize=8)
+    ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(envs)))
     ax.set_xticklabels([e.split("/")[-1] for e in envs], rotation=30, ha="right")
     ax.set_ylabel("mean reward (± s.e.)")
@@ -433,11 +476,15 @@ def add_bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--agent", default="oracle",
                    help="oracle | null | hf:PATH | vllm:PATH | openai:MODEL@URL (default oracle)")
     p.add_argument("--envs", nargs="+", default=["all"], metavar="ENV",
-                   help="env ids (space- or comma-separated), or 'all' for every registered env "
-                        "(default all)")
+                   help="env ids (space- or comma-separated): any registered id, MODULE:ID to "
+                        "import your module first (e.g. myenv:my/Reverse-v0), or 'all' for "
+                        "every rlvr env (default all)")
     p.add_argument("--episodes", type=int, default=10, help="tasks per env (default 10)")
     p.add_argument("--samples", type=int, default=1,
                    help="samples per task; k for pass@k (default 1)")
+    p.add_argument("--all-tasks", action="store_true",
+                   help="play every record of each env's tasks= source exactly once (x "
+                        "--samples) instead of --episodes random draws")
     p.add_argument("--seed", type=int, default=0, help="task i of each env uses seed+i")
     p.add_argument("--difficulty", type=int, default=None, help="task difficulty level")
     p.add_argument("--out", default=None, help="output dir (default runs/bench-<agent>)")
@@ -457,7 +504,8 @@ def add_bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="discard transcripts in --out")
     p.add_argument("--retry-infra-errors", action="store_true",
                    help="on resume, run episodes that ended in an infra error again")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--quiet", "--no-progress", dest="quiet", action="store_true",
+                   help="no progress output (one bar on a terminal, plain lines otherwise)")
     p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"),
                    help="print two results.json side by side and exit")
 
@@ -490,13 +538,19 @@ def bench_main(args: argparse.Namespace) -> int:
                             max_episode_tokens=args.max_episode_tokens, sampling=sampling,
                             env_kwargs=env_kwargs, overwrite=args.overwrite,
                             retry_infra_errors=args.retry_infra_errors,
-                            progress=not args.no_progress, policy_kwargs=policy_kwargs)
+                            progress=not args.quiet, policy_kwargs=policy_kwargs,
+                            all_tasks=args.all_tasks)
     except (ValueError, ImportError, RuntimeError) as e:
         print(f"rlvr bench: {e}", file=sys.stderr)
         return 2
     print(format_table(results))
     print(f"results: {Path(out) / 'results.json'}; transcripts: {Path(out) / 'transcripts'}")
-    return 0
+    errors = [e["infra_error"] for e in results["episodes"] if e.get("infra_error")]
+    if errors:
+        reason, count = Counter(errors).most_common(1)[0]
+        print(f"rlvr bench: {len(errors)} of {len(results['episodes'])} episodes ended in an "
+              f"infra error; most common ({count}x): {reason}", file=sys.stderr)
+    return 1 if errors and len(errors) == len(results["episodes"]) else 0
 
 
 def parse_kwargs(items: Sequence[str]) -> dict[str, Any]:

@@ -71,9 +71,13 @@ class HFPolicy(Policy):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        tok = AutoTokenizer.from_pretrained(path)
+        from .model_source import check_device, resolve_pretrained
+        if device is not None:
+            check_device(device)
+        load = resolve_pretrained(str(path))  # fails in seconds, not after the hub's retries
+        tok = AutoTokenizer.from_pretrained(path, **load)
         torch_dtype = dtype if dtype == "auto" else getattr(torch, dtype)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, **load)
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         model.to(device).eval()

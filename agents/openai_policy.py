@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,11 @@ from typing import Any
 from .policy import Conversation, Generation, Policy, SamplingParams
 
 RETRY_STATUS = {408, 409, 429}
+CONNECT_CHECK_TIMEOUT_S = 10.0
+
+
+class ServerUnreachable(RuntimeError):
+    """The server did not answer the connect check; the message names the URL and the cause."""
 
 
 class OpenAIPolicy(Policy):
@@ -72,6 +78,30 @@ class OpenAIPolicy(Policy):
                 "base_url": self.base_url, "max_concurrency": self.max_concurrent_calls,
                 "timeout_s": self.timeout_s, "max_retries": self.max_retries,
                 "openai": self._openai.__version__}
+
+    def check_connection(self, timeout_s: float = CONNECT_CHECK_TIMEOUT_S) -> None:
+        """One bounded request (`GET /models`, no retries) before a run, so that a server that
+        is down fails the run in seconds rather than as a table of infra errors. Any HTTP
+        answer but 401/403 counts as reachable (some servers do not serve `/models`)."""
+        openai = self._openai
+        url = self.base_url or str(self.client.base_url)
+        try:
+            self.client.with_options(timeout=min(timeout_s, self.timeout_s),
+                                     max_retries=0).models.list()
+        except openai.APIConnectionError as e:  # timeouts included
+            raise ServerUnreachable(
+                f"cannot reach the OpenAI-compatible server at {url} ({type(e).__name__}: "
+                f"{_short(str(e.__cause__ or e), 120)}); start it, or fix the URL in "
+                f"--agent openai:MODEL@URL") from None
+        except openai.APIStatusError as e:
+            if e.status_code in (401, 403):
+                raise ServerUnreachable(
+                    f"the server at {url} refused the API key (HTTP {e.status_code}); set "
+                    "OPENAI_API_KEY") from None
+            if e.status_code == 404:  # reachable, but maybe not the API's root
+                print(f"warning: {url} answered GET /models with HTTP 404; if requests fail "
+                      "too, check that the URL is the API's root (often ending in /v1)",
+                      file=sys.stderr, flush=True)
 
     def generate(self, conversations: Sequence[Conversation],
                  sampling: SamplingParams) -> list[Generation]:

@@ -83,4 +83,10 @@ def make_policy(spec: str | AgentSpec, **kwargs: Any) -> Policy:
         from .vllm_policy import VLLMPolicy
         return VLLMPolicy(s.model, name=str(s), **kwargs)
     from .openai_policy import OpenAIPolicy
-    return OpenAIPolicy(s.model, base_url=s.base_url, name=str(s), **kwargs)
+    policy = OpenAIPolicy(s.model, base_url=s.base_url, name=str(s), **kwargs)
+    try:
+        policy.check_connection()  # a server that is down fails here, in seconds
+    except Exception:
+        policy.close()
+        raise
+    return policy

@@ -18,8 +18,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _env_id(spec: str) -> str:
+    """The registered id `spec` names (MODULE:ID imports MODULE first), or exit in one line."""
+    from .registration import resolve_env_id
+    try:
+        return resolve_env_id(spec)
+    except ValueError as e:
+        raise SystemExit(f"rlvr: {e}") from None
+
+
 def _make(env_id: str, kwargs: list[str] | None = None) -> gym.Env:
-    import rlvr_envs  # noqa: F401  (registers the envs)
+    env_id = _env_id(env_id)
     params: dict[str, Any] = {}
     for item in kwargs or []:
         key, sep, value = item.partition("=")
@@ -31,32 +40,46 @@ def _make(env_id: str, kwargs: list[str] | None = None) -> gym.Env:
             params[key] = value
     try:
         return gym.make(env_id, **params)
-    except gym.error.Error as e:
-        raise SystemExit(f"{e}\nRun `rlvr list` to see the available envs.") from None
+    except (gym.error.Error, TypeError, ValueError) as e:  # bad kwargs: one line, no traceback
+        raise SystemExit(f"rlvr: cannot make {env_id} with {params or 'no kwargs'}: "
+                         f"{str(e).splitlines()[0]}") from None
 
 
 def cmd_play(args: argparse.Namespace) -> int:
     """A person plays an episode: type a message, end it with a line holding only '.'"""
+    args.env = _env_id(args.env)
     env = _make(args.env, args.kw)
     obs, info = env.reset(seed=args.seed, options={"difficulty": args.difficulty}
                           if args.difficulty is not None else None)
+    _enable_line_editing()
     print(f"# {args.env}  task {info['task']['id']}")
+    system = next((m.get("content") or "" for m in info["messages"] if m["role"] == "system"), "")
+    if system:
+        print("# system prompt (what an agent is told):\n" + system + "\n")
     if info["tools"]:
-        print("# tools: " + ", ".join(t["function"]["name"] for t in info["tools"]))
+        print("# tools:")
+        for tool in info["tools"]:
+            print("  " + describe_tool(tool))
+        fmt = getattr(env.unwrapped, "tool_format", None)
+        if fmt is not None and fmt.instructions() not in system:
+            print(f"# call format ({fmt.name}):\n{fmt.instructions()}")
+        print()
     print(obs)
     while True:
-        print("\n> your message (end with a line holding only '.'; ':quit' to stop):")
+        print("\n> your message (end with a line holding only '.'; ':quit' to stop):", flush=True)
         lines = []
-        for line in sys.stdin:
-            line = line.rstrip("\n")
+        while True:
+            try:
+                line = input()
+            except EOFError:
+                if not lines:
+                    return 0
+                break
             if line == ".":
                 break
             if line == ":quit":
                 return 0
             lines.append(line)
-        else:
-            if not lines:
-                return 0
         obs, reward, terminated, truncated, info = env.step("\n".join(lines))
         print(f"\n{obs}\n[reward {reward}]")
         if terminated or truncated:
@@ -66,9 +89,38 @@ def cmd_play(args: argparse.Namespace) -> int:
             return 0
 
 
+def describe_tool(tool: dict[str, Any]) -> str:
+    """`name(arg: type, opt?: type) - description`, then one line per described argument."""
+    fn = tool.get("function") or {}
+    params = fn.get("parameters") or {}
+    required = set(params.get("required") or ())
+    args, notes = [], []
+    for name, schema in (params.get("properties") or {}).items():
+        kind = ("|".join(json.dumps(v) for v in schema["enum"]) if "enum" in schema
+                else schema.get("type", "any"))
+        if isinstance(kind, list):
+            kind = "|".join(map(str, kind))
+        args.append(f"{name}{'' if name in required else '?'}: {kind}")
+        if schema.get("description"):
+            notes.append(f"      {name}: {schema['description']}")
+    head = f"{fn.get('name')}({', '.join(args)})"
+    if fn.get("description"):
+        head += f"  - {fn['description']}"
+    return "\n".join([head, *notes])
+
+
+def _enable_line_editing() -> None:
+    """Arrow keys and history for `input()` on a terminal (GNU readline, where present)."""
+    if sys.stdin.isatty():
+        try:
+            import readline  # noqa: F401  (importing it is what turns line editing on)
+        except ImportError:  # Windows without pyreadline
+            pass
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     """In sample (the corpus) and out of sample (perturbations, differentials, hacks)."""
-    import rlvr_envs  # noqa: F401
+    args.env = _env_id(args.env)  # an unknown id fails here, in one line
 
     from .core.audit import EnvAudit, load_differential, run_audit
     log = (lambda line: None) if args.quiet else (
@@ -130,7 +182,7 @@ def _hack_search(args: argparse.Namespace, make: Any, log: Any) -> Any:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from agents.demo import run_demo
-    return run_demo(episodes=args.episodes, seed=args.seed)
+    return run_demo(episodes=args.episodes, seed=args.seed, progress=not args.quiet)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -141,9 +193,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from agents.grpo.config import config_from_args
     from agents.grpo.trainer import CannotTrain, run_training
+    from agents.model_source import ModelNotAvailable
     try:
         run_training(config_from_args(args))
-    except CannotTrain as e:  # a configuration the run cannot train with: one clear line
+    except (CannotTrain, ModelNotAvailable) as e:  # cannot train as configured: one clear line
         raise SystemExit(f"rlvr train: {e}") from None
     return 0
 
@@ -201,23 +254,36 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="play scripted episodes on every env and print them")
     demo.add_argument("--episodes", type=int, default=2)
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--quiet", action="store_true", help="no progress output")
     demo.set_defaults(fn=cmd_demo)
     from agents.bench import add_bench_arguments
     bench = sub.add_parser("bench", help="benchmark an agent on every env: table, JSON, plot")
     add_bench_arguments(bench)
     bench.set_defaults(fn=cmd_bench)
-    from agents.grpo.config import add_config_arguments
     train = sub.add_parser("train", help="train a policy with GRPO on envs (flags from "
                            "GRPOConfig; --preset tiny: a CPU demo in minutes)")
-    add_config_arguments(train)
-    train.set_defaults(fn=cmd_train)
+    try:
+        from agents.grpo.config import add_config_arguments
+    except ImportError as e:  # the train extra is not installed: every other command works
+        train.set_defaults(fn=lambda _args, e=e: _needs_train_extra(e), any_arguments=True)
+    else:
+        add_config_arguments(train)
+        train.set_defaults(fn=cmd_train)
     from .serve.cli import add_serve_command
     add_serve_command(sub)
     return p
 
 
+def _needs_train_extra(error: ImportError) -> int:
+    raise SystemExit(f"rlvr train needs the train extra ({error.name or error} is missing): "
+                     "pip install 'rlvr-envs[train]'")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "any_arguments", False):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     return int(args.fn(args) or 0)
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
+
 import gymnasium as gym
 
 # id -> (entry point, one-line description). `rlvr list` prints this table.
@@ -32,3 +36,32 @@ def register_envs() -> None:
     if REMOTE_ENV_ID not in gym.registry:
         gym.register(id=REMOTE_ENV_ID, entry_point="rlvr_envs.serve.client:RemoteEnv",
                      disable_env_checker=False)
+
+
+def resolve_env_id(spec: str) -> str:
+    """The registered id that `spec` names: an id (`rlvr/Math-v0`, any id in `gym.registry`)
+    or `module:id`, which imports `module` first (from the current directory too, as
+    `uvicorn main:app` does) so that its `gym.register` calls run.
+
+    Raises `ValueError` in one line when the module cannot be imported or the id is not
+    registered.
+    """
+    register_envs()
+    module, sep, env_id = spec.rpartition(":")
+    if sep and module:
+        if os.getcwd() not in sys.path and "" not in sys.path:
+            sys.path.insert(0, os.getcwd())
+        try:
+            importlib.import_module(module)
+        except ImportError as e:
+            raise ValueError(f"cannot import {module!r} for env {spec!r} ({type(e).__name__}: "
+                             f"{e}); put {module.replace('.', '/')}.py in the current directory "
+                             "or on PYTHONPATH") from None
+    else:
+        env_id = spec
+    if env_id not in gym.registry:
+        where = f"importing {module!r} registered no env {env_id!r}" if sep and module else \
+            f"unknown env {env_id!r}"
+        raise ValueError(f"{where}; registered rlvr envs: {', '.join(ENV_IDS)} (run `rlvr list`);"
+                         " your own env: MODULE:ID, with MODULE calling gym.register(ID, ...)")
+    return env_id

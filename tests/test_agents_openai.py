@@ -166,12 +166,14 @@ def test_exhausted_retries_and_timeouts_are_infra_errors_not_exceptions(server):
     assert "HTTP 400" in g.error and "not retried" in g.error
 
 
-def test_bench_counts_timeouts_as_infra_errors_never_as_reward_zero(server, tmp_path):
+def test_bench_counts_timeouts_as_infra_errors_never_as_reward_zero(server, tmp_path,
+                                                                    capsys):
     server.mode = "hang"
     rc = main(["bench", "--agent", f"openai:fake@{server.url}", "--envs", "rlvr/Math-v0",
                "--episodes", "2", "--out", str(tmp_path), "--timeout", "0.3", "--retries", "0",
                "--no-progress"])
-    assert rc == 0
+    assert rc == 1  # nothing was scored: the run failed, and says why
+    assert "2 of 2 episodes ended in an infra error" in capsys.readouterr().err
     res = json.loads((tmp_path / "results.json").read_text())
     m = res["envs"]["rlvr/Math-v0"]
     assert m["infra_error_rate"] == 1.0 and m["scored"] == 0 and m["mean_reward"] is None

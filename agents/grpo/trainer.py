@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from ..collector import EpisodeCollector, EpisodeSpec
+from ..model_source import check_device, resolve_pretrained
 from ..policy import Conversation, Generation, Policy, SamplingParams
 from .batch import TrainBatch, build_batch, generated_tokens, group_records, token_logprobs
 from .config import GRPOConfig
@@ -180,6 +181,7 @@ class GRPOTrainer:
                  ) -> None:
         self.cfg = cfg = config
         torch.manual_seed(cfg.seed)
+        check_device(cfg.device)  # one line, before any model is built
         if cfg.backend == "vllm" and generator is None:
             from .vllm_engine import require_gpu
             require_gpu()  # before any model is loaded
@@ -225,8 +227,10 @@ class GRPOTrainer:
             return build_tiny_model_and_tokenizer(cfg.seed, hidden_size=cfg.tiny_hidden_size,
                                                   num_layers=cfg.tiny_layers)
         from transformers import AutoModelForCausalLM, AutoTokenizer
-        model = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=getattr(torch, cfg.dtype))
-        return model, AutoTokenizer.from_pretrained(cfg.model)
+        load = resolve_pretrained(cfg.model)  # fails in seconds, not after the hub's retries
+        model = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=getattr(torch, cfg.dtype),
+                                                     **load)
+        return model, AutoTokenizer.from_pretrained(cfg.model, **load)
 
     def _policy(self) -> TimedPolicy:
         return TimedPolicy(self.generator.round_policy())

@@ -1,7 +1,9 @@
 """`check_rlvr_env`: the checks every rlvr env must pass (use it in your env's tests).
 
 It runs Gymnasium's `check_env` and then the rlvr contract: info keys in chat format,
-determinism per seed, hostile and random actions never raising, a verdict whose breakdown
+determinism per seed, hostile and random actions never raising (huge numbers, binary junk,
+broken tool calls, and every offered tool called with huge, non-finite or mistyped
+arguments), a verdict whose breakdown
 sums to the reward on the final step, (where the env has an oracle) full reward for the
 oracle, and a light hack search: a handful of task-independent strategies must not earn
 more than the env's `chance_level` (see `check_no_cheap_hacks`; the full search is
@@ -37,7 +39,15 @@ HOSTILE_ACTIONS: tuple[str, ...] = (
     "a" * 100_000,
     "😀" * 5000,
     "\ud800",  # a lone surrogate: not encodable as UTF-8
+    # numbers past what int()/float() take: 5000 digits (Python's str->int limit is 4300)
+    "9" * 5000,
+    "\\boxed{" + "9" * 5000 + "}",
+    "The answer is 1e999999 (or 0." + "0" * 5000 + "1).",
 )
+# Tool-call arguments the checker sends to every tool an env offers, each value for every
+# parameter: what a model emits when it runs away (huge or non-finite numbers, wrong types).
+HOSTILE_ARGUMENTS: tuple[str, ...] = ("9" * 5000, "-" + "9" * 5000, "1e999", "[]", "{}",
+                                      '"\\u0000\\ufffd"')
 
 
 LIGHT_HACK_EPISODES = 30  # episodes per strategy in the light hack check
@@ -125,21 +135,31 @@ def check_rlvr_env(env: gym.Env, *, seeds: Sequence[int] = (0, 1, 2),
     if gym_check:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            check_env(base, skip_render_check=True)
+            try:
+                check_env(base, skip_render_check=True)
+            except AssertionError as e:
+                if "truncates after 1 step" not in str(e):
+                    raise
+                raise ContractError(
+                    f"{e} Hint: the env truncated at its first step because max_turns is "
+                    f"{base.max_turns}; a multi-turn env sets `default_max_turns` on its class "
+                    "(or pass max_turns= to gym.make); see docs/adding-an-env.md") from e
     for seed in seeds:
         script = list(actions) * 8
         a, _ = _episode(env, seed, script)
         b, _ = _episode(env, seed, script)
         _check(a == b, f"seed {seed}: two runs with the same seed and actions differ")
-    for i, action in enumerate(hostile):
-        for seed in seeds[:1]:
-            try:
-                _episode(env, seed + i, [action] * 3)
-            except ContractError:
-                raise
-            except Exception as e:  # any exception here is a contract break
-                raise ContractError(f"hostile action {action[:60]!r} raised "
-                                    f"{type(e).__name__}: {e}") from e
+    probes = [(seeds[0] + i, action, "hostile action") for i, action in enumerate(hostile)]
+    probes += [(seeds[0], action, "hostile tool call") for action in hostile_tool_calls(env,
+                                                                                    seeds[0])]
+    for seed, action, kind in probes:
+        try:
+            _episode(env, seed, [action] * 3)
+        except ContractError:
+            raise
+        except Exception as e:  # any exception here is a contract break
+            raise ContractError(f"{kind} {action[:60]!r} raised {type(e).__name__}: "
+                                f"{str(e)[:300]}") from e
     space = base.action_space
     space.seed(0)
     for i in range(n_random):
@@ -164,6 +184,24 @@ def check_rlvr_env(env: gym.Env, *, seeds: Sequence[int] = (0, 1, 2),
                    f"{info['verdict']['reason']}")
     if hacks:
         check_no_cheap_hacks(env, episodes=hack_episodes)
+
+
+def hostile_tool_calls(env: gym.Env, seed: int) -> list[str]:
+    """One message per `HOSTILE_ARGUMENTS` value calling every tool the env offers after
+    `reset(seed)`, each parameter set to that value, in the env's own tool format."""
+    from .tool_formats import get_tool_format
+    from .tools import ToolCall
+    _, info = env.reset(seed=seed)
+    tools = [t.get("function") or {} for t in info.get("tools") or []]
+    if not tools:
+        return []
+    fmt = getattr(env.unwrapped, "tool_format", None) or get_tool_format("hermes")
+    mark = 271828182845904523  # rendered as is by every format, then replaced
+    calls = [ToolCall(f"probe{i}", str(t.get("name")),
+                      {k: mark for k in (t.get("parameters") or {}).get("properties") or {"x": 0}})
+             for i, t in enumerate(tools)]
+    text = fmt.render(calls)
+    return [text.replace(str(mark), value) for value in HOSTILE_ARGUMENTS]
 
 
 def light_hack_margin(chance_level: float, episodes: int) -> float:

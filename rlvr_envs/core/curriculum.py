@@ -9,6 +9,7 @@ It is trainer-agnostic: call `report(difficulty, success)` after each episode an
 
 from __future__ import annotations
 
+import random
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,12 +55,24 @@ class AdaptiveCurriculum:
             self._frontier[key] = self.levels.index(self.start) if self.start is not None else 0
         return self.levels[self._frontier[key]]
 
-    def sample(self, rng: np.random.Generator, key: str = "default") -> int:
-        """A level drawn uniformly from the sliding window ending at the frontier."""
+    def sample(self, rng: np.random.Generator | random.Random | np.random.RandomState,
+               key: str = "default") -> int:
+        """A level drawn uniformly from the sliding window ending at the frontier. `rng` is a
+        numpy `Generator` (as envs use), a `random.Random` (as task families use) or a
+        legacy `RandomState`."""
         self.frontier(key)
         hi = self._frontier[key]
         lo = max(0, hi - self.sliding_window + 1)
-        return self.levels[int(rng.integers(lo, hi + 1))]
+        if isinstance(rng, np.random.Generator):
+            index = int(rng.integers(lo, hi + 1))
+        elif isinstance(rng, random.Random):
+            index = rng.randint(lo, hi)
+        elif isinstance(rng, np.random.RandomState):
+            index = int(rng.randint(lo, hi + 1))
+        else:
+            raise TypeError(f"AdaptiveCurriculum.sample: rng must be a numpy Generator, "
+                            f"random.Random or RandomState, got {type(rng).__name__}")
+        return self.levels[index]
 
     def report(self, difficulty: int, success: float | bool, key: str = "default") -> bool:
         """Record one episode's outcome (a bool or a score in [0, 1]); returns True when
