@@ -48,6 +48,9 @@ class EngineModel(torch.nn.Module):
         super().__init__()
         self.hf = hf_model
 
+    def named_parameters(self, *args, **kwargs):  # the HF names, as vLLM's unfused layers
+        return self.hf.named_parameters(*args, **kwargs)
+
     @torch.no_grad()
     def load_weights(self, weights):
         params = self.hf.state_dict()
@@ -63,6 +66,13 @@ class FakeWorker(WeightLoader):
         self.model_runner = SimpleNamespace(model=EngineModel(hf_model))
         self.model_config = "model-config"
         self.device = torch.device("cpu")
+
+
+def _msgpack_plain(x) -> bool:
+    """What msgpack carries without vLLM's pickle fallback: no tensors, no arbitrary objects."""
+    if isinstance(x, (list, tuple)):
+        return all(_msgpack_plain(v) for v in x)
+    return x is None or isinstance(x, (bytes, str, int, float, bool))
 
 
 class FakeLLM:
@@ -87,7 +97,7 @@ class FakeLLM:
         if "weights" in self.sleeping:
             raise AssertionError(f"{method} while the weights sleep: it would write freed memory")
         if self.multiprocess:
-            assert all(isinstance(a, (bytes, str, int, float)) for a in args), args
+            assert all(_msgpack_plain(a) for a in args), args
         return [getattr(w, method)(*args, **(kwargs or {})) for w in self.workers]
 
     def reset_prefix_cache(self):
@@ -246,6 +256,8 @@ def test_push_loads_every_worker_then_post_processes_then_resets(post_load, tran
     assert [(m, c, d) for m, c, d in post_load] == [
         (w.model_runner.model, "model-config", torch.device("cpu")) for w in llm.workers]
     assert sync.timings["tensors"] == len(model.state_dict())
+    sums = llm.collective_rpc("rlvr_param_sums", args=(["model.norm.weight", "nope"],))
+    assert sums == [{"model.norm.weight": float(model.model.norm.weight.double().sum())}] * workers
 
 
 def test_a_push_of_a_lora_model_loads_the_merged_weights_in_buckets(post_load):

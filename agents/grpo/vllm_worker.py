@@ -117,6 +117,12 @@ class WeightLoader:
             torch.cuda.synchronize()  # copies done before the trainer may free or reuse them
         return len(pairs)
 
+    def rlvr_param_sums(self, names: list[str]) -> dict[str, float]:
+        """float64 sums of the named parameters of this worker's model (its shard under
+        tensor parallelism), for checks that a push took effect."""
+        params = dict(self.model_runner.model.named_parameters())
+        return {n: float(params[n].detach().double().sum()) for n in names if n in params}
+
     def rlvr_finish_weight_update(self) -> None:
         """vLLM's post-load step over the whole model, once all buckets are in."""
         model = self.model_runner.model
