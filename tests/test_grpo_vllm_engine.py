@@ -10,6 +10,7 @@ sleep -> update -> wake weights -> load -> process_weights_after_loading -> wake
 reset prefix cache.
 """
 
+import os
 import re
 from types import SimpleNamespace
 
@@ -354,3 +355,80 @@ def test_a_training_run_drives_the_engine_lifecycle_every_step(tmp_path, post_lo
     assert _state_equal(tr.model, tr.generator.policy.model)
     assert all(m["logprob_gap_mean"] < tr.cfg.logprob_gap_tol for m in hist)
     assert len(post_load) == 4  # initial push + one per step
+
+
+# ---- building the engine ---------------------------------------------------------------------
+
+
+def _fake_vllm_module(monkeypatch, events, *, with_logprobs_mode=True):
+    """A stand-in `vllm` package: EngineArgs fields, and an LLM that records its kwargs."""
+    import dataclasses
+    import importlib.machinery
+    import sys
+    import types
+
+    fields = [("model", str, "")] + ([("logprobs_mode", str, "raw_logprobs")]
+                                     if with_logprobs_mode else [])
+    module = types.ModuleType("vllm")
+    module.__spec__ = importlib.machinery.ModuleSpec("vllm", None)
+    module.__version__ = "0.11.0"
+    module.EngineArgs = dataclasses.make_dataclass("EngineArgs", fields)
+    built = []
+
+    class LLM(FakeLLM):
+        def __init__(self, model, **kwargs):
+            built.append(kwargs)
+            hf, tok = build_tiny_model_and_tokenizer(1)
+            super().__init__([hf], events)
+            self.tok = tok
+            self.llm_engine = SimpleNamespace(
+                model_config=SimpleNamespace(max_model_len=kwargs["max_model_len"]))
+
+        def get_tokenizer(self):
+            return self.tok
+
+    module.LLM = LLM
+    monkeypatch.setitem(sys.modules, "vllm", module)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda *a: None)
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
+    return built
+
+
+@pytest.mark.parametrize("with_logprobs_mode", [True, False])
+def test_vllm_generator_builds_one_engine_with_the_configured_options(
+        tmp_path, monkeypatch, post_load, with_logprobs_mode):
+    events = []
+    built = _fake_vllm_module(monkeypatch, events, with_logprobs_mode=with_logprobs_mode)
+    monkeypatch.delenv("VLLM_ENABLE_V1_MULTIPROCESSING", raising=False)
+    build_tiny_model_and_tokenizer(0, save_dir=str(tmp_path / "ckpt"))
+    cfg = GRPOConfig(backend="vllm", model=str(tmp_path / "ckpt"), seed=7,
+                     max_episode_tokens=700, vllm_enable_sleep_mode=True)
+    model, _ = build_tiny_model_and_tokenizer(0)
+    gen = vllm_engine.vllm_generator(cfg, model)
+    assert len(built) == 1  # one engine, never a retry
+    expected = {**engine_kwargs(cfg, 8192), "seed": 7}
+    if with_logprobs_mode:
+        expected["logprobs_mode"] = "processed_logprobs"
+    assert built[0] == expected and built[0]["max_model_len"] == 700
+    assert isinstance(gen, VLLMGenerator) and gen.sync.transport == "direct"
+    assert gen.sync.sleep_mode and os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] == "0"
+    assert gen.policy.max_context == 700
+    info = gen.policy.describe()
+    assert info["logprobs_mode"] == ("processed_logprobs" if with_logprobs_mode else "raw")
+    assert info["engine"]["enable_sleep_mode"] is True
+    # the engine starts with the trainer's weights
+    assert events == ["rpc:rlvr_load_weights", "rpc:rlvr_finish_weight_update",
+                      "reset_prefix_cache"]
+    assert _state_equal(model, gen.sync.llm.workers[0].model_runner.model.hf)
+
+
+def test_vllm_generator_uses_the_ipc_push_when_the_engine_runs_in_a_subprocess(
+        tmp_path, monkeypatch, post_load):
+    _fake_vllm_module(monkeypatch, [])
+    monkeypatch.setenv("VLLM_ENABLE_V1_MULTIPROCESSING", "1")
+    build_tiny_model_and_tokenizer(0, save_dir=str(tmp_path / "ckpt"))
+    gen = vllm_engine.vllm_generator(GRPOConfig(backend="vllm", model=str(tmp_path / "ckpt")),
+                                     build_tiny_model_and_tokenizer(0)[0])
+    assert gen.sync.transport == "ipc"

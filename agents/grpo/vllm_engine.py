@@ -73,7 +73,7 @@ def check_engine_environment(cfg: GRPOConfig, environ: Mapping[str, str],
     """Fail fast, with one line naming the variable and what to set, where the environment
     makes the configured engine unusable; returns the weight transport it allows (`direct`:
     engine in this process, one worker; `ipc`: vLLM worker processes, CUDA IPC handles)."""
-    version = vllm_version or importlib.metadata.version("vllm")
+    version = vllm_version or _installed_vllm_version()
     if _version_tuple(version) < _version_tuple(MIN_VLLM):
         raise EngineEnvironmentError(
             f"backend='vllm' needs vllm>={MIN_VLLM} (V1 engine with logprobs_mode, "
@@ -109,6 +109,14 @@ def check_engine_environment(cfg: GRPOConfig, environ: Mapping[str, str],
             f"device={cfg.device!r} but {visible_gpus} GPU(s) visible{where}: use --device "
             f"cuda:0..cuda:{visible_gpus - 1} or list that GPU in CUDA_VISIBLE_DEVICES")
     return "direct" if mp == "0" and tp == 1 else "ipc"
+
+
+def _installed_vllm_version() -> str:
+    try:
+        return importlib.metadata.version("vllm")
+    except importlib.metadata.PackageNotFoundError:  # importable without package metadata
+        import vllm
+        return str(vllm.__version__)
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
