@@ -27,6 +27,7 @@ import argparse
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -190,6 +191,22 @@ def run_scenario(name: str, model_dir: str | Path, steps: int, result_path: str 
     return 0 if res["passed"] else 1
 
 
+def _run_child(cmd: list[str], env: dict[str, str], timeout: float) -> int:
+    """Run a scenario in its own session; at the timeout, or once it exits, kill what is left
+    of that session (vLLM's engine-core and worker processes must not outlive it)."""
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    try:
+        rc = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        rc = 124
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    return rc
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=5)
@@ -237,10 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name,
                    "--model-dir", str(model_dir), "--steps", str(args.steps),
                    "--out", str(part), "--timeout", str(max(left - 5, 1))]
-            try:
-                rc = subprocess.run(cmd, env=env, timeout=max(left, 1)).returncode
-            except subprocess.TimeoutExpired:
-                rc = 124
+            rc = _run_child(cmd, env, max(left, 1))
             res = (json.loads(part.read_text()) if part.exists()
                    else {"passed": False, "failures": [f"exit code {rc}, no result"]})
             result["scenarios"][name] = res

@@ -118,3 +118,13 @@ def test_a_scenario_dry_runs_on_cpu_against_a_fake_engine(tmp_path, monkeypatch,
     assert all(r["logprob_gap_mean"] < 5e-2 and r["sync_push_s"] >= 0 for r in res["steps"])
     assert res["engine_matches_trainer"] and res["peak_gpu_used_gib"] == 2.0
     assert "sleep(1)" in events and out.count("[inproc] step ") == 2 and "FAIL: no step" in out
+
+
+def test_a_scenario_past_the_deadline_is_killed_with_its_subprocesses(tmp_path):
+    smoke = _load_smoke()
+    pid_file = tmp_path / "grandchild.pid"
+    code = ("import subprocess, sys, time; p = subprocess.Popen(['sleep', '60']); "
+            f"open({str(pid_file)!r}, 'w').write(str(p.pid)); time.sleep(60)")
+    assert smoke._run_child([sys.executable, "-c", code], dict(os.environ), timeout=3) == 124
+    status = Path(f"/proc/{pid_file.read_text()}/status")
+    assert not status.exists() or "\nState:\tZ" in status.read_text()  # gone (or a zombie)
