@@ -136,7 +136,8 @@ def run_scenario(name: str, model_dir: str | Path, steps: int, result_path: str 
     sleep_mode = SCENARIOS[name][1]
     cfg = smoke_config(model_dir, Path(result_path).parent / f"run-{name}", steps=steps,
                        sleep_mode=sleep_mode, **overrides)
-    res: dict[str, Any] = {"scenario": name, "steps": [], "failures": []}
+    res: dict[str, Any] = {"scenario": name, "gpu": torch.cuda.get_device_name(0),
+                           "steps": [], "failures": []}
     t0 = time.perf_counter()
     with MemorySampler() as mem:
         seed_everything(cfg.seed)
@@ -173,7 +174,8 @@ def run_scenario(name: str, model_dir: str | Path, steps: int, result_path: str 
         trainer_params = dict(trainer.model.named_parameters())
         engine = sync.llm.collective_rpc("rlvr_param_sums", args=(CHECKED_PARAMS,))[0]
         for n in CHECKED_PARAMS:
-            mine = float(trainer_params[n].detach().double().sum())
+            engine_dtype = getattr(torch, cfg.dtype)  # the engine runs in cfg.dtype
+            mine = float(trainer_params[n].detach().to(engine_dtype).double().sum())
             if n not in engine or abs(engine[n] - mine) > 1e-6 * max(1.0, abs(mine)):
                 res["failures"].append(f"engine {n} sum {engine.get(n)} != trainer {mine}")
         res["engine_matches_trainer"] = not any("engine" in f for f in res["failures"])
@@ -216,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     p.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    sys.path.insert(0, str(ROOT))  # this checkout's `agents`, also when run as a script
     if args.child:  # a scenario's subprocess: dump tracebacks and exit at the deadline
         import faulthandler
         faulthandler.dump_traceback_later(args.timeout, exit=True)
@@ -233,16 +236,17 @@ def main(argv: list[str] | None = None) -> int:
         print(why, file=sys.stderr)
         return 2
     import torch
-    import vllm
+
+    from agents.grpo.vllm_engine import _installed_vllm_version
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    # no CUDA context here: the peak memory the scenarios sample is theirs alone
     result: dict[str, Any] = {
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
-        "vllm": vllm.__version__, "torch": torch.__version__,
-        "gpu": torch.cuda.get_device_name(0), "steps": args.steps, "scenarios": {}}
-    print(f"gpu_smoke: vllm {vllm.__version__}, torch {torch.__version__}, "
-          f"{result['gpu']}", flush=True)
+        "vllm": _installed_vllm_version(), "torch": torch.__version__, "steps": args.steps,
+        "timeout_s": args.timeout, "scenarios": {}}
+    print(f"gpu_smoke: vllm {result['vllm']}, torch {torch.__version__}", flush=True)
     with tempfile.TemporaryDirectory(prefix="gpu_smoke_") as tmp:
         model_dir = build_model_dir(Path(tmp) / "model")
         for name in names:
@@ -261,10 +265,13 @@ def main(argv: list[str] | None = None) -> int:
             if time.monotonic() >= deadline:
                 print(f"gpu_smoke: global timeout of {args.timeout:.0f}s reached", flush=True)
                 break
+    t_total = args.timeout - (deadline - time.monotonic())
+    result["seconds"] = t_total
     result["passed"] = bool(result["scenarios"]) and all(
         result["scenarios"].get(n, {}).get("passed") for n in names)
     out.write_text(json.dumps(result, indent=2))
-    print(f"gpu_smoke: {'PASS' if result['passed'] else 'FAIL'}; result in {out}", flush=True)
+    print(f"gpu_smoke: {'PASS' if result['passed'] else 'FAIL'} in {t_total:.0f}s; result in "
+          f"{out}", flush=True)
     return 0 if result["passed"] else 1
 
 

@@ -104,6 +104,7 @@ def test_a_scenario_dry_runs_on_cpu_against_a_fake_engine(tmp_path, monkeypatch,
     monkeypatch.setattr(vllm_engine, "vllm_generator", lambda cfg, model: factory(model, tok))
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda *a: (6 * 2**30, 8 * 2**30))
     monkeypatch.setattr(torch.cuda, "max_memory_allocated", lambda *a: 2**30)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "fake GPU")
     result = tmp_path / "inproc.json"
     rc = smoke.run_scenario("inproc", model_dir, 2, result, device="cpu", tasks_per_step=2,
                             group_size=4, sft_episodes=8, sft_steps=2)

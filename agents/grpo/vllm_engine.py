@@ -4,7 +4,8 @@
 trainer's GPU(s) (`engine_kwargs`: memory share, context, batched tokens, tensor parallelism,
 sleep mode) and a `VLLMSync` for it. Targets vLLM >= 0.10.2 (the V1 engine with
 `logprobs_mode`, `worker_extension_cls`, `collective_rpc`, `sleep`/`wake_up(tags=...)`);
-the calls were checked against vLLM's source up to 0.2x, never run here (no GPU).
+every call was checked in vLLM's source (a 2026 `entrypoints/llm.py`, the V1 GPU worker, the
+RLHF examples), never run here (no GPU).
 
 One step with sleep mode (`vllm_enable_sleep_mode`), as the trainer drives it:
 
