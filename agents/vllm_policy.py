@@ -16,6 +16,7 @@ same definition as `HFPolicy`). Older vLLM versions return the raw model log-pro
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -56,12 +57,14 @@ class VLLMPolicy(Policy):
         self.name = name or f"vllm:{model}"
         self.max_batch_size = None  # the engine schedules its own batches
         kwargs = dict(seed=seed, **engine_kwargs)
-        self.logprobs_mode = "raw"
-        try:
-            self.llm = vllm.LLM(model=model, logprobs_mode="processed_logprobs", **kwargs)
-            self.logprobs_mode = "processed_logprobs"
-        except TypeError:  # a vLLM without logprobs_mode
-            self.llm = vllm.LLM(model=model, **kwargs)
+        # asked of EngineArgs, not by retrying on TypeError: a failed start may already hold
+        # GPU memory, and a second engine in the same process would not fit next to it
+        self.logprobs_mode = ("processed_logprobs" if "logprobs_mode" in {
+            f.name for f in dataclasses.fields(vllm.EngineArgs)} else "raw")
+        if self.logprobs_mode != "raw":
+            kwargs["logprobs_mode"] = self.logprobs_mode
+        self.engine_kwargs = kwargs
+        self.llm = vllm.LLM(model=model, **kwargs)
         self.tokenizer = self.llm.get_tokenizer()
         self._special_ids = set(self.tokenizer.all_special_ids)
         self._requests = 0
@@ -70,7 +73,9 @@ class VLLMPolicy(Policy):
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "class": type(self).__name__, "model": self.model_path,
-                "vllm": self._vllm.__version__, "logprobs_mode": self.logprobs_mode}
+                "vllm": self._vllm.__version__, "logprobs_mode": self.logprobs_mode,
+                "engine": {k: v for k, v in self.engine_kwargs.items()
+                           if isinstance(v, (str, int, float, bool, type(None)))}}
 
     def render_prompt_ids(self, conv: Conversation) -> list[int]:
         """Prompt ids exactly as `HFPolicy.render_prompt_ids` makes them."""

@@ -53,6 +53,17 @@ class GRPOConfig:
                       choices=("hf", "vllm"))
     vllm_gpu_memory_utilization: float = _f(0.3, "share of GPU memory for the colocated vLLM "
                                             "engine (backend vllm)")
+    vllm_max_model_len: int = _f(0, "vLLM context per request, prompt + generated tokens (0: "
+                                 "max_episode_tokens, capped at the model's "
+                                 "max_position_embeddings)")
+    vllm_max_num_batched_tokens: int = _f(0, "tokens per vLLM engine step; longer prefills are "
+                                          "chunked (0: 4096, TRL's colocate value: vLLM sizes "
+                                          "its activation reserve by it)")
+    vllm_enable_sleep_mode: bool = _f(False, "vLLM sleep mode: the engine sleeps (level 1: "
+                                      "weights to CPU, KV cache freed) while the trainer scores "
+                                      "and updates, and wakes for the weight push")
+    vllm_tensor_parallel_size: int = _f(1, "GPUs the vLLM engine shards the model over (>1: "
+                                        "multiprocess workers, weights pushed by CUDA IPC)")
     lora_rank: int = _f(0, "LoRA rank via peft, alpha = 2 * rank, all linear layers (0: full "
                         "fine-tuning); merged weights are pushed to the generator")
     gradient_checkpointing: bool = _f(False, "recompute activations in backward (GPU memory)")
@@ -148,6 +159,10 @@ class GRPOConfig:
                              f"{self.group_size}")
         if self.micro_batch_size < 1 or self.num_iterations < 1:
             raise ValueError("micro_batch_size and num_iterations must be >= 1")
+        if self.vllm_tensor_parallel_size < 1 or min(self.vllm_max_model_len,
+                                                     self.vllm_max_num_batched_tokens) < 0:
+            raise ValueError("vllm_tensor_parallel_size must be >= 1 and vllm_max_model_len, "
+                             "vllm_max_num_batched_tokens >= 0 (0: derived)")
 
     def overlong_limits(self) -> tuple[int, int]:
         """DAPO's (L_max, L_cache) for this config: explicit values, else derived from the

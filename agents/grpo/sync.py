@@ -8,7 +8,8 @@ weights. `push(model)` copies them; `sync(model)` pushes and bumps `version`; th
 * `CopySync`: the generator is a separate plain Hugging Face model (a deep copy, CPU or GPU)
   that receives the weights only through `weights_for_sync` + `load_state_dict`: the same
   names and values a vLLM engine receives, so it tests the sync logic without a GPU.
-* `agents.grpo.vllm_engine.VLLMSync`: pushes `weights_for_sync` into a colocated vLLM engine.
+* `agents.grpo.vllm_engine.VLLMSync`: pushes `weights_for_sync` into a vLLM engine through
+  `collective_rpc`, and puts the engine to sleep (`sleep`) while the trainer updates.
 
 Whatever the generator, the trainer then checks that the sampler's log-probs of the tokens it
 sampled match the trainer's recomputed ones (`logprob_gap`): stale or corrupted weights show up
@@ -107,6 +108,10 @@ class WeightSync:
     def push(self, model: Any) -> None:
         """Make the generator use `model`'s current weights (no version change)."""
         raise NotImplementedError
+
+    def sleep(self) -> None:
+        """The trainer is about to score and update: the generator may free its GPU memory
+        until the next `push` (vLLM sleep mode). No-op by default."""
 
     def sync(self, model: Any) -> int:
         """Push `model`'s weights and bump the version; returns the new version."""

@@ -184,7 +184,7 @@ class GRPOTrainer:
         check_device(cfg.device)  # one line, before any model is built
         if cfg.backend == "vllm" and generator is None:
             from .vllm_engine import require_gpu
-            require_gpu()  # before any model is loaded
+            require_gpu(cfg)  # GPU, vLLM and the environment, before any model is loaded
         if model is None:
             model, tokenizer = self._load_model()
         model = prepare_model(model, cfg)
@@ -371,6 +371,7 @@ class GRPOTrainer:
         else:
             records_for_loss = records
         t_collect = time.perf_counter() - t0
+        self.sync.sleep()  # vLLM sleep mode: the engine's memory is the trainer's until sync
         groups, rewards, adv, adv_stats = self.rewards_and_advantages(records_for_loss)
         flat = [rec for g in groups for rec in g]
         flat_adv = [float(adv[gi, k]) for gi, g in enumerate(groups) for k in range(len(g))]
