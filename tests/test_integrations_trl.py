@@ -93,7 +93,7 @@ def test_multi_turn_adapter_runs_grpo_on_a_tool_env_that_calls_tools():
     kwargs = {"categories": ["simple"], "difficulty": 1, "system_prompt": "", "max_turns": 3}
     ds = export_dataset(env_id, 1, seed=0, env_kwargs=kwargs)["train"]
     model, tok = build_tiny_model_and_tokenizer(0)
-    assert _warm_start(model, tok, env_id, kwargs, ds, steps=80) < 0.1
+    assert _warm_start(model, tok, env_id, kwargs, ds, steps=100) < 0.05
 
     rollout = rlvr_rollout(env_id, ds, **kwargs)
     seen = []
@@ -104,16 +104,16 @@ def test_multi_turn_adapter_runs_grpo_on_a_tool_env_that_calls_tools():
 
     trainer = trl.GRPOTrainer(model=model, reward_funcs=[tool_env], train_dataset=ds,
                               rollout_func=rollout, processing_class=tok,
-                              args=_config(per_device_train_batch_size=2,
+                              args=_config(per_device_train_batch_size=2, temperature=0.5,
                                            max_completion_length=160))
     trainer.train()
     assert trainer.state.global_step == 2 and len(seen) == 2
     assert sum(sum(s["episode_tool_calls"]) for s in seen) > 0  # tools really ran
     assert any("rlvr/tool_calls" in h for h in trainer.state.log_history)
 
-    out = rollout([ds[0]["prompt"]] * 2, trainer)  # the hook's output, as TRL reads it
+    out = rollout([ds[0]["prompt"]] * 4, trainer)  # the hook's output, as TRL reads it
     assert any(out["episode_tool_calls"])
-    for i in range(2):
+    for i in range(4):
         prompt, completion = out["prompt_ids"][i], out["completion_ids"][i]
         assert len(completion) == len(out["env_mask"][i]) == len(out["logprobs"][i])
         env = make_env(env_id, kwargs)
