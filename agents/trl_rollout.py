@@ -48,18 +48,21 @@ class EnvRollout:
     all count, or a list of rows), exported by `rlvr export` / `export_dataset`.
     `max_turns` caps assistant turns on top of the env's own limit; `max_tokens_per_turn`
     caps one turn (default: the trainer's `max_completion_length`); `max_episode_tokens`
-    caps prompt + completion of the whole episode. `env_kwargs` are those of the export.
+    caps prompt + completion of the whole episode; `generation_batch_size` bounds one
+    `generate` call (default: every live episode at once). `env_kwargs` are the export's.
     """
 
     def __init__(self, env_id: str, dataset: Any, *, max_turns: int | None = None,
                  max_tokens_per_turn: int | None = None, max_episode_tokens: int | None = None,
-                 env_workers: int | None = None, **env_kwargs: Any) -> None:
+                 env_workers: int | None = None, generation_batch_size: int | None = None,
+                 **env_kwargs: Any) -> None:
         self.env_id = env_id
         self.env_kwargs = env_kwargs
         self.max_turns = max_turns
         self.max_tokens_per_turn = max_tokens_per_turn
         self.max_episode_tokens = max_episode_tokens
         self.env_workers = env_workers
+        self.generation_batch_size = generation_batch_size
         self.__name__ = "rlvr_rollout"
         self.rows = _rows_by_prompt(env_id, dataset)
         make_env(env_id, env_kwargs).close()  # an unknown id or a bad kwarg fails here
@@ -84,7 +87,8 @@ class EnvRollout:
                 gather_deepspeed3_params=args.ds3_gather_for_generation,
                 gradient_checkpointing_kwargs=args.gradient_checkpointing_kwargs) as model,
               torch.no_grad()):
-            policy = HFPolicy(model, trainer.processing_class, batch_size=len(specs),
+            policy = HFPolicy(model, trainer.processing_class,
+                              batch_size=self.generation_batch_size or len(specs),
                               name="trl", generation_kwargs=self._generation_kwargs(trainer))
             collector = self._collector_for(policy, sampling, len(specs))
             records = collector.run(specs)

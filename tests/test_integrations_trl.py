@@ -111,7 +111,9 @@ def test_multi_turn_adapter_runs_grpo_on_a_tool_env_that_calls_tools():
     assert sum(sum(s["episode_tool_calls"]) for s in seen) > 0  # tools really ran
     assert any("rlvr/tool_calls" in h for h in trainer.state.log_history)
 
-    out = rollout([ds[0]["prompt"]] * 4, trainer)  # the hook's output, as TRL reads it
+    # the hook's output as TRL reads it; a fresh adapter with the same seed repeats it
+    out = rlvr_rollout(env_id, ds, **kwargs)([ds[0]["prompt"]] * 4, trainer)
+    assert out == rlvr_rollout(env_id, ds, **kwargs)([ds[0]["prompt"]] * 4, trainer)
     assert any(out["episode_tool_calls"])
     for i in range(4):
         prompt, completion = out["prompt_ids"][i], out["completion_ids"][i]

@@ -71,7 +71,6 @@ class EnvReward:
                                   else min(8, os.cpu_count() or 1)))
         self._envs: queue.SimpleQueue[gym.Env] = queue.SimpleQueue()
         self._envs.put(first)
-        self._made = 1
 
     def __call__(self, prompts: Sequence[Any] | None = None,
                  completions: Sequence[Any] = (), **columns: Any) -> list[float | None]:
@@ -113,8 +112,7 @@ class EnvReward:
     def _take(self) -> gym.Env:
         try:
             return self._envs.get_nowait()
-        except queue.Empty:  # another thread holds every env: make one more
-            self._made += 1
+        except queue.Empty:  # the other threads hold every env: make one more
             return make_env(self.env_id, self.env_kwargs)
 
 
