@@ -34,7 +34,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from rlvr_envs.integrations.export import make_env
+from rlvr_envs.integrations.export import make_env, same_env
 
 from .collector import EpisodeSpec
 from .hf_policy import HFPolicy
@@ -195,7 +195,7 @@ def _rows_by_prompt(env_id: str, dataset: Any) -> dict[str, dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     for part in parts:
         for row in part:
-            if row.get("rlvr_env") not in (None, env_id):
+            if row.get("rlvr_env") is not None and not same_env(row["rlvr_env"], env_id):
                 continue
             if row.get("rlvr_task_id") is None and row.get("rlvr_task") is None:
                 raise ValueError("rlvr_rollout: the dataset's rows have no `rlvr_task_id` "

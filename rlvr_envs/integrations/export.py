@@ -42,6 +42,11 @@ def make_env(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> gym.En
                          "env: 'module:Name-v0')") from None
 
 
+def same_env(a: str, b: str) -> bool:
+    """Whether two env ids name one env (`rlvr/Math-v0`, `rlvr_envs:rlvr/Math-v0`)."""
+    return a.rpartition(":")[2] == b.rpartition(":")[2]
+
+
 def reset_row(env: gym.Env, row: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """Reset `env` to the episode a dataset row names: `rlvr_task` (a task record, JSON or
     dict) if present, else `rlvr_task_id`, at reset seed `rlvr_seed` (default 0)."""

@@ -26,7 +26,7 @@ from typing import Any
 import gymnasium as gym
 
 from ..core.submission import SubmissionEnv
-from .export import make_env, reset_row
+from .export import make_env, reset_row, same_env
 
 ADAPTER_HINT = ("train it with the multi-turn adapter: rollout_func=rlvr_rollout(env_id, "
                 "dataset, ...) and reward_funcs=[episode_reward] from "
@@ -64,9 +64,9 @@ class EnvReward:
             first.close()
             raise ValueError(
                 f"{env_id} plays up to {max_turns} turns (tools, feedback or a simulated "
-                f"user), so one completion cannot be judged: {ADAPTER_HINT}. (Math, Code and "
-                "Verilog: leave max_attempts unset or 1; max_turns=1 scores one message as the env "
-                "scores an episode cut after it.)")
+                f"user), so one completion cannot be judged: {ADAPTER_HINT}. (Math, Code, "
+                "Verilog: leave max_attempts unset or 1; max_turns=1 scores one message as "
+                "the env scores an episode cut after it.)")
         self.workers = max(1, int(workers if workers is not None
                                   else min(8, os.cpu_count() or 1)))
         self._envs: queue.SimpleQueue[gym.Env] = queue.SimpleQueue()
@@ -86,7 +86,7 @@ class EnvReward:
 
     def score(self, row: Mapping[str, Any], completion: Any, prompt: Any = None) -> float | None:
         """The env's reward for one completion on one row's task (see the class doc)."""
-        if row.get("rlvr_env") not in (None, self.env_id):
+        if row.get("rlvr_env") is not None and not same_env(row["rlvr_env"], self.env_id):
             return None
         env = self._take()
         try:
