@@ -20,12 +20,12 @@ It returns what TRL expects:
 * `env_mask`: 1 on tokens the model sampled, 0 on the env's (TRL trains on mask 1 only);
 * `logprobs`: the sampler's log-prob of each sampled token (0.0 on env tokens);
 * `episode_reward` (the env's reward for the episode; None on infra errors),
-  `episode_passed`, `episode_turns`, `episode_tool_calls`: passed on to the reward
-  functions; `episode_reward` (the function) returns the first.
+  `episode_passed`, `episode_turns`, `episode_tool_calls`, `episode_prefix_mismatch`: passed
+  on to the reward functions; `episode_reward` (the function) returns the first.
 
 Where the chat template rewrites earlier turns (the collector records a prefix mismatch),
-only the first consistent segment is returned: the sequence TRL scores must be the tokens the
-model was conditioned on, never re-tokenized text.
+only the first consistent segment is returned (`episode_prefix_mismatch` is True): the
+sequence TRL scores must be the tokens the model was conditioned on, never re-tokenized text.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class EnvRollout:
             records = collector.run(specs)
         out: dict[str, list[Any]] = {k: [] for k in (
             "prompt_ids", "completion_ids", "logprobs", "env_mask", "episode_reward",
-            "episode_passed", "episode_turns", "episode_tool_calls")}
+            "episode_passed", "episode_turns", "episode_tool_calls", "episode_prefix_mismatch")}
         for prompt, record in zip(prompts, records, strict=True):
             ids, mask, lps = self._sequences(record, policy, prompt)
             out["prompt_ids"].append(ids[0])
@@ -107,6 +107,7 @@ class EnvRollout:
             out["episode_turns"].append(int(record["num_turns"]))
             out["episode_tool_calls"].append(
                 sum(1 for m in record["messages"] if m.get("role") == "tool"))
+            out["episode_prefix_mismatch"].append(bool(record.get("prefix_mismatch")))
         return out
 
     def close(self) -> None:

@@ -104,18 +104,18 @@ def test_multi_turn_adapter_runs_grpo_on_a_tool_env_that_calls_tools():
 
     trainer = trl.GRPOTrainer(model=model, reward_funcs=[tool_env], train_dataset=ds,
                               rollout_func=rollout, processing_class=tok,
-                              args=_config(per_device_train_batch_size=2, temperature=0.5,
-                                           max_completion_length=160))
+                              args=_config(num_generations=4, max_completion_length=160))
     trainer.train()
     assert trainer.state.global_step == 2 and len(seen) == 2
     assert sum(sum(s["episode_tool_calls"]) for s in seen) > 0  # tools really ran
     assert any("rlvr/tool_calls" in h for h in trainer.state.log_history)
 
     # the hook's output as TRL reads it; a fresh adapter with the same seed repeats it
-    out = rlvr_rollout(env_id, ds, **kwargs)([ds[0]["prompt"]] * 4, trainer)
-    assert out == rlvr_rollout(env_id, ds, **kwargs)([ds[0]["prompt"]] * 4, trainer)
-    assert any(out["episode_tool_calls"])
-    for i in range(4):
+    out = rlvr_rollout(env_id, ds, **kwargs)([ds[0]["prompt"]] * 8, trainer)
+    assert out == rlvr_rollout(env_id, ds, **kwargs)([ds[0]["prompt"]] * 8, trainer)
+    assert any(t and not m for t, m in zip(out["episode_tool_calls"],
+                                           out["episode_prefix_mismatch"]))
+    for i in range(8):
         prompt, completion = out["prompt_ids"][i], out["completion_ids"][i]
         assert len(completion) == len(out["env_mask"][i]) == len(out["logprobs"][i])
         env = make_env(env_id, kwargs)
@@ -124,7 +124,8 @@ def test_multi_turn_adapter_runs_grpo_on_a_tool_env_that_calls_tools():
             info["messages"], tools=info["tools"], tokenize=False, add_generation_prompt=True),
             add_special_tokens=False)["input_ids"]
         mask = out["env_mask"][i]
-        if out["episode_tool_calls"][i]:  # env tokens (the tool result) are masked out
+        if out["episode_tool_calls"][i] and not out["episode_prefix_mismatch"][i]:
+            # env tokens (the tool result) are in the completion, masked out
             env_text = tok.decode([t for t, m in zip(completion, mask) if m == 0])
             assert "<tool_response>" in env_text and 0 in mask and 1 in mask
         assert all(lp == 0.0 for lp, m in zip(out["logprobs"][i], mask) if m == 0)

@@ -146,13 +146,15 @@ def episode_reward(prompts: Sequence[Any] | None = None, completions: Sequence[A
                    ) -> list[float | None]:
     """The reward function that goes with `rlvr_rollout`: each episode's reward, which the
     rollout computed by playing it in the env (None for infra errors: left out by TRL).
-    Logs the mean turns and tool calls per episode when TRL passes `log_metric`."""
+    Logs the mean turns, tool calls and prefix-mismatch rate per episode when TRL passes
+    `log_metric` (`rlvr/turns`, `rlvr/tool_calls`, `rlvr/prefix_mismatch`)."""
     log_metric = columns.get("log_metric")
     if callable(log_metric):
-        for key in ("episode_turns", "episode_tool_calls"):
+        for key in ("episode_turns", "episode_tool_calls", "episode_prefix_mismatch"):
             values = [v for v in columns.get(key) or () if v is not None]
             if values:
-                log_metric(f"rlvr/{key.removeprefix('episode_')}", sum(values) / len(values))
+                log_metric(f"rlvr/{key.removeprefix('episode_')}",
+                           sum(float(v) for v in values) / len(values))
     return [None if r is None else float(r) for r in episode_reward]
 
 
