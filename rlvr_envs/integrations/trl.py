@@ -26,6 +26,7 @@ from typing import Any
 import gymnasium as gym
 
 from ..core.submission import SubmissionEnv
+from . import TASK_COLUMNS
 from .export import make_env, reset_row, same_env
 
 ADAPTER_HINT = ("train it with the multi-turn adapter: rollout_func=rlvr_rollout(env_id, "
@@ -75,8 +76,7 @@ class EnvReward:
     def __call__(self, prompts: Sequence[Any] | None = None,
                  completions: Sequence[Any] = (), **columns: Any) -> list[float | None]:
         n = len(completions)
-        rows = [{key: _column(columns, key, i, n) for key in
-                 ("rlvr_env", "rlvr_seed", "rlvr_task_id", "rlvr_task")} for i in range(n)]
+        rows = [{key: _column(columns, key, i, n) for key in TASK_COLUMNS} for i in range(n)]
         prompt_of = [prompts[i] if prompts is not None and i < len(prompts) else None
                      for i in range(n)]
         if self.workers == 1 or n <= 1:
