@@ -271,6 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
         train.set_defaults(fn=cmd_train)
     from .serve.cli import add_serve_command
     add_serve_command(sub)
+    from .integrations.export import add_export_command
+    add_export_command(sub)
     return p
 
 
