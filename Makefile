@@ -2,7 +2,7 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= dev,train,openai
+EXTRAS ?= dev,train,openai,ray
 # The CPU build of torch first, so no extra pulls in a multi-GB CUDA build.
 TORCH ?= torch==2.13.0
 
