@@ -27,7 +27,6 @@ that kind's `ENV_CPUS`, so a cluster is sized per kind (docs/scaling.md).
 from __future__ import annotations
 
 import contextlib
-import resource
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -157,13 +156,6 @@ class EnvWorker:
         if env is not None:
             env.close()
 
-    def usage(self) -> dict[str, float]:
-        """CPU seconds of this process and of its waited-for children (simulators)."""
-        me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF,
-                                                    resource.RUSAGE_CHILDREN))
-        return {"cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
-                "envs": len(self.envs)}
-
     def shutdown(self) -> None:
         """Close every env and the shared sandbox (a kill skips atexit handlers)."""
         for handle in list(self.envs):
@@ -252,6 +244,10 @@ class RayEnvPool:
             self.close()
             raise RuntimeError(f"env workers did not start within {start_timeout_s:g}s "
                                "(not enough free CPUs on the cluster?)") from None
+        except ray.exceptions.RayError as e:  # e.g. rlvr_envs missing on a node
+            self.close()
+            raise RuntimeError(f"an env worker failed to start: {str(e).splitlines()[0][:300]} "
+                               "(install the same rlvr-envs on every node)") from None
 
     def _start(self, group: str) -> _Worker:
         specs = {lab: s for lab, s in self.specs.items() if group in (SHARED, lab)}
@@ -318,13 +314,6 @@ class RayEnvPool:
                 self.workers.append(self._start(worker.group))
         with contextlib.suppress(Exception):  # a hung actor must not stall its other envs
             ray.kill(worker.actor, no_restart=True)
-
-    def usage(self) -> list[dict[str, Any]]:
-        """Per live worker: its index, group and CPU seconds so far (`EnvWorker.usage`)."""
-        ray = _import_ray()
-        live = [w for w in self.workers if w.dead is None]
-        stats = ray.get([w.actor.usage.remote() for w in live], timeout=self.call_timeout_s)
-        return [{"worker": w.index, "group": w.group, **s} for w, s in zip(live, stats)]
 
     def close(self) -> None:
         """Close every env on every live worker, then end the actors."""
