@@ -2,7 +2,7 @@
 
     from agents.collector import EpisodeCollector
     from agents.ray_envs import RayEnvPool, ray_session
-    with ray_session("local"), RayEnvPool(["rlvr/Code-v0", "rlvr/Math-v0"], workers=4) as pool:
+    with ray_session("local"), RayEnvPool(["rlvr/Code-v0", "rlvr/Math-v0"], workers=2) as pool:
         collector = EpisodeCollector(pool.factories(), policy)   # nothing else changes
 
 Each `EnvWorker` actor holds a set of env instances and runs their `reset`/`step` (hence the
@@ -100,8 +100,8 @@ def ray_session(address: str | None) -> Iterator[None]:
     if ray.is_initialized():
         yield
         return
-    if address == "local":
-        ray.init(include_dashboard=False, log_to_driver=False)
+    if address == "local":  # a new instance even if `ray start` left one to join on this node
+        ray.init(address="local", include_dashboard=False, log_to_driver=False)
     else:
         ray.init(address=address, log_to_driver=False)
     try:

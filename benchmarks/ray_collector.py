@@ -119,7 +119,8 @@ def main() -> None:
     ref = statistics.median(times)
     print(f"{'in process':<14}  {'-':>7}  {spread(times, n)}  {1.0:>10.2f}  (reference)")
     if args.address == "local":
-        ray.init(num_cpus=max(args.workers), include_dashboard=False, log_to_driver=False)
+        ray.init(address="local", num_cpus=max(args.workers), include_dashboard=False,
+                 log_to_driver=False)
     else:
         ray.init(address=args.address, log_to_driver=False)
     try:

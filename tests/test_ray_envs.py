@@ -20,7 +20,7 @@ from agents.ray_envs import RayEnvPool, RayOptions, parse_workers  # noqa: E402
 from rlvr_envs import ENV_IDS  # noqa: E402
 from rlvr_envs.cli import main  # noqa: E402
 
-RAY_INIT = {"num_cpus": 2, "include_dashboard": False, "log_to_driver": False,
+RAY_INIT = {"address": "local", "num_cpus": 2, "include_dashboard": False, "log_to_driver": False,
             "object_store_memory": 80 * 1024 * 1024}
 
 
