@@ -70,7 +70,8 @@ class RayOptions:
     call_timeout_s: float = 600.0
 
     @contextlib.contextmanager
-    def pool(self, envs: list[str], env_kwargs: dict[str, Any] | None) -> Iterator[RayEnvPool]:
+    def pool(self, envs: Iterable[str | tuple[str, EnvFactory]],
+             env_kwargs: dict[str, Any] | None) -> Iterator[RayEnvPool]:
         """Connect (`ray_session`), start the workers, and end both afterwards."""
         with ray_session(self.address), RayEnvPool(
                 envs, env_kwargs=env_kwargs, workers=self.workers, num_cpus=self.num_cpus,
