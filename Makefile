@@ -2,7 +2,7 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= dev,train,openai,serve,trl
+EXTRAS ?= dev,train,openai,serve,trl,ray
 # `make demo` benchmarks the scripted oracle: no torch, transformers or openai needed.
 DEMO_EXTRAS ?=
 # torch is installed on its own first, from TORCH_INDEX when set. Plain PyPI serves the CUDA

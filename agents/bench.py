@@ -18,7 +18,9 @@ task with `n` scored samples of which `c` passed, averaged over tasks.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
+import functools
 import json
 import math
 import os
@@ -28,10 +30,13 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .collector import EnvLike, EpisodeCollector, EpisodeSpec, plan_episodes
 from .policy import Policy, SamplingParams
+
+if TYPE_CHECKING:
+    from .ray_envs import RayOptions
 
 RESULTS_SCHEMA = "rlvr.bench/1"
 # Settings that must match to resume into an existing --out (episodes and envs may grow).
@@ -118,6 +123,7 @@ def episode_summary(record: dict[str, Any]) -> dict[str, Any]:
         "tokens": record["tokens"], "terminated": record["terminated"],
         "truncated": record["truncated"], "end_reason": record["end_reason"],
         "infra_error": record["infra_error"], "prefix_mismatch": record["prefix_mismatch"],
+        "env_retries": len(record.get("env_retries") or ()),
         "wall_s": t.get("wall_s"), "generate_s": t.get("generate_s", 0.0),
         "env_s": t.get("env_s", 0.0),
     }
@@ -191,21 +197,25 @@ def run_bench(agent: str | Policy, envs: Sequence[EnvLike], *, out: str | Path,
               overwrite: bool = False, retry_infra_errors: bool = False,
               progress: bool = True, plot: bool = True,
               policy_kwargs: dict[str, Any] | None = None,
-              all_tasks: bool = False) -> dict[str, Any]:
+              all_tasks: bool = False, ray: RayOptions | None = None) -> dict[str, Any]:
     """Run (or resume) a benchmark; write config.json, transcripts, results.json, reward.png.
 
     `agent` is a spec string (`oracle`, `hf:PATH`, ...) or a `Policy`. `envs` are
     registered env ids, `module:id` (imports `module` first; `rlvr_envs.registration.
     resolve_env_id`), `"all"` (every rlvr env) or `(label, factory)` pairs as for
     `collect`. With `all_tasks`, every record of each env's `tasks=` source is played
-    exactly once (`samples` times), in place of `episodes` random draws. Returns the results
-    dict (also written to `<out>/results.json`).
+    exactly once (`samples` times), in place of `episodes` random draws. With `ray`, the
+    envs run in Ray env workers (agents/ray_envs.py); the episodes and rewards are the
+    same. Returns the results dict (also written to `<out>/results.json`).
     """
+    import gymnasium as gym
+
     import rlvr_envs
     from rlvr_envs.registration import resolve_env_id
 
     env_ids: list[str] = []
     factories: dict[str, Any] = {}
+    user_modules: dict[str, str] = {}  # env id -> the `module:id` it was given as
     for e in envs or ["all"]:
         if not isinstance(e, str):  # (label, factory)
             label, factory = e
@@ -219,6 +229,8 @@ def run_bench(agent: str | Policy, envs: Sequence[EnvLike], *, out: str | Path,
             for env_id in (rlvr_envs.ENV_IDS if part == "all" else [resolve_env_id(part)]):
                 if env_id not in env_ids:
                     env_ids.append(env_id)
+                if ":" in part:
+                    user_modules[env_id] = part
     sampling = sampling or SamplingParams()
     out = Path(out)
     (out / "transcripts").mkdir(parents=True, exist_ok=True)
@@ -256,6 +268,7 @@ def run_bench(agent: str | Policy, envs: Sequence[EnvLike], *, out: str | Path,
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
     policy: Policy | None = None
+    ray_info: dict[str, Any] | None = None
     t0 = time.perf_counter()
     if todo:
         from .spec import make_policy
@@ -279,16 +292,29 @@ def run_bench(agent: str | Policy, envs: Sequence[EnvLike], *, out: str | Path,
                 bar.update(record["env_id"],
                            None if record.get("infra_error") else record["reward"])
 
-        collector = EpisodeCollector([(e, factories[e]) if e in factories else e
-                                      for e in env_ids], policy, sampling=sampling,
-                                     concurrency=concurrency, max_turns=max_turns,
-                                     max_episode_tokens=max_episode_tokens,
-                                     env_kwargs=env_kwargs, on_episode=on_episode,
-                                     agent=agent_name)
+        stack = contextlib.ExitStack()
         try:
+            envs_in: Any = [(e, factories[e]) if e in factories else e for e in env_ids]
+            if ray is not None:  # same collector, envs behind proxies on the workers
+                # a user env (`module:id`) is made on the worker by gym.make("module:id"),
+                # which imports the module there too
+                pool = stack.enter_context(ray.pool(
+                    [(e, functools.partial(gym.make, user_modules[e], **(env_kwargs or {})))
+                     if e in user_modules else x for e, x in zip(env_ids, envs_in)],
+                    env_kwargs))
+                envs_in = pool.factories()
+            collector = EpisodeCollector(envs_in, policy, sampling=sampling,
+                                         concurrency=concurrency, max_turns=max_turns,
+                                         max_episode_tokens=max_episode_tokens,
+                                         env_kwargs=env_kwargs, on_episode=on_episode,
+                                         agent=agent_name)
+            stack.callback(collector.close)
             collector.run(todo)
+            if ray is not None:
+                ray_info = {"address": ray.address, "workers": ray.workers,
+                            "restarts": pool.restarts, "lost": pool.lost}
         finally:
-            collector.close()
+            stack.close()
             for f in files.values():
                 f.close()
             if bar is not None:
@@ -310,6 +336,7 @@ def run_bench(agent: str | Policy, envs: Sequence[EnvLike], *, out: str | Path,
         "versions": versions(),
         "envs": {e: summarize_env([s for s in summaries if s["env_id"] == e], samples)
                  for e in env_ids},
+        "ray": ray_info,
         "episodes": summaries,
         "files": {"transcripts": {e: str(transcript_path(out, e).relative_to(out))
                                   for e in env_ids}},
@@ -506,6 +533,18 @@ def add_bench_arguments(p: argparse.ArgumentParser) -> None:
                    help="on resume, run episodes that ended in an infra error again")
     p.add_argument("--quiet", "--no-progress", dest="quiet", action="store_true",
                    help="no progress output (one bar on a terminal, plain lines otherwise)")
+    p.add_argument("--ray", default=None, metavar="local|ADDRESS",
+                   help="run the envs in Ray env workers: 'local' starts a local Ray, an "
+                        "address (or 'auto') joins a cluster (needs the ray extra; "
+                        "docs/scaling.md)")
+    p.add_argument("--ray-workers", default="2", metavar="N|ENV=N,...",
+                   help="env worker actors: N shared by every env, or a count per env "
+                        "(default 2)")
+    p.add_argument("--ray-cpus", type=float, default=None,
+                   help="CPUs each env worker reserves (default: the env's ENV_CPUS entry)")
+    p.add_argument("--ray-call-timeout", type=float, default=600.0,
+                   help="seconds one env reset/step may take on a worker before the worker "
+                        "counts as hung and the episode is retried (default 600)")
     p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"),
                    help="print two results.json side by side and exit")
 
@@ -529,6 +568,11 @@ def bench_main(args: argparse.Namespace) -> int:
         policy_kwargs["batch_size"] = args.batch_size
     out = args.out or os.path.join("runs", "bench-" + _slug(args.agent))
     try:
+        ray = None
+        if args.ray:
+            from .ray_envs import RayOptions, parse_workers
+            ray = RayOptions(args.ray, parse_workers(args.ray_workers), args.ray_cpus,
+                             args.ray_call_timeout)
         sampling = SamplingParams(temperature=args.temperature, top_p=args.top_p,
                                   top_k=args.top_k, max_new_tokens=args.max_new_tokens,
                                   seed=args.seed)
@@ -539,7 +583,7 @@ def bench_main(args: argparse.Namespace) -> int:
                             env_kwargs=env_kwargs, overwrite=args.overwrite,
                             retry_infra_errors=args.retry_infra_errors,
                             progress=not args.quiet, policy_kwargs=policy_kwargs,
-                            all_tasks=args.all_tasks)
+                            all_tasks=args.all_tasks, ray=ray)
     except (ValueError, ImportError, RuntimeError) as e:
         print(f"rlvr bench: {e}", file=sys.stderr)
         return 2

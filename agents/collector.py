@@ -21,6 +21,10 @@ generated text.
 Failures outside the agent's control (a generation error, an env or verifier raising, a
 verdict with `infra_error`) end the episode with `infra_error` set: such episodes are
 excluded from reward means and counted in the infra-error rate, never scored as 0.
+An env whose host went away (`EnvUnavailable`: a remote env worker died or hung, see
+agents/ray_envs.py) is such an infra error too, and the episode is played again from reset
+with the same seed, up to `env_retries` times; the record lists the failed attempts in
+`env_retries` and is written once.
 """
 
 from __future__ import annotations
@@ -41,6 +45,11 @@ TRANSCRIPT_SCHEMA = "rlvr.transcript/1"
 
 EnvFactory = Callable[[], gym.Env]
 EnvLike = str | tuple[str, EnvFactory]
+
+
+class EnvUnavailable(RuntimeError):
+    """The env's host is gone (a remote worker died or stopped answering): the episode is an
+    infra error the collector may replay from reset on another host (`env_retries`)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,8 @@ class _Episode:
     tokens_used: int = 0
     prev_ids: list[int] | None = None  # last turn's prompt + completion ids
     mismatches: list[dict[str, int]] = field(default_factory=list)
+    env_lost: bool = False  # the env raised EnvUnavailable: replayable elsewhere
+    env_retries: list[str] = field(default_factory=list)  # errors of earlier attempts
 
 
 class EpisodeCollector:
@@ -102,7 +113,8 @@ class EpisodeCollector:
     episode on top of the env's own limit; `max_episode_tokens` caps the episode's token
     sequence (prompt of the last turn + its completion, observations included) for policies
     that count tokens. `on_episode(record)` is called (on the calling thread) as each
-    episode finishes, for example to append it to a JSONL file.
+    episode finishes, for example to append it to a JSONL file. `env_retries` bounds how
+    often one episode is replayed after its env raised `EnvUnavailable` (remote envs).
     """
 
     def __init__(self, envs: Iterable[EnvLike] | dict[str, EnvFactory], policy: Policy, *,
@@ -110,7 +122,7 @@ class EpisodeCollector:
                  max_turns: int | None = None, max_episode_tokens: int | None = None,
                  env_kwargs: dict[str, Any] | None = None, env_workers: int | None = None,
                  on_episode: Callable[[dict[str, Any]], None] | None = None,
-                 agent: str | None = None) -> None:
+                 agent: str | None = None, env_retries: int = 2) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {concurrency}")
         self.factories = _factories(envs, env_kwargs or {})
@@ -122,6 +134,7 @@ class EpisodeCollector:
         self.env_workers = int(env_workers or min(self.concurrency, 32))
         self.on_episode = on_episode
         self.agent = agent or policy.name
+        self.env_retries = int(env_retries)
         self._free: dict[str, list[gym.Env]] = {k: [] for k in self.factories}
         self._all_envs: list[gym.Env] = []
 
@@ -133,7 +146,7 @@ class EpisodeCollector:
         if unknown:
             raise ValueError(f"episodes name envs {sorted(unknown)} that the collector was "
                              f"not given (it has {sorted(self.factories)})")
-        pending = deque(specs)
+        pending: deque[EpisodeSpec | _Episode] = deque(specs)
         ready: deque[_Episode] = deque()
         futures: dict[Future, tuple[str, Any]] = {}
         records: list[dict[str, Any]] = []
@@ -147,8 +160,12 @@ class EpisodeCollector:
         def finish(ep: _Episode) -> None:
             nonlocal live
             live -= 1
-            if ep.env is not None:
+            if ep.env is not None and not ep.env_lost:  # a lost env's host is gone
                 self._free[ep.spec.env_id].append(ep.env)
+            if ep.env_lost and len(ep.env_retries) < self.env_retries:
+                pending.appendleft(_Episode(ep.spec, env_retries=[*ep.env_retries,
+                                                                  ep.infra_error or ""]))
+                return
             record = self._record(ep)
             records.append(record)
             if self.on_episode is not None:
@@ -157,7 +174,8 @@ class EpisodeCollector:
         try:
             while pending or ready or futures:
                 while pending and live < self.concurrency:
-                    ep = _Episode(pending.popleft())
+                    ep = pending.popleft()  # a spec, or a replay of a lost env's episode
+                    ep = ep if isinstance(ep, _Episode) else _Episode(ep)
                     live += 1
                     futures[env_pool.submit(self._reset, ep)] = ("reset", ep)
                 while ready and gen_calls < self.policy.max_concurrent_calls:
@@ -214,6 +232,7 @@ class EpisodeCollector:
         except Exception as e:
             ep.infra_error = f"env reset raised {_describe(e)}"
             ep.end_reason = "infra_error"
+            ep.env_lost = isinstance(e, EnvUnavailable)
             return False
         finally:
             ep.env_s += time.perf_counter() - t
@@ -229,6 +248,8 @@ class EpisodeCollector:
                                    f"{len(gens)} generations for {len(convs)} conversations")
         except Exception as e:  # one failing batch must not end a long run
             gens = [Generation.failed(f"policy.generate raised {_describe(e)}")] * len(convs)
+            for ep in batch:  # a policy that reads the env (the oracle) met a lost host
+                ep.env_lost = isinstance(e, EnvUnavailable)
         dt = time.perf_counter() - t
         for ep in batch:
             ep.generate_s += dt
@@ -241,6 +262,7 @@ class EpisodeCollector:
         except Exception as e:
             ep.infra_error = f"env.step raised {_describe(e)}"
             ep.end_reason = "infra_error"
+            ep.env_lost = isinstance(e, EnvUnavailable)
             return False
         finally:
             dt = time.perf_counter() - t
@@ -322,6 +344,7 @@ class EpisodeCollector:
             "truncated": ep.truncated,
             "end_reason": ep.end_reason,
             "infra_error": ep.infra_error,
+            "env_retries": ep.env_retries,
             "prompt_tokens": ep.turns[0]["prompt_tokens"] if ep.turns else None,
             "completion_tokens": completion_tokens,
             "tokens": ep.tokens_used or None,
