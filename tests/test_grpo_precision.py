@@ -101,3 +101,21 @@ def test_bf16_mixed_with_lora_keeps_the_frozen_base_in_bf16(tmp_path):
     assert all(m["logprob_gap_mean"] < tr.cfg.logprob_gap_tol for m in hist)
     assert all(torch.equal(before[n], p) for n, p in names.items() if ".lora_" not in n)
     assert any(not torch.equal(before[n], p) for n, p in names.items() if ".lora_" in n)
+
+
+def test_bf16_mixed_gradient_checkpointing_recomputes_under_the_same_autocast(tmp_path):
+    """The recompute in backward runs outside the forward hooks; torch's checkpoint restores
+    the autocast state of the forward, so the gradient is the one without checkpointing."""
+    def gradients(checkpointing):
+        model, tok = build_tiny_model_and_tokenizer(0)
+        tr = GRPOTrainer(_cfg(tmp_path / str(checkpointing), precision="bf16-mixed",
+                              gradient_checkpointing=checkpointing), model, tok, envs=ENVS)
+        batch = _scored_batch(tr)
+        tr.model.zero_grad(set_to_none=True)
+        tr.accumulate_gradients(batch, 4)
+        return batch.input_ids, {n: p.grad.clone() for n, p in tr.model.named_parameters()}
+
+    ids0, g0 = gradients(False)
+    ids1, g1 = gradients(True)
+    assert torch.equal(ids0, ids1)
+    assert all(torch.allclose(g0[n], g1[n], atol=1e-6, rtol=1e-5) for n in g0)
