@@ -44,18 +44,30 @@ def _batch(tr):
     batch = build_batch(flat, [1.0 - 0.3 * i for i in range(len(flat))],
                         pad_token_id=tr.tok.pad_token_id)
     tr.score(batch)
-    return batch, [gi for gi, g in enumerate(groups) for _ in g]
+    return batch, [gi for gi, g in enumerate(groups) for _ in g], flat
 
 
 def test_mini_batches_are_whole_groups_and_each_takes_one_optimizer_step(tmp_path):
     kw = dict(steps=1, tasks_per_step=3, mini_batches=2, num_iterations=2, lr_scheduler="linear",
               warmup_steps=1, learning_rate=1e-2)
     tr = _trainer(tmp_path / "a", **kw)
-    batch, episode_group = _batch(tr)
+    batch, episode_group, flat = _batch(tr)
     parts = tr.mini_batches(batch, episode_group)
     groups_of = [{episode_group[int(e)] for e in p.episode} for p in parts]
     assert groups_of == [{0, 1}, {2}]  # contiguous whole groups, sizes differ by <= 1 group
     assert sum(p.num_rows for p in parts) == batch.num_rows
+    # a mini-batch has its own normalisers: its gradient is that of a batch of its episodes
+    first = [i for i, g in enumerate(episode_group) if g < 2]
+    alone = build_batch([flat[i] for i in first], [1.0 - 0.3 * i for i in first],
+                        pad_token_id=tr.tok.pad_token_id)
+    tr.score(alone)
+    grads = []
+    for b in (parts[0], alone):
+        tr.model.zero_grad(set_to_none=True)
+        tr.accumulate_gradients(b, tr.cfg.micro_batch_size)
+        grads.append([p.grad.clone() for p in tr.model.parameters()])
+    assert all(torch.allclose(a, b, atol=1e-7, rtol=1e-5) for a, b in zip(*grads))
+    tr.model.zero_grad(set_to_none=True)
     m = tr.update(batch, episode_group)
     assert tr.scheduler.last_epoch == 4  # 2 passes x 2 mini-batches
     # the same four steps by hand: passes outer, mini-batches inner, each normalised alone

@@ -62,7 +62,7 @@ class GRPOConfig:
                          "save_pretrained to output_dir/hf at the end and to "
                          "output_dir/checkpoint-N at every checkpoint_every")
     export_merged: bool = _f(False, "with LoRA, also save the merged model (adapters folded "
-                             "into the base weights) to <export dir>/merged")
+                             "into the base weights) to merged/ inside each export directory")
     # ---- envs and tasks ----
     envs: list[str] = _f(["rlvr-grpo/Digit-v0"], "env ids to train on (registered gym ids)")
     env_weights: list[float] = _f([], "sampling weight per env (empty: uniform)")
@@ -299,8 +299,9 @@ def config_table() -> str:
     """A Markdown table of every field: flag, type, default, meaning."""
     rows = ["| flag | type | default | meaning |", "|---|---|---|---|"]
     for f in fields(GRPOConfig):
+        help_ = f.metadata["help"].replace("|", "\\|")  # a bare | would end the cell
         rows.append(f"| `--{f.name.replace('_', '-')}` | {f.type} | `{_default(f)!r}` | "
-                    f"{f.metadata['help']} |")
+                    f"{help_} |")
     return "\n".join(rows)
 
 
