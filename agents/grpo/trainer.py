@@ -191,11 +191,11 @@ class AdapterlessReference:
 class GRPOTrainer:
     """Trains `model` (built from `config.model` when None) with GRPO on `config.envs`.
 
-    `model` is prepared as configured either way (`prepare_model`: dtype, device, gradient
+    `model` is prepared as configured either way (`prepare_model`: device, precision, gradient
     checkpointing, LoRA). Episodes are sampled by `generator` when given, else by the
     generator of `config.backend` (`build_generator`). `generator` is a `Generator` that
     already holds the model's weights, or a factory `(prepared model, tokenizer) -> Generator`
-    such as `copy_generator` (then the copy has the prepared dtype and LoRA merged). After every
+    such as `copy_generator` (then the copy has the prepared precision and LoRA merged). After every
     optimizer update the trainer calls `generator.sync.sync(model)`; the log-prob gap on the
     next batch checks that it worked.
     """
@@ -211,8 +211,6 @@ class GRPOTrainer:
             require_gpu()  # before any model is loaded
         if model is None:
             model, tokenizer = self._load_model()
-        model = prepare_model(model, cfg)
-        self.model, self.tok = model, tokenizer
         self.context = model_context(model)
         if self.context is not None and cfg.max_episode_tokens > self.context:
             raise CannotTrain(
@@ -221,6 +219,8 @@ class GRPOTrainer:
                 f"budget and not the model: set --max-episode-tokens {self.context} or lower, "
                 "make the env's observations shorter (--env-kwargs), or use a model with a "
                 "longer context")
+        model = prepare_model(model, cfg)
+        self.model, self.tok = model, tokenizer
         self.device = torch.device(cfg.device)
         self.model.eval()  # no dropout: sampler and trainer see the same function
         self.ref_model: Any = None
