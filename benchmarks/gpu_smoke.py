@@ -88,10 +88,10 @@ def build_model_dir(path: str | Path, seed: int = 0) -> Path:
 def smoke_config(model_dir: str | Path, out_dir: str | Path, *, steps: int,
                  sleep_mode: bool, **overrides: Any) -> Any:
     """The tiny preset on the saved model with the vLLM backend: Math-v0 "What is a+1?",
-    bare-answer warm start, bf16; the engine's context derived (max_episode_tokens)."""
+    bare-answer warm start, bf16 autocast on fp32 masters (the engine in bf16); the engine's context derived (max_episode_tokens)."""
     from agents.grpo.config import apply_preset
     return apply_preset("tiny", **{
-        "model": str(model_dir), "backend": "vllm", "device": "cuda", "dtype": "bfloat16",
+        "model": str(model_dir), "backend": "vllm", "device": "cuda", "precision": "bf16-mixed",
         "steps": steps, "sft_steps": 30, "sft_episodes": 64, "eval_tasks": 0, "plot": False,
         "vllm_enable_sleep_mode": sleep_mode, "vllm_gpu_memory_utilization": 0.3,
         "on_logprob_gap": "warn", "output_dir": str(out_dir), **overrides})

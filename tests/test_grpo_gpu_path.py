@@ -156,7 +156,7 @@ def test_gradient_checkpointing_gives_the_same_gradient_and_really_recomputes(tm
 @pytest.mark.parametrize("generator", ["shared", "copy"])
 def test_bf16_training_on_cpu(tmp_path, generator):
     model, tok = build_tiny_model_and_tokenizer(0)
-    tr = GRPOTrainer(_cfg(tmp_path, dtype="bfloat16", steps=3, learning_rate=5e-2, beta=0.04),
+    tr = GRPOTrainer(_cfg(tmp_path, precision="bf16", steps=3, learning_rate=5e-2, beta=0.04),
                      model, tok, envs=ENVS,
                      generator=copy_generator if generator == "copy" else None)
     before = _params(tr.model)

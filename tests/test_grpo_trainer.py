@@ -143,15 +143,20 @@ def test_all_equal_rewards_or_all_masked_leave_parameters_bit_identical(tmp_path
     assert all(torch.equal(before[n], p) for n, p in tr.model.named_parameters())
 
 
-def test_same_seed_same_parameters_and_exact_resume(tmp_path):
-    a = _trainer(tmp_path / "a", steps=3)
+@pytest.mark.parametrize("optim", [{}, {"lr_scheduler": "cosine", "warmup_steps": 2,
+                                         "mini_batches": 2, "num_iterations": 2}])
+def test_same_seed_same_parameters_and_exact_resume(tmp_path, optim):
+    a = _trainer(tmp_path / "a", steps=3, **optim)
     a.train()
-    b = _trainer(tmp_path / "b", steps=3)
+    b = _trainer(tmp_path / "b", steps=3, **optim)
     b.train(steps=2)
-    c = _trainer(tmp_path / "b", steps=3, resume=True)
+    c = _trainer(tmp_path / "b", steps=3, resume=True, **optim)
     c.train()
     pa, pc = _params(a.model), _params(c.model)
     assert all(torch.equal(pa[n], pc[n]) for n in pa)
+    # the LR schedule continued where it stopped (a restarted warmup would differ above)
+    assert c.scheduler.last_epoch == a.scheduler.last_epoch
+    assert c.optimizer.param_groups[0]["lr"] == a.optimizer.param_groups[0]["lr"]
 
 
 def test_prefix_mismatch_error_mode_is_loud():

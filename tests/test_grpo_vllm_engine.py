@@ -140,7 +140,7 @@ def test_engine_kwargs_derive_the_context_from_the_episode_budget(tmp_path):
     assert engine_kwargs(GRPOConfig(max_episode_tokens=4096), 2048)["max_model_len"] == 2048
     cfg = GRPOConfig(vllm_max_model_len=1024, vllm_max_num_batched_tokens=8192,
                      vllm_tensor_parallel_size=2, vllm_enable_sleep_mode=True,
-                     vllm_gpu_memory_utilization=0.5, dtype="bfloat16")
+                     vllm_gpu_memory_utilization=0.5, precision="bf16-mixed")
     kw = engine_kwargs(cfg, None)
     assert (kw["max_model_len"], kw["max_num_batched_tokens"], kw["tensor_parallel_size"],
             kw["enable_sleep_mode"], kw["gpu_memory_utilization"], kw["dtype"]) == (

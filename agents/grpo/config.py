@@ -44,9 +44,11 @@ class GRPOConfig:
     model: str = _f("tiny", "'tiny' (build the local tiny model) or a checkpoint directory")
     tiny_hidden_size: int = _f(32, "hidden size of the tiny model")
     tiny_layers: int = _f(2, "layers of the tiny model")
-    dtype: str = _f("float32", "dtype of the weights, gradients and Adam state: float32 or "
-                    "bfloat16 (pure bf16; LoRA adapters stay float32)",
-                    choices=("float32", "bfloat16"))
+    precision: str = _f("fp32", "fp32 | bf16-mixed (float32 master weights and AdamW state, "
+                        "forward/backward under bf16 autocast; a frozen LoRA base is stored "
+                        "bf16) | bf16 (pure bf16 weights, gradients and AdamW state: half the "
+                        "memory, but updates below bf16 resolution are lost)",
+                        choices=("fp32", "bf16-mixed", "bf16"))
     device: str = _f("cpu", "cpu or cuda")
     backend: str = _f("hf", "generation backend: hf (shares the trainer's model) or vllm "
                       "(colocated engine, weights pushed after every update; CUDA GPU only)",
@@ -67,6 +69,11 @@ class GRPOConfig:
     lora_rank: int = _f(0, "LoRA rank via peft, alpha = 2 * rank, all linear layers (0: full "
                         "fine-tuning); merged weights are pushed to the generator")
     gradient_checkpointing: bool = _f(False, "recompute activations in backward (GPU memory)")
+    export_hf: bool = _f(True, "save the model (with LoRA: the adapters) and tokenizer with "
+                         "save_pretrained to output_dir/hf at the end and to "
+                         "output_dir/checkpoint-N at every checkpoint_every")
+    export_merged: bool = _f(False, "with LoRA, also save the merged model (adapters folded "
+                             "into the base weights) to merged/ inside each export directory")
     # ---- envs and tasks ----
     envs: list[str] = _f(["rlvr-grpo/Digit-v0"], "env ids to train on (registered gym ids)")
     env_weights: list[float] = _f([], "sampling weight per env (empty: uniform)")
@@ -121,7 +128,19 @@ class GRPOConfig:
     adam_betas: list[float] = _f([0.9, 0.99], "AdamW betas")
     max_grad_norm: float = _f(1.0, "gradient clipping (0: off)")
     micro_batch_size: int = _f(8, "sequences per forward/backward (gradient accumulation)")
-    num_iterations: int = _f(1, "mu: optimizer steps per collected batch (stored old log-probs)")
+    num_iterations: int = _f(1, "mu: passes over each collected batch (old log-probs stored "
+                             "once, before the first)")
+    mini_batches: int = _f(1, "optimizer steps per pass: the batch's groups split into this "
+                           "many mini-batches of whole groups, each with its own loss "
+                           "normalisers (verl's ppo_mini_batch_size = batch / mini_batches; "
+                           "TRL's steps_per_generation)")
+    lr_scheduler: str = _f("constant", "learning-rate schedule after warmup, over the run's "
+                           "optimizer steps (steps * num_iterations * mini_batches): constant "
+                           "| linear (to min_lr_ratio) | cosine (to min_lr_ratio)",
+                           choices=("constant", "linear", "cosine"))
+    warmup_steps: int = _f(0, "optimizer steps of linear warmup from 0 to learning_rate")
+    min_lr_ratio: float = _f(0.0, "final learning rate of linear/cosine, as a fraction of "
+                             "learning_rate")
     steps: int = _f(30, "GRPO steps (collect + update)")
     seed: int = _f(0, "seed of model init, sampling, tasks and data order")
     # ---- warm start (SFT on oracle transcripts) ----
@@ -157,12 +176,29 @@ class GRPOConfig:
         if self.group_size < 2:
             raise ValueError(f"group_size must be >= 2 for a group baseline, got "
                              f"{self.group_size}")
-        if self.micro_batch_size < 1 or self.num_iterations < 1:
-            raise ValueError("micro_batch_size and num_iterations must be >= 1")
+        if self.micro_batch_size < 1 or self.num_iterations < 1 or self.mini_batches < 1:
+            raise ValueError("micro_batch_size, num_iterations and mini_batches must be >= 1")
+        if self.mini_batches > self.tasks_per_step:
+            raise ValueError(f"mini_batches={self.mini_batches} > tasks_per_step="
+                             f"{self.tasks_per_step}: a mini-batch holds whole groups; lower "
+                             "--mini-batches or raise --tasks-per-step")
+        if self.warmup_steps < 0 or not 0.0 <= self.min_lr_ratio <= 1.0:
+            raise ValueError(f"warmup_steps must be >= 0 (got {self.warmup_steps}) and "
+                             f"min_lr_ratio in [0, 1] (got {self.min_lr_ratio})")
         if self.vllm_tensor_parallel_size < 1 or min(self.vllm_max_model_len,
                                                      self.vllm_max_num_batched_tokens) < 0:
             raise ValueError("vllm_tensor_parallel_size must be >= 1 and vllm_max_model_len, "
                              "vllm_max_num_batched_tokens >= 0 (0: derived)")
+
+    @property
+    def dtype(self) -> str:
+        """The dtype the model computes in under `precision` (torch name): what a generator
+        with its own weights (vLLM) should run in."""
+        return "float32" if self.precision == "fp32" else "bfloat16"
+
+    def optimizer_steps(self) -> int:
+        """Optimizer steps of a whole run (the LR schedule's length), if no update is skipped."""
+        return self.steps * self.num_iterations * self.mini_batches
 
     def overlong_limits(self) -> tuple[int, int]:
         """DAPO's (L_max, L_cache) for this config: explicit values, else derived from the
@@ -278,8 +314,9 @@ def config_table() -> str:
     """A Markdown table of every field: flag, type, default, meaning."""
     rows = ["| flag | type | default | meaning |", "|---|---|---|---|"]
     for f in fields(GRPOConfig):
+        help_ = f.metadata["help"].replace("|", "\\|")  # a bare | would end the cell
         rows.append(f"| `--{f.name.replace('_', '-')}` | {f.type} | `{_default(f)!r}` | "
-                    f"{f.metadata['help']} |")
+                    f"{help_} |")
     return "\n".join(rows)
 
 

@@ -31,8 +31,11 @@ from ..model_source import check_device, resolve_pretrained
 from ..policy import Conversation, Generation, Policy, SamplingParams
 from .batch import TrainBatch, build_batch, generated_tokens, group_records, token_logprobs
 from .config import GRPOConfig
+from .export import export_hf
 from .generator import Generator, TimedPolicy, build_generator
 from .loss import group_advantages, overlong_penalty, policy_loss
+from .precision import apply_precision, inner_model, param_dtype
+from .schedule import lr_scheduler
 from .sync import is_peft_model
 
 
@@ -104,14 +107,12 @@ class LockstepCollector(EpisodeCollector):
 
 
 def prepare_model(model: Any, cfg: GRPOConfig) -> Any:
-    """`model` cast to `cfg.dtype` and moved to `cfg.device`, with gradient checkpointing
-    and LoRA (peft) as configured; returns the model to train (the peft wrapper with LoRA,
-    unless `model` already is a peft model)."""
+    """`model` moved to `cfg.device` and set up for `cfg.precision` (`precision.py`: dtypes,
+    bf16 autocast), with gradient checkpointing and LoRA (peft) as configured; returns the
+    model to train (the peft wrapper with LoRA, unless `model` already is a peft model)."""
     model.to(cfg.device)
-    dtype = getattr(torch, cfg.dtype)
-    for p in model.parameters():  # parameters only: buffers (RoPE inv_freq) stay float32,
-        if p.is_floating_point() and p.dtype != dtype:  # as from_pretrained leaves them
-            p.data = p.data.to(dtype)
+    apply_precision(model, cfg.precision, cfg.device,
+                    lora_to_come=bool(cfg.lora_rank) and not is_peft_model(model))
     if cfg.gradient_checkpointing:
         # non-reentrant checkpointing: correct gradients when the inputs of a checkpointed
         # layer do not require grad (frozen LoRA base); it is torch's recommended mode
@@ -163,14 +164,39 @@ class CannotTrain(ValueError):
     """The run cannot train as configured; the message names the knob to change."""
 
 
+def model_context(model: Any) -> int | None:
+    """The longest sequence (prompt + completion) the model's positions cover, from its
+    config; None when the config does not say."""
+    config = getattr(inner_model(model), "config", None)
+    for key in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        value = getattr(config, key, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+class AdapterlessReference:
+    """The reference policy of a LoRA run: the trainer's own model with its adapters switched
+    off (peft's `disable_adapter()`), i.e. the frozen base weights; no second copy is held.
+    Callable like the model (a forward); nothing else of the model is exposed, so a use that
+    would bypass the switch fails loudly instead of scoring with the adapters on."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self.model.disable_adapter():
+            return self.model(*args, **kwargs)
+
+
 class GRPOTrainer:
     """Trains `model` (built from `config.model` when None) with GRPO on `config.envs`.
 
-    `model` is prepared as configured either way (`prepare_model`: dtype, device, gradient
+    `model` is prepared as configured either way (`prepare_model`: device, precision, gradient
     checkpointing, LoRA). Episodes are sampled by `generator` when given, else by the
     generator of `config.backend` (`build_generator`). `generator` is a `Generator` that
     already holds the model's weights, or a factory `(prepared model, tokenizer) -> Generator`
-    such as `copy_generator` (then the copy has the prepared dtype and LoRA merged). After every
+    such as `copy_generator` (then the copy has the prepared precision and LoRA merged). After every
     optimizer update the trainer calls `generator.sync.sync(model)`; the log-prob gap on the
     next batch checks that it worked.
     """
@@ -187,16 +213,29 @@ class GRPOTrainer:
             require_gpu(cfg)  # GPU, vLLM and the environment, before any model is loaded
         if model is None:
             model, tokenizer = self._load_model()
+        self.context = model_context(model)
+        if self.context is not None and cfg.max_episode_tokens > self.context:
+            raise CannotTrain(
+                f"max_episode_tokens={cfg.max_episode_tokens} is over the model's context of "
+                f"{self.context} tokens (max_position_embeddings), so a prompt can fit the "
+                f"budget and not the model: set --max-episode-tokens {self.context} or lower, "
+                "make the env's observations shorter (--env-kwargs), or use a model with a "
+                "longer context")
         model = prepare_model(model, cfg)
         self.model, self.tok = model, tokenizer
         self.device = torch.device(cfg.device)
         self.model.eval()  # no dropout: sampler and trainer see the same function
-        self.ref_model = None
+        self.ref_model: Any = None
         if cfg.beta != 0.0:  # TRL's rule: no reference model unless the KL term is on
-            self.ref_model = copy.deepcopy(model).eval().requires_grad_(False)
+            self.ref_model = (AdapterlessReference(model) if is_peft_model(model)
+                              else copy.deepcopy(model).eval().requires_grad_(False))
         self.optimizer = torch.optim.AdamW(
             [p for p in model.parameters() if p.requires_grad], lr=cfg.learning_rate,
             betas=tuple(cfg.adam_betas), weight_decay=cfg.weight_decay)
+        self.scheduler = lr_scheduler(self.optimizer, cfg.lr_scheduler,
+                                      warmup_steps=cfg.warmup_steps,
+                                      total_steps=cfg.optimizer_steps(),
+                                      min_lr_ratio=cfg.min_lr_ratio)
         self.factories = envs if envs is not None else env_factories(cfg)
         self.settings = cfg.loss_settings()
         if generator is None:
@@ -228,8 +267,8 @@ class GRPOTrainer:
                                                   num_layers=cfg.tiny_layers)
         from transformers import AutoModelForCausalLM, AutoTokenizer
         load = resolve_pretrained(cfg.model)  # fails in seconds, not after the hub's retries
-        model = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=getattr(torch, cfg.dtype),
-                                                     **load)
+        model = AutoModelForCausalLM.from_pretrained(
+            cfg.model, dtype=param_dtype(cfg.precision, frozen=bool(cfg.lora_rank)), **load)
         return model, AutoTokenizer.from_pretrained(cfg.model, **load)
 
     def _policy(self) -> TimedPolicy:
@@ -330,26 +369,65 @@ class GRPOTrainer:
             sums["entropy_sum"] += float((ent * mb.loss_mask).sum())
         return sums
 
-    def update(self, batch: TrainBatch) -> dict[str, float]:
-        """`num_iterations` optimizer steps on the batch (old log-probs stored before)."""
+    def _has_signal(self, batch: TrainBatch) -> bool:
+        """Whether the loss of `batch` has a gradient: a nonzero advantage on a loss token,
+        or (beta != 0) any loss token for the KL term."""
+        if self.cfg.beta != 0.0:
+            return batch.num_loss_tokens > 0
+        return bool(((batch.advantages != 0) & (batch.loss_mask.sum(1) > 0)).any())
+
+    def mini_batches(self, batch: TrainBatch, episode_group: Sequence[int] | None = None
+                     ) -> list[TrainBatch]:
+        """`batch` split into `mini_batches` parts of whole groups (contiguous, sizes differing
+        by at most one group; fewer parts when there are fewer groups). `episode_group[i]` is
+        episode i's group (None: each episode its own group). One part: the batch itself."""
+        k = self.cfg.mini_batches
+        if k == 1:
+            return [batch]
+        n_episodes = int(batch.episode.max()) + 1
+        group = torch.as_tensor(list(episode_group) if episode_group is not None
+                                else range(n_episodes), dtype=torch.long)
+        n_groups = int(group.max()) + 1
+        row_group = group.to(batch.episode.device)[batch.episode]
+        return [batch.select((row_group >= int(c[0])) & (row_group <= int(c[-1])))
+                for c in np.array_split(np.arange(n_groups), min(k, n_groups))]
+
+    def update(self, batch: TrainBatch, episode_group: Sequence[int] | None = None
+               ) -> dict[str, float]:
+        """`num_iterations` passes over the batch, each one optimizer step per mini-batch
+        (`mini_batches`; old log-probs were stored once, before). A mini-batch with no
+        learning signal takes no step. Metrics: loss and grad_norm are the mean over the last
+        pass's steps; the token fractions count that pass's mini-batches."""
         cfg = self.cfg
-        has_signal = bool(((batch.advantages != 0) & (batch.loss_mask.sum(1) > 0)).any())
-        if cfg.beta != 0.0:
-            has_signal = batch.num_loss_tokens > 0
+        has_signal = self._has_signal(batch)
         out: dict[str, float] = {"skipped_update": float(not has_signal)}
         if not has_signal:  # an empty learning signal leaves the weights bit-identical
             return out
+        parts = self.mini_batches(batch, episode_group)
         for _ in range(cfg.num_iterations):
-            self.optimizer.zero_grad(set_to_none=True)
-            sums = self.accumulate_gradients(batch, cfg.micro_batch_size)
-            params = [p for p in self.model.parameters() if p.grad is not None]
-            norm = torch.nn.utils.clip_grad_norm_(
-                params, cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf)
-            self.optimizer.step()
-        n = max(sums["tokens"], 1.0)
-        out.update(loss=sums["loss"], grad_norm=float(norm), clip_frac_low=sums["clip_low_sum"] / n,
-                   clip_frac_high=sums["clip_high_sum"] / n, kl=sums["kl_sum"] / n,
-                   entropy=sums["entropy_sum"] / n)
+            losses, norms, lrs = [], [], []
+            totals = dict.fromkeys(("tokens", "clip_low_sum", "clip_high_sum", "kl_sum",
+                                    "entropy_sum"), 0.0)
+            for part in parts:
+                if part is not batch and not self._has_signal(part):
+                    continue  # Adam would still move the weights on a zero gradient
+                self.optimizer.zero_grad(set_to_none=True)
+                sums = self.accumulate_gradients(part, cfg.micro_batch_size)
+                params = [p for p in self.model.parameters() if p.grad is not None]
+                norm = torch.nn.utils.clip_grad_norm_(
+                    params, cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf)
+                lrs.append(float(self.optimizer.param_groups[0]["lr"]))
+                self.optimizer.step()
+                self.scheduler.step()
+                losses.append(sums["loss"])
+                norms.append(float(norm))
+                for key in totals:
+                    totals[key] += sums[key]
+        n = max(totals["tokens"], 1.0)
+        out.update(loss=float(np.mean(losses)), grad_norm=float(np.mean(norms)),
+                   clip_frac_low=totals["clip_low_sum"] / n,
+                   clip_frac_high=totals["clip_high_sum"] / n, kl=totals["kl_sum"] / n,
+                   entropy=totals["entropy_sum"] / n, lr=lrs[-1])
         return out
 
     # ---- one step ----------------------------------------------------------------------
@@ -389,7 +467,7 @@ class GRPOTrainer:
             gap = self._logprob_gap(batch)
             warning = self._check_logprob_gap(gap)
             t2 = time.perf_counter()
-            upd = self.update(batch)
+            upd = self.update(batch, [gi for gi, g in enumerate(groups) for _ in g])
             t3 = time.perf_counter()
         version = self.sync.sync(self.model)
         t4 = time.perf_counter()
@@ -448,7 +526,9 @@ class GRPOTrainer:
             raise CannotTrain(
                 f"every prompt of the first step is longer than max_episode_tokens="
                 f"{cfg.max_episode_tokens} ({', '.join(sorted({r['env_id'] for r in over}))}): "
-                "raise --max-episode-tokens (it must hold the prompt plus --max-new-tokens), "
+                "raise --max-episode-tokens (it must hold the prompt plus --max-new-tokens"
+                + (f", up to the model's context of {self.context}" if self.context else "")
+                + "), "
                 "or make the env's observations shorter (e.g. --env-kwargs '{\"context_tokens\": 1024}' for "
                 "rlvr/KGMultiHop-v0)")
         parts = []
@@ -493,12 +573,22 @@ class GRPOTrainer:
                     writer(m)
                 if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
                     self.save_checkpoint(ckpt)
+                    if cfg.export_hf:
+                        self.export(self.out / f"checkpoint-{self.step}")
         self.save_checkpoint(ckpt)
+        if cfg.export_hf:
+            self.export(self.out / "hf")
         return self.history
 
+    def export(self, directory: str | Path) -> Path:
+        """The model in Hugging Face format (`export.export_hf`: with LoRA the adapters, and
+        the merged model under `merged/` when `export_merged`) and the tokenizer."""
+        return export_hf(self.model, self.tok, directory, merged=self.cfg.export_merged)
+
     def save_checkpoint(self, path: str | Path) -> None:
-        """Model, optimizer, step, version and curricula: enough for an exact resume."""
+        """Model, optimizer, LR schedule, step, version and curricula: an exact resume."""
         torch.save({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                    "scheduler": self.scheduler.state_dict(),
                     "step": self.step, "version": self.sync.version,
                     "curricula": {k: c.state_dict() for k, c in self.curricula.items()},
                     "config": self.cfg.to_dict()}, path)
@@ -507,6 +597,8 @@ class GRPOTrainer:
         state = torch.load(path, weights_only=False, map_location=self.device)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
+        if "scheduler" in state:  # checkpoints written before the LR schedule existed lack it
+            self.scheduler.load_state_dict(state["scheduler"])
         self.sync.push(self.model)  # a separate generator still holds the pre-resume weights
         self.step, self.sync.version = int(state["step"]), int(state["version"])
         for k, c in state["curricula"].items():
