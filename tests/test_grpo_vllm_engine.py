@@ -322,9 +322,13 @@ class GuardedPolicy(HFPolicy):
         return super().generate(conversations, sampling)
 
 
-def _fake_vllm_generator(events, **sync_kw):
+def _fake_vllm_generator(events, dtype=None, **sync_kw):
+    """A generator on a fake engine holding a plain copy of the model; in `dtype` when given
+    (vLLM runs in `cfg.dtype`, bfloat16 under both bf16 precisions: pushes cast to it)."""
     def factory(model, tok):
         target = plain_copy(model).eval()
+        if dtype is not None:
+            target.to(dtype)
         target.generation_config.suppress_tokens = None  # sample what the trainer scores
         llm = FakeLLM([target], events)
         sync = VLLMSync(llm, **sync_kw)
@@ -340,7 +344,7 @@ def test_a_training_run_drives_the_engine_lifecycle_every_step(tmp_path, post_lo
     tr = GRPOTrainer(_cfg(tmp_path, steps=3), model, tok, envs=ENVS,
                      generator=_fake_vllm_generator(events, sleep_mode=sleep_mode))
     update = tr.update
-    tr.update = lambda batch: (events.append("update"), update(batch))[1]
+    tr.update = lambda *a, **k: (events.append("update"), update(*a, **k))[1]
     hist = tr.train()
     per_step = (["generate", "sleep(1)", "update", "wake_up(weights)", "rpc:rlvr_load_weights",
                  "rpc:rlvr_finish_weight_update", "wake_up(kv_cache)", "reset_prefix_cache"]
