@@ -126,10 +126,31 @@ def build_tiny_model_and_tokenizer(seed: int = 0, *, hidden_size: int = 32,
     Deterministic in `seed`. With `save_dir`, both are saved there (`save_pretrained`), so
     `HFPolicy.from_pretrained(save_dir)` and the bench spec `hf:<save_dir>` load them.
     """
+    tok = build_tiny_tokenizer(corpus)
+    suppressed = [tok.pad_token_id, tok.convert_tokens_to_ids(BOS_CHAT_TOKEN)]
+    suppressed += [tok.convert_tokens_to_ids(f"<0x{b:02X}>") for b in range(256)]
+    model = build_tiny_model(tok, seed, hidden_size=hidden_size, num_layers=num_layers,
+                             num_heads=num_heads, num_kv_heads=num_kv_heads,
+                             intermediate_size=intermediate_size,
+                             max_position_embeddings=max_position_embeddings,
+                             suppress_token_ids=suppressed)
+    if save_dir is not None:
+        Path(save_dir).mkdir(parents=True, exist_ok=True)
+        model.save_pretrained(save_dir)
+        tok.save_pretrained(save_dir)
+    return model, tok
+
+
+def build_tiny_model(tok: Any, seed: int = 0, *, hidden_size: int = 32, num_layers: int = 2,
+                     num_heads: int = 4, num_kv_heads: int = 2, intermediate_size: int = 64,
+                     max_position_embeddings: int = 8192,
+                     suppress_token_ids: list[int] | None = None) -> Any:
+    """A randomly initialised tiny `LlamaForCausalLM` (fp32, eval mode) for tokenizer `tok`
+    (vocabulary size, pad and EOS ids), deterministic in `seed`; its generation config
+    suppresses `suppress_token_ids` when sampling."""
     import torch
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
-    tok = build_tiny_tokenizer(corpus)
     config = LlamaConfig(
         vocab_size=len(tok), hidden_size=hidden_size, num_hidden_layers=num_layers,
         num_attention_heads=num_heads, num_key_value_heads=num_kv_heads,
@@ -141,14 +162,9 @@ def build_tiny_model_and_tokenizer(seed: int = 0, *, hidden_size: int = 32,
         torch.manual_seed(seed)
         model = LlamaForCausalLM(config)
     model.eval()
-    suppressed = [tok.pad_token_id, tok.convert_tokens_to_ids(BOS_CHAT_TOKEN)]
-    suppressed += [tok.convert_tokens_to_ids(f"<0x{b:02X}>") for b in range(256)]
     model.generation_config = GenerationConfig(
-        eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, suppress_tokens=suppressed,
+        eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
+        suppress_tokens=list(suppress_token_ids or []) or None,
         do_sample=True, temperature=1.0, top_p=1.0, top_k=0,
     )
-    if save_dir is not None:
-        Path(save_dir).mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(save_dir)
-        tok.save_pretrained(save_dir)
-    return model, tok
+    return model
