@@ -17,23 +17,26 @@ so the model sees its own tokens, never a re-rendering of them (a tool call whos
 template re-serialises, a reasoning block the template strips, BPE merges that differ from
 the sampled split), and the learner trains the whole episode as one sequence.
 
-The new messages' text comes from the template itself, rendered with every assistant
-message's content replaced by a sentinel (tool calls kept, so templates that pair calls
-with responses still render): the text after the last assistant message's closer, in
-`render(all messages)` minus `render(messages up to that assistant message)`. The closer
-(`<|im_end|>\\n` in ChatML) is read after the sentinel in a call-free probe; when the
-generation ended on a stop token whose text begins the closer (`<|im_end|>`), that part is
-not repeated. The bridge text is encoded on its own.
+The new messages' text comes from the template itself, rendering the conversation with
+every assistant message's content replaced by a sentinel (tool calls kept, so templates that
+pair calls with responses still render; reasoning fields dropped, so templates that strip or
+keep reasoning render the same): the text after the last assistant message's sentinel, its
+tool calls and its closer. The closer (`<|im_end|>\\n` in ChatML) is read after the sentinel
+in a call-free probe; when the generation ended on a stop token whose text begins the closer
+(`<|im_end|>`), that part is not repeated. The bridge text is encoded on its own. Nothing
+before the sentinel is taken from the new rendering, so a template whose generation prompt
+differs from the header of a rendered assistant message (Qwen3's empty think block) extends
+too.
 
 Extension is refused, and the prompt rendered from the messages as before (the collector
 then records `prefix_mismatch` and starts a segment), when it would not be exact; the
 `fallback` reason says which:
 
-* the env changed messages of earlier turns or the tools, or did not record the generated
-  message as the next assistant message;
+* the env changed messages of earlier turns or the tools, did not record the generated
+  message as the next assistant message, or added assistant messages of its own;
 * the template renders the earlier turns differently once new messages follow (system text
-  that changes every turn, a generation prompt unlike the header of a rendered assistant
-  message, as in Qwen3's `enable_thinking=False`);
+  that changes every turn), or renders the last assistant message's tool calls or closer
+  differently when messages follow it;
 * the generation stopped on a token the template does not write to close a turn;
 * the template raised on the probe conversation.
 """
@@ -103,29 +106,38 @@ def bridge_text(tokenizer: Any, prev: PreviousTurn, messages: list[dict[str, Any
         return None, "the env changed the tools offered"
     if len(messages) <= n or messages[n].get("role") != "assistant":
         return None, "the env did not record the generated message as the next assistant message"
+    if any(m.get("role") == "assistant" for m in messages[n + 1:]):
+        return None, "the env added assistant messages of its own"
     probe = [_blank(m) if m.get("role") == "assistant" else m for m in messages]
 
     def render(msgs: list[dict[str, Any]], gen: bool) -> str:
         return tokenizer.apply_chat_template(msgs, tools=tools or None, tokenize=False,
                                              add_generation_prompt=gen)
 
-    head, closed, full = render(probe[:n], True), render(probe[:n + 1], False), render(probe, True)
-    if not (closed.startswith(head) and full.startswith(closed)):
+    base, full = render(probe[:n], False), render(probe, True)
+    at = full.rfind(SENTINEL)  # the content of message n: no assistant message follows it
+    if not full.startswith(base) or at < len(base):
         return None, ("the chat template renders earlier turns differently once new messages "
                       "follow")
+    closed = render(probe[:n + 1], False)
+    tail = closed[closed.rfind(SENTINEL) + len(SENTINEL):]  # its tool calls and closer
+    after = full[at + len(SENTINEL):]
+    if SENTINEL not in closed or not after.startswith(tail):
+        return None, ("the chat template renders the last assistant message's tool calls or "
+                      "closer differently once messages follow it")
     plain = render(probe[:n] + [{"role": "assistant", "content": SENTINEL}], False)
     cut = plain.rfind(SENTINEL)
     if cut < 0:
         return None, "the chat template does not render assistant messages' content"
     closer = plain[cut + len(SENTINEL):]
-    if not closed.endswith(closer):
+    if not tail.endswith(closer):
         return None, "the chat template closes assistant messages with tool calls differently"
     if stop_text is not None:
         if not closer.startswith(stop_text):
             return None, (f"the generation stopped on {stop_text!r}, which the chat template "
                           f"does not write to close a turn ({closer!r})")
         closer = closer[len(stop_text):]
-    return closer + full[len(closed):], None
+    return closer + after[len(tail):], None
 
 
 def _blank(message: dict[str, Any]) -> dict[str, Any]:

@@ -139,30 +139,59 @@ def _bpe_with_template(template: str):
     return tok
 
 
-def test_a_template_that_strips_reasoning_no_longer_splits_episodes():
-    # Qwen3-like: earlier assistant messages lose their <think> block when re-rendered
-    tok = _bpe_with_template(CHATML_TOOLS_TEMPLATE.replace(
-        "'<|im_start|>assistant\\n' + (message['content'] or '')",
-        "'<|im_start|>assistant\\n' + (message['content'] or '').split('</think>')[-1]"))
+QWEN3_ASSISTANT = (  # Qwen3's rule: reasoning kept after the last user query, else stripped
+    "{%- set content = message['content'] or '' %}{%- set reasoning = '' %}"
+    "{%- if '</think>' in content %}"
+    "{%- set reasoning = content.split('</think>')[0].split('<think>')[-1].strip('\\n') %}"
+    "{%- set content = content.split('</think>')[-1].lstrip('\\n') %}{%- endif %}"
+    "{%- if loop.index0 > ns.last_query and (loop.last or reasoning) %}"
+    "{{- '<|im_start|>assistant\\n<think>\\n' + reasoning + '\\n</think>\\n\\n' + content }}"
+    "{%- else %}{{- '<|im_start|>assistant\\n' + content }}{%- endif %}")
 
-    class Thinker(ScriptedBPEPolicy):
-        def generate(self, conversations, sampling):
-            gens = []
-            for conv in conversations:
-                built = build_prompt_ids(self.tok, conv, [self.tok.eos_token_id])
-                text = "<think>hmm</think>\\boxed{0}"
-                ids = self.tok(text, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
-                gens.append(Generation(text, "stop", built.ids, ids, [0.0] * len(ids),
-                                       prompt_extended=built.extended,
-                                       prompt_fallback=built.fallback))
-            return gens
 
+def qwen3_like_template(thinking: bool) -> str:
+    """The tiny ChatML template with Qwen3's handling of reasoning and, without thinking, its
+    generation prompt `<|im_start|>assistant\\n<think>\\n\\n</think>\\n\\n`."""
+    t = CHATML_TOOLS_TEMPLATE.replace(
+        "{{- '<|im_start|>assistant\\n' + (message['content'] or '') }}", QWEN3_ASSISTANT)
+    t = ("{%- set ns = namespace(last_query=-1) %}{%- for m in messages %}"
+         "{%- if m['role'] == 'user' %}{%- set ns.last_query = loop.index0 %}{%- endif %}"
+         "{%- endfor %}") + t
+    if not thinking:
+        t = t.replace("{{- '<|im_start|>assistant\\n' }}{%- endif %}",
+                      "{{- '<|im_start|>assistant\\n<think>\\n\\n</think>\\n\\n' }}{%- endif %}")
+    assert t.count("ns.last_query") == 2 and t != CHATML_TOOLS_TEMPLATE
+    return t
+
+
+class Thinker(ScriptedBPEPolicy):
+    """Answers `<think>hmm</think>\\boxed{0}` every turn (a wrong guess in ToyGuessEnv)."""
+
+    def generate(self, conversations, sampling):
+        gens = []
+        for conv in conversations:
+            built = build_prompt_ids(self.tok, conv, [self.tok.eos_token_id])
+            text = "<think>hmm</think>\\boxed{0}"
+            ids = self.tok(text, add_special_tokens=False)["input_ids"] + [self.tok.eos_token_id]
+            gens.append(Generation(text, "stop", built.ids, ids, [0.0] * len(ids),
+                                   prompt_extended=built.extended,
+                                   prompt_fallback=built.fallback))
+        return gens
+
+
+@pytest.mark.parametrize("thinking", [True, False])
+def test_a_qwen3_like_template_that_strips_reasoning_no_longer_splits_episodes(thinking):
+    tok = _bpe_with_template(qwen3_like_template(thinking))
     extended = collect([("guess", ToyGuessEnv)], Thinker(tok), episodes=1)[0]
     rendered = collect([("guess", ToyGuessEnv)], Thinker(tok), episodes=1,
                        extend_prompts=False)[0]
     assert extended["num_turns"] == rendered["num_turns"] == 3
+    assert [t["prompt_fallback"] for t in extended["turns"]] == [None] * 3
     assert not extended["prefix_mismatch"] and len(extended["segments"]) == 1
-    assert "<think>hmm</think>" in tok.decode(extended["turns"][2]["prompt_token_ids"])
+    last_prompt = tok.decode(extended["turns"][2]["prompt_token_ids"])
+    assert last_prompt.count("<think>hmm</think>") == 2  # the model's own reasoning, kept
+    assert last_prompt.count("<think>\n\n</think>") == (0 if thinking else 3)
+    # re-rendered, earlier reasoning is stripped: every turn starts a new segment
     assert rendered["prefix_mismatch"] and len(rendered["segments"]) == 3
 
 
