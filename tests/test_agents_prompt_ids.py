@@ -59,8 +59,8 @@ class ScriptedBPEPolicy(Policy):
 
     def __init__(self, tok, *, wrong_turns: int = 0, by_char: bool = False,
                  cut_first: bool = False) -> None:
-        self.tok, self.wrong_turns, self.by_char, self.cut_first = tok, wrong_turns, by_char, \
-            cut_first
+        self.tok, self.wrong_turns = tok, wrong_turns
+        self.by_char, self.cut_first = by_char, cut_first
 
     def generate(self, conversations, sampling):
         out = []
@@ -69,8 +69,8 @@ class ScriptedBPEPolicy(Policy):
             turn = sum(m["role"] == "assistant" for m in conv.messages)
             text = (WRONG if turn < self.wrong_turns
                     else compact_json(conv.env.unwrapped.oracle_action()))
-            enc = [text[i:i + 1] for i in range(len(text))] if self.by_char else [text]
-            ids = [i for piece in enc for i in self.tok(piece, add_special_tokens=False)["input_ids"]]
+            pieces = list(text) if self.by_char else [text]
+            ids = [i for p in pieces for i in self.tok(p, add_special_tokens=False)["input_ids"]]
             finish = "length" if (self.cut_first and turn == 0) else "stop"
             if finish == "stop":
                 ids.append(self.tok.eos_token_id)
@@ -254,3 +254,51 @@ def test_hf_policy_samples_one_sequence_per_episode_with_the_bpe_model(extend):
     if extend:
         assert not any(r["prefix_mismatch"] for r in records)
         assert all(len(r["segments"]) == 1 for r in records)
+
+
+class _FakeVLLM:
+    """Just enough of the `vllm` module for `VLLMPolicy` on CPU: an engine that "samples"
+    `<think>x</think>\\boxed{0}` spelled one character per token, then EOS."""
+
+    class SamplingParams:
+        def __init__(self, **kw):
+            self.kw = kw
+
+    class LLM:
+        tok = None
+
+        def __init__(self, model, **kw):
+            self.llm_engine = type("E", (), {"model_config": type("C", (), {
+                "max_model_len": 4096})()})()
+
+        def get_tokenizer(self):
+            return self.tok
+
+        def generate(self, requests, params, use_tqdm=False):
+            out = []
+            for _ in requests:
+                text = "<think>x</think>\\boxed{0}"
+                ids = [i for ch in text for i in self.tok(ch, add_special_tokens=False)["input_ids"]]
+                ids.append(self.tok.eos_token_id)
+                lps = [{t: type("L", (), {"logprob": -1.0})()} for t in ids]
+                comp = type("O", (), {"token_ids": ids, "logprobs": lps, "finish_reason": "stop"})
+                out.append(type("R", (), {"outputs": [comp]}))
+            return out
+
+
+def test_vllm_policy_builds_prompts_by_extension_too(monkeypatch, tok):
+    import sys
+
+    import agents.vllm_policy as vp
+    fake = _FakeVLLM()
+    monkeypatch.setattr(_FakeVLLM.LLM, "tok", tok)
+    fake.__version__ = "fake"
+    monkeypatch.setitem(sys.modules, "vllm", fake)
+    monkeypatch.setattr(vp, "require_vllm", lambda: None)
+    policy = vp.VLLMPolicy("fake/model")
+    for extend in (True, False):
+        rec = collect([("guess", ToyGuessEnv)], policy, episodes=1, extend_prompts=extend)[0]
+        assert rec["num_turns"] == 3
+        assert [t["prompt_extended"] for t in rec["turns"]] == [False, extend, extend]
+        assert rec["prefix_mismatch"] is (not extend)  # the by-character split re-encodes
+        assert rec["turns"][0]["text"] == "<think>x</think>\\boxed{0}"
