@@ -116,6 +116,8 @@ def bridge_text(tokenizer: Any, prev: PreviousTurn, messages: list[dict[str, Any
 
     base, full = render(probe[:n], False), render(probe, True)
     at = full.rfind(SENTINEL)  # the content of message n: no assistant message follows it
+    if at < 0:
+        return None, "the chat template does not render assistant messages' content"
     if not full.startswith(base) or at < len(base):
         return None, ("the chat template renders earlier turns differently once new messages "
                       "follow")
