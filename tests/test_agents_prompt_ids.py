@@ -6,6 +6,7 @@ rendered prompt and says why."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -259,6 +260,10 @@ def test_hf_policy_samples_one_sequence_per_episode_with_the_bpe_model(extend):
 class _FakeVLLM:
     """Just enough of the `vllm` module for `VLLMPolicy` on CPU: an engine that "samples"
     `<think>x</think>\\boxed{0}` spelled one character per token, then EOS."""
+
+    @dataclasses.dataclass
+    class EngineArgs:  # the options VLLMPolicy may ask the engine about
+        logprobs_mode: str = "raw"
 
     class SamplingParams:
         def __init__(self, **kw):
