@@ -12,11 +12,15 @@ verification in subprocesses and sandboxes overlaps with generation and with eac
 Each finished episode becomes a transcript record (a JSON-serializable dict, one JSONL
 line; schema in docs/agents.md). For learning-capable policies it holds every turn's
 prompt and completion token ids and sampled-token log-probs, and the episode's token
-sequence with a loss mask that is 1 exactly on generated tokens. The collector checks that
-each turn's prompt extends the previous turn's prompt + completion token for token; where
-the chat template rewrote history it records `prefix_mismatch` and the first mismatching
-position and starts a new segment (the learner trains on segments), never re-tokenizing
-generated text.
+sequence with a loss mask that is 1 exactly on generated tokens. With `extend_prompts`
+(the default for learning-capable policies) each later turn is given the previous turn's
+prompt + completion ids (`Conversation.previous`) and the policy appends only the new
+messages' tokens (`agents.prompt_ids`): the episode is one token sequence by construction
+and the model sees its own tokens as generated. The collector checks that each turn's prompt
+extends the previous turn's prompt + completion token for token; where it does not (plain
+re-rendering, or a turn where extension was refused: `prompt_fallback` in the turn record)
+it records `prefix_mismatch` and the first mismatching position and starts a new segment
+(the learner trains on segments), never re-tokenizing generated text.
 
 Failures outside the agent's control (a generation error, an env or verifier raising, a
 verdict with `infra_error`) end the episode with `infra_error` set: such episodes are
@@ -29,6 +33,7 @@ with the same seed, up to `env_retries` times; the record lists the failed attem
 
 from __future__ import annotations
 
+import copy
 import time
 import traceback
 from collections import deque
@@ -39,7 +44,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from .policy import Conversation, Generation, Policy, SamplingParams
+from .policy import Conversation, Generation, Policy, PreviousTurn, SamplingParams
 
 TRANSCRIPT_SCHEMA = "rlvr.transcript/1"
 
@@ -100,6 +105,7 @@ class _Episode:
     env_s: float = 0.0
     tokens_used: int = 0
     prev_ids: list[int] | None = None  # last turn's prompt + completion ids
+    previous: PreviousTurn | None = None  # what the next prompt extends
     mismatches: list[dict[str, int]] = field(default_factory=list)
     env_lost: bool = False  # the env raised EnvUnavailable: replayable elsewhere
     env_retries: list[str] = field(default_factory=list)  # errors of earlier attempts
@@ -115,6 +121,10 @@ class EpisodeCollector:
     that count tokens. `on_episode(record)` is called (on the calling thread) as each
     episode finishes, for example to append it to a JSONL file. `env_retries` bounds how
     often one episode is replayed after its env raised `EnvUnavailable` (remote envs).
+    `extend_prompts`: give each later turn the previous turn's tokens to extend (`Conversation.previous`); None (the
+    default) means yes for learning-capable policies (`policy.returns_token_ids`), False
+    asks them to re-render every prompt from the messages (policies that send messages,
+    such as HTTP ones, always do).
     """
 
     def __init__(self, envs: Iterable[EnvLike] | dict[str, EnvFactory], policy: Policy, *,
@@ -122,7 +132,8 @@ class EpisodeCollector:
                  max_turns: int | None = None, max_episode_tokens: int | None = None,
                  env_kwargs: dict[str, Any] | None = None, env_workers: int | None = None,
                  on_episode: Callable[[dict[str, Any]], None] | None = None,
-                 agent: str | None = None, env_retries: int = 2) -> None:
+                 agent: str | None = None, env_retries: int = 2,
+                 extend_prompts: bool | None = None) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {concurrency}")
         self.factories = _factories(envs, env_kwargs or {})
@@ -135,6 +146,7 @@ class EpisodeCollector:
         self.on_episode = on_episode
         self.agent = agent or policy.name
         self.env_retries = int(env_retries)
+        self.extend_prompts = extend_prompts
         self._free: dict[str, list[gym.Env]] = {k: [] for k in self.factories}
         self._all_envs: list[gym.Env] = []
 
@@ -237,9 +249,18 @@ class EpisodeCollector:
         finally:
             ep.env_s += time.perf_counter() - t
 
+    @property
+    def extending(self) -> bool:
+        """Whether later turns are given the previous turn's tokens to extend."""
+        if self.extend_prompts is None:
+            return bool(self.policy.returns_token_ids)
+        return self.extend_prompts
+
     def _generate(self, batch: list[_Episode]) -> list[tuple[_Episode, Generation]]:
+        extend = self.extending
         convs = [Conversation(ep.info["messages"], ep.info.get("tools") or [], env=ep.env,
-                              max_total_tokens=self.max_episode_tokens) for ep in batch]
+                              max_total_tokens=self.max_episode_tokens,
+                              previous=ep.previous if extend else None) for ep in batch]
         t = time.perf_counter()
         try:
             gens = self.policy.generate(convs, self.sampling)
@@ -296,7 +317,8 @@ class EpisodeCollector:
             "prompt_token_ids": gen.prompt_token_ids,
             "completion_token_ids": gen.completion_token_ids,
             "logprobs": gen.completion_logprobs, "reward": None, "env_s": None,
-            "error": gen.error,
+            "error": gen.error, "prompt_extended": gen.prompt_extended,
+            "prompt_fallback": gen.prompt_fallback,
         }
         ep.turns.append(turn)
         if gen.error is not None:
@@ -313,6 +335,10 @@ class EpisodeCollector:
                 ep.mismatches.append({"turn": turn["turn"],
                                       "position": _first_difference(prompt, ep.prev_ids)})
             ep.prev_ids = list(prompt) + list(gen.completion_token_ids)
+            if self.extending:  # messages copied: the env may edit its own list in place
+                ep.previous = PreviousTurn(copy.deepcopy(ep.info["messages"]),
+                                           copy.deepcopy(ep.info.get("tools") or []),
+                                           ep.prev_ids, gen.finish_reason)
         if gen.prompt_tokens is not None:
             ep.tokens_used = gen.prompt_tokens + (gen.completion_tokens or 0)
         return True
@@ -366,16 +392,19 @@ def collect(envs: Iterable[EnvLike] | dict[str, EnvFactory], policy: Policy, *,
             max_episode_tokens: int | None = None, sampling: SamplingParams | None = None,
             env_kwargs: dict[str, Any] | None = None,
             on_episode: Callable[[dict[str, Any]], None] | None = None,
-            skip: Iterable[str] = ()) -> list[dict[str, Any]]:
+            skip: Iterable[str] = (), extend_prompts: bool | None = None
+            ) -> list[dict[str, Any]]:
     """Play `episodes` tasks (x `samples`) on every env with `policy`; return the records.
 
     `envs`: registered ids (made with `gym.make(id, **env_kwargs)`), `(label, factory)`
     pairs, or a `{label: factory}` dict. `skip` holds episode keys (`EpisodeSpec.key`)
     already done, e.g. when resuming. Records come back sorted by env, task and sample.
+    `extend_prompts` as in `EpisodeCollector`.
     """
     collector = EpisodeCollector(envs, policy, sampling=sampling, concurrency=concurrency,
                                  max_turns=max_turns, max_episode_tokens=max_episode_tokens,
-                                 env_kwargs=env_kwargs, on_episode=on_episode)
+                                 env_kwargs=env_kwargs, on_episode=on_episode,
+                                 extend_prompts=extend_prompts)
     skip = set(skip)
     specs = [s for s in plan_episodes(list(collector.factories), episodes=episodes,
                                       samples=samples, seed=seed, difficulty=difficulty)

@@ -8,7 +8,8 @@ oracle) implements `Policy.generate`::
 
 Learning-capable backends (transformers, vLLM) also return the prompt and completion token
 ids and the log-probabilities of the sampled tokens, which the episode collector records
-for the GRPO learner. A backend never raises for a failure outside the model's control
+for the GRPO learner. Given `Conversation.previous` (the collector sets it), they build the
+next turn's prompt by extending the previous turn's tokens (`agents.prompt_ids`). A backend never raises for a failure outside the model's control
 (a server that times out): it returns `Generation(error=...)`, which the collector records
 as an infra error, excluded from reward means.
 """
@@ -58,6 +59,21 @@ class SamplingParams:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class PreviousTurn:
+    """The previous generation of a conversation, for building the next prompt by extension.
+
+    `messages` and `tools` are those that turn's prompt was built from; `token_ids` are that
+    prompt's ids followed by the completion's ids exactly as generated (EOS included);
+    `finish_reason` is that generation's.
+    """
+
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]]
+    token_ids: list[int]
+    finish_reason: FinishReason = "stop"
+
+
 @dataclass
 class Conversation:
     """One chat to continue: OpenAI-format `messages` and `tools` (as in the env's `info`).
@@ -66,12 +82,17 @@ class Conversation:
     env's state through it, model policies ignore it. `max_total_tokens` bounds prompt +
     completion for this one generation (the episode's remaining token budget); a backend
     that counts tokens cuts the completion there and reports `finish_reason="length"`.
+    `previous` (set by the collector for learning-capable policies) is this conversation's
+    previous generation: a backend that builds prompts from token ids makes the new prompt
+    `previous.token_ids` + the tokens of only the messages added since (`agents.prompt_ids`),
+    so the model sees its own tokens as generated; backends that send messages ignore it.
     """
 
     messages: list[dict[str, Any]]
     tools: list[dict[str, Any]] = field(default_factory=list)
     env: Any = field(default=None, repr=False, compare=False)
     max_total_tokens: int | None = None
+    previous: PreviousTurn | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -89,6 +110,9 @@ class Generation:
       token under the distribution it was sampled from (see each backend for exactly which).
 
     `finish_reason` is `"stop"` (EOS or a stop string) or `"length"` (the token cap).
+    `prompt_extended` is True when the prompt was built by extending `Conversation.previous`
+    (`agents.prompt_ids`); `prompt_fallback` says why it was rendered from the messages
+    instead although `previous` was given (the template or the env rewrote history).
     `error` is set, and `text` is empty, when the backend failed for reasons outside the
     model (timeouts, server errors after retries): an infra error, never reward 0.
     `prompt_tokens`/`completion_tokens` are counts (from the ids, or the server's usage).
@@ -102,6 +126,8 @@ class Generation:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     error: str | None = None
+    prompt_extended: bool = False
+    prompt_fallback: str | None = None
 
     def __post_init__(self) -> None:
         if self.prompt_tokens is None and self.prompt_token_ids is not None:

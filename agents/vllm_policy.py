@@ -6,8 +6,9 @@ vLLM is imported when the policy is built, never at module import, so this modul
 any machine; building the policy without vLLM or without a CUDA GPU raises an `ImportError`
 / `RuntimeError` that says what is missing and how to get it.
 
-Prompts are rendered with the model's chat template exactly as in `HFPolicy` and sent as
-token ids, so `prompt_token_ids` are what the engine saw. The engine is built with
+Prompts are built exactly as in `HFPolicy` (the chat template on the first turn, then by
+extension of the previous turn's tokens, `agents.prompt_ids`) and sent as token ids, so
+`prompt_token_ids` are what the engine saw. The engine is built with
 `logprobs_mode="processed_logprobs"` where the installed vLLM has it: log-probs after
 temperature and top-k/top-p, i.e. under the distribution the token was drawn from (the
 same definition as `HFPolicy`). Older vLLM versions return the raw model log-probs
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from .policy import Conversation, Generation, Policy, SamplingParams
+from .prompt_ids import PromptIds, build_prompt_ids, render_prompt_ids
 
 INSTALL_HINT = "pip install 'rlvr-envs[gpu]'"
 
@@ -79,14 +81,18 @@ class VLLMPolicy(Policy):
 
     def render_prompt_ids(self, conv: Conversation) -> list[int]:
         """Prompt ids exactly as `HFPolicy.render_prompt_ids` makes them."""
-        text = self.tokenizer.apply_chat_template(
-            conv.messages, tools=conv.tools or None, tokenize=False, add_generation_prompt=True)
-        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        return render_prompt_ids(self.tokenizer, conv)
+
+    def prompt_ids(self, conv: Conversation) -> PromptIds:
+        """The prompt `generate` sends for `conv`, as `HFPolicy.prompt_ids` builds it; a
+        completion that ended on a special token (the engine's EOS) holds it already."""
+        return build_prompt_ids(self.tokenizer, conv, self._special_ids)
 
     def generate(self, conversations: Sequence[Conversation],
                  sampling: SamplingParams) -> list[Generation]:
         vllm = self._vllm
-        prompts = [self.render_prompt_ids(c) for c in conversations]
+        built = [self.prompt_ids(c) for c in conversations]
+        prompts = [b.ids for b in built]
         results: list[Generation | None] = [None] * len(conversations)
         requests, params, index = [], [], []
         for i, (conv, ids) in enumerate(zip(conversations, prompts)):
@@ -116,4 +122,7 @@ class VLLMPolicy(Policy):
                 body = tokens[:-1] if (finish == "stop" and ends_special) else tokens
                 text = self.tokenizer.decode(body, skip_special_tokens=False)
                 results[i] = Generation(text, finish, prompts[i], tokens, lps or None)
+        for gen, b in zip(results, built):
+            if gen is not None:
+                gen.prompt_extended, gen.prompt_fallback = b.extended, b.fallback
         return [r for r in results if r is not None]

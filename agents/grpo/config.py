@@ -105,6 +105,9 @@ class GRPOConfig:
                                   "(0: max_new_tokens * max_turns, the most an episode can "
                                   "generate)")
     overlong_factor: float = _f(1.0, "scale of the overlong penalty")
+    extend_prompts: bool = _f(True, "build each later turn's prompt as the previous prompt + "
+                              "completion ids + the new messages' tokens (False: re-render "
+                              "from the messages, a segment wherever that rewrites history)")
     on_prefix_mismatch: str = _f("split", "template rewrote history: split (train segments) "
                                  "or error", choices=("split", "error"))
     # ---- loss ----

@@ -29,6 +29,7 @@ import torch
 from ..collector import EpisodeCollector, EpisodeSpec
 from ..model_source import check_device, resolve_pretrained
 from ..policy import Conversation, Generation, Policy, SamplingParams
+from ..prompt_ids import build_prompt_ids
 from .batch import TrainBatch, build_batch, generated_tokens, group_records, token_logprobs
 from .config import GRPOConfig
 from .export import export_hf
@@ -40,8 +41,9 @@ from .sync import is_peft_model
 
 
 class OracleTokenPolicy(Policy):
-    """The env's gold solver as token ids (prompt rendered by `tokenizer`'s chat template,
-    completion = the oracle text + EOS): transcripts for the supervised warm start.
+    """The env's gold solver as token ids (prompt built as the learning policies build it,
+    `build_prompt_ids`; completion = the oracle text + EOS): transcripts for the supervised
+    warm start.
 
     With `template` (e.g. "{answer}"), the completion is that template filled from the
     env's current task instead of the env's `oracle_action()` (a bare answer, say, that a
@@ -61,12 +63,12 @@ class OracleTokenPolicy(Policy):
             env = conv.env.unwrapped
             text = (self.template.format(**env.task) if self.template
                     else env.oracle_action())
-            prompt = self.tok(self.tok.apply_chat_template(
-                conv.messages, tools=conv.tools or None, tokenize=False,
-                add_generation_prompt=True), add_special_tokens=False)["input_ids"]
+            built = build_prompt_ids(self.tok, conv, [self.tok.eos_token_id])
             completion = self.tok(text, add_special_tokens=False)["input_ids"]
             completion.append(self.tok.eos_token_id)
-            out.append(Generation(text, "stop", prompt, completion, [0.0] * len(completion)))
+            out.append(Generation(text, "stop", built.ids, completion, [0.0] * len(completion),
+                                  prompt_extended=built.extended,
+                                  prompt_fallback=built.fallback))
         return out
 
 
@@ -252,7 +254,8 @@ class GRPOTrainer:
             self.curricula = {e: AdaptiveCurriculum(cfg.curriculum_levels) for e in self.factories}
         self.collector = LockstepCollector(self.factories, self._policy(),
                                            concurrency=cfg.concurrency, max_turns=cfg.max_turns,
-                                           max_episode_tokens=cfg.max_episode_tokens)
+                                           max_episode_tokens=cfg.max_episode_tokens,
+                                           extend_prompts=cfg.extend_prompts)
 
     @property
     def sync(self) -> Any:
@@ -610,7 +613,8 @@ class GRPOTrainer:
         """Supervised pass on oracle transcripts (loss on the assistant tokens only)."""
         collector = LockstepCollector(self.factories,
                                       OracleTokenPolicy(self.tok, self.cfg.sft_oracle_template),
-                                      concurrency=self.cfg.concurrency, max_turns=self.cfg.max_turns)
+                                      concurrency=self.cfg.concurrency, max_turns=self.cfg.max_turns,
+                                      extend_prompts=self.cfg.extend_prompts)
         n_tasks = max(1, episodes)
         specs = [EpisodeSpec(s.env_id, s.task_index, 0, s.seed, s.options)
                  for s in self._specs(10**6, 0, n_tasks)[::self.cfg.group_size]]
@@ -651,7 +655,8 @@ class GRPOTrainer:
                                      sampling=SamplingParams(temperature=0.0,
                                                              max_new_tokens=cfg.max_new_tokens),
                                      concurrency=cfg.concurrency, max_turns=cfg.max_turns,
-                                     max_episode_tokens=cfg.max_episode_tokens)
+                                     max_episode_tokens=cfg.max_episode_tokens,
+                                     extend_prompts=cfg.extend_prompts)
         records = collector.run(specs)
         collector.close()
         return float(np.mean([r["reward"] for r in records]))
