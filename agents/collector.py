@@ -121,10 +121,10 @@ class EpisodeCollector:
     that count tokens. `on_episode(record)` is called (on the calling thread) as each
     episode finishes, for example to append it to a JSONL file. `env_retries` bounds how
     often one episode is replayed after its env raised `EnvUnavailable` (remote envs).
-    `extend_prompts`: give each later turn the previous turn's tokens to extend (`Conversation.previous`); None (the
-    default) means yes for learning-capable policies (`policy.returns_token_ids`), False
-    asks them to re-render every prompt from the messages (policies that send messages,
-    such as HTTP ones, always do).
+    `extend_prompts`: give each later turn the previous turn's tokens to extend
+    (`Conversation.previous`); None (the default) means yes for learning-capable policies
+    (`policy.returns_token_ids`), False asks them to re-render every prompt from the
+    messages (policies that send messages, such as HTTP ones, always do).
     """
 
     def __init__(self, envs: Iterable[EnvLike] | dict[str, EnvFactory], policy: Policy, *,
