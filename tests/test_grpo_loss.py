@@ -142,8 +142,8 @@ def _episode_tensors(T: int = 7):
 
 def _loss(logp, old, sampler, ref, mask, adv, s, episode):
     # the step's normalisers: 8 loss tokens, 2 episodes (whatever rows this call holds)
-    return policy_loss(logp, old, adv, mask, s, total_tokens=8.0, total_sequences=2, sampler_logp=sampler, ref_logp=ref,
-                       episode=episode)[0]
+    return policy_loss(logp, old, adv, mask, s, total_tokens=8.0, total_sequences=2,
+                       sampler_logp=sampler, ref_logp=ref, episode=episode)[0]
 
 
 @pytest.mark.parametrize("s", SPLIT_SETTINGS, ids=lambda s: f"{s.aggregation}-"

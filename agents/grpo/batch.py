@@ -94,6 +94,10 @@ class TrainBatch:
         contiguous), so per-episode sums (GSPO's ratio, sequence TIS, per-episode means) are
         whole in every micro-batch; an episode of more than `size` rows is one range alone."""
         ep = self.episode.tolist()
+        runs = sum(1 for k in range(len(ep)) if k == 0 or ep[k] != ep[k - 1])
+        if runs != len(set(ep)):
+            raise ValueError("an episode's rows are not contiguous in this batch; select rows "
+                             "episode by episode (whole episodes, their rows in order)")
         n, out, start = len(ep), [], 0
         while start < n:
             end = min(start + size, n)
@@ -174,7 +178,7 @@ def build_batch(records: Sequence[dict[str, Any]], advantages: Sequence[float], 
 
 # Bytes of float32 log-probs one chunk of the log-prob pass holds: the pass never builds the
 # whole (R, T, V) float32 log-softmax (about 20 GB for 8 x 4k tokens of a 152k vocabulary).
-LOGPROB_CHUNK_BYTES = 1 << 28
+LOGPROB_CHUNK_BYTES = 1 << 26
 
 
 def _chunks(rows: int, positions: int, vocab: int, chunk_bytes: int

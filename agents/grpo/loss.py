@@ -15,9 +15,9 @@ and |o_i| counts them all, so a split episode weighs exactly as the unsplit one 
    the other G-1 rewards as the baseline. Episodes that failed for infra reasons are `valid=0`:
    they leave the baseline and get A = 0.
 3. Importance ratio per token r_{i,t} = pi_theta(o_{i,t}) / pi_old(o_{i,t}); GSPO (arXiv
-   2507.18071, Eq. 7) replaces it by the sequence ratio s_i = exp((1/|o_i|) sum_t log r_{i,t}), used in
-   its "GSPO-token" form sg[s_i] * pi_theta / sg[pi_theta] so its value is s_i on every token
-   and its gradient is grad s_i under per-sequence mean aggregation.
+   2507.18071, Eq. 7) replaces it by the sequence ratio s_i = exp((1/|o_i|) sum_t log r_{i,t}),
+   used in its "GSPO-token" form sg[s_i] * pi_theta / sg[pi_theta] so its value is s_i on
+   every token and its gradient is grad s_i under per-sequence mean aggregation.
 4. Clipped surrogate (PPO; DAPO clip-higher): L_{i,t} = -min(r A, clip(r, 1-eps_low, 1+eps_high) A).
 5. Truncated importance sampling (TIS) against the sampler (vLLM/HF generate) log-probs:
    w_{i,t} = min(pi_old / pi_sampler, C), detached, multiplies L_{i,t}; per sequence, the
@@ -158,7 +158,7 @@ def aggregate(per_token: Tensor, mask: Tensor, mode: Aggregation, *, total_token
     if mode == "token_mean":
         return masked_sum(per_token, mask) / max(total_tokens, 1.0)
     if mode == "seq_mean_token_mean":
-        # each row's sum over |o_i| of its whole episode: summing the rows gives the episode mean
+        # each row's sum / |o_i| of its whole episode: an episode's rows add up to its mean
         episode_tokens = episode_total(mask.sum(dim=1), episode).clamp(min=1)
         per_seq = masked_sum(per_token, mask, dim=1) / episode_tokens
         return per_seq.sum() / max(total_sequences, 1.0)
