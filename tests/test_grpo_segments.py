@@ -137,3 +137,23 @@ def test_segmented_episodes_give_the_gradient_of_whole_ones(tmp_path, knobs):
         assert s["loss"] == pytest.approx(s_whole["loss"], rel=1e-5, abs=1e-7)
         assert all(torch.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(g_whole, g))
     assert all(torch.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(g_whole, g_split))
+
+
+def test_trimmed_micro_batches_give_the_same_old_logprobs_and_gradient(tmp_path):
+    out = []
+    for trim in (False, True):
+        tr = _trainer(tmp_path / str(trim), trim_micro_batches=trim, max_turns=3,
+                      max_new_tokens=6)
+        records, _ = tr.collect(0)
+        batch = build_batch(records, [((i % 3) - 1.0) for i in range(len(records))],
+                            pad_token_id=tr.tok.pad_token_id)
+        tr.score(batch)
+        tr.model.zero_grad(set_to_none=True)
+        tr.accumulate_gradients(batch, 3)
+        out.append((batch, [p.grad.clone() for p in tr.model.parameters()]))
+    (full, g_full), (trim, g_trim) = out
+    widths = {mb.input_ids.shape[1] for mb in trim.micro_batches(3, trim=True)}
+    assert min(widths) < full.input_ids.shape[1]  # some micro-batch was actually cut
+    on = full.loss_mask > 0
+    assert torch.allclose(trim.old_logp[on], full.old_logp[on], atol=1e-6, rtol=0)
+    assert all(torch.allclose(a, b, rtol=1e-4, atol=1e-7) for a, b in zip(g_full, g_trim))
