@@ -8,6 +8,7 @@ import torch
 from agents.grpo.loss import (
     LossSettings,
     aggregate,
+    episode_total,
     group_advantages,
     kl_estimate,
     overlong_penalty,
@@ -113,3 +114,89 @@ def test_dapo_overlong_limits_follow_the_generation_cap():
     assert GRPOConfig(overlong_max_tokens=48, overlong_cache_tokens=4).overlong_limits() == (48, 4)
     with pytest.raises(ValueError, match="overlong_cache_tokens=64 exceeds L_max=48"):
         GRPOConfig(overlong_max_tokens=48, overlong_cache_tokens=64).overlong_limits()
+
+
+# ---- an episode split into segments (rows) weighs as one episode ----------------------------
+
+SPLIT_SETTINGS = [
+    LossSettings(aggregation=agg, importance_sampling_level=level, is_correction=isc,
+                 max_tokens=16, epsilon_low=0.1, epsilon_high=0.15, beta=beta)
+    for agg in ("token_mean", "seq_mean_token_mean", "seq_sum_over_constant")
+    for level in ("token", "sequence")
+    for isc in ("none", "token_truncate", "sequence_truncate")
+    for beta in (0.0, 0.1)
+]
+
+
+def _episode_tensors(T: int = 7):
+    """Two episodes of T token slots: episode 0 with generated tokens at slots 1-2 and 4-6
+    (two turns, an env token between), episode 1 at slots 2-5; a bit off-policy."""
+    g = torch.Generator().manual_seed(0)
+    logp = (-torch.rand(2, T, generator=g) * 2).requires_grad_()
+    old = logp.detach() + 0.3 * torch.randn(2, T, generator=g)
+    sampler = old + 0.2 * torch.randn(2, T, generator=g)
+    ref = old + 0.1 * torch.randn(2, T, generator=g)
+    mask = torch.tensor([[0, 1, 1, 0, 1, 1, 1], [0, 0, 1, 1, 1, 1, 0]], dtype=torch.float32)
+    return logp, old, sampler, ref, mask, torch.tensor([1.5, -0.7])
+
+
+def _loss(logp, old, sampler, ref, mask, adv, s, episode):
+    # the step's normalisers: 8 loss tokens, 2 episodes (whatever rows this call holds)
+    return policy_loss(logp, old, adv, mask, s, total_tokens=8.0, total_sequences=2,
+                       sampler_logp=sampler, ref_logp=ref, episode=episode)[0]
+
+
+@pytest.mark.parametrize("s", SPLIT_SETTINGS, ids=lambda s: f"{s.aggregation}-"
+                         f"{s.importance_sampling_level}-{s.is_correction}-b{s.beta}")
+def test_an_episode_split_into_segments_gives_the_loss_and_gradient_of_one_row(s):
+    logp, old, sampler, ref, mask, adv = _episode_tensors()
+    whole = _loss(logp, old, sampler, ref, mask, adv, s, episode=None)
+    (g_whole,) = torch.autograd.grad(whole, logp)
+
+    # episode 0 as 3 rows (turn 1; turn 2's first token; the rest), each the whole prefix
+    # with its own tokens' mask, as the collector's segments are; then episode 1
+    rows = [0, 0, 0, 1]
+    seg_mask = torch.stack([torch.tensor([0, 1, 1, 0, 0, 0, 0.0]),
+                            torch.tensor([0, 0, 0, 0, 1, 0, 0.0]),
+                            torch.tensor([0, 0, 0, 0, 0, 1, 1.0]), mask[1]])
+    assert torch.equal(seg_mask[:3].sum(0), mask[0])  # no loss token counted twice
+    episode = torch.tensor(rows)
+    split = _loss(logp[rows], old[rows], sampler[rows], ref[rows], seg_mask, adv[rows], s,
+                  episode)
+    (g_split,) = torch.autograd.grad(split, logp)
+    assert split.item() == pytest.approx(whole.item(), rel=1e-6, abs=1e-7)
+    assert torch.allclose(g_split, g_whole, rtol=1e-5, atol=1e-7)
+
+    # micro-batches of whole episodes: the shares add up to the same loss and gradient
+    parts = [_loss(logp[r], old[r], sampler[r], ref[r], seg_mask[k], adv[r], s, episode[k])
+             for k, r in ((slice(0, 3), rows[:3]), (slice(3, 4), rows[3:]))]
+    (g_parts,) = torch.autograd.grad(sum(parts), logp)
+    assert sum(p.item() for p in parts) == pytest.approx(whole.item(), rel=1e-6, abs=1e-7)
+    assert torch.allclose(g_parts, g_whole, rtol=1e-5, atol=1e-7)
+
+
+def test_without_episode_ids_each_segment_counts_as_a_sequence():
+    """The bug the episode ids fix: three segment rows weighed as three sequences."""
+    logp, old, sampler, ref, mask, adv = _episode_tensors()
+    s = LossSettings(aggregation="seq_mean_token_mean", is_correction="none")
+    whole = _loss(logp, old, sampler, ref, mask, adv, s, episode=None).item()
+    rows = [0, 0, 0, 1]
+    seg_mask = torch.stack([torch.tensor([0, 1, 1, 0, 0, 0, 0.0]),
+                            torch.tensor([0, 0, 0, 0, 1, 0, 0.0]),
+                            torch.tensor([0, 0, 0, 0, 0, 1, 1.0]), mask[1]])
+    rowwise = _loss(logp[rows], old[rows], sampler[rows], ref[rows], seg_mask, adv[rows], s,
+                    episode=None).item()
+    assert rowwise != pytest.approx(whole)
+    # at ratio 1 each row is -A: episode 0 (A=1.5) weighs 3 rows, episode 1 (A=-0.7) one
+    at_one = _loss(old[rows].clone(), old[rows], None, None, seg_mask, adv[rows], s, None)
+    assert at_one.item() == pytest.approx(-(3 * 1.5 - 0.7) / 2)
+    at_one = _loss(old[rows].clone(), old[rows], None, None, seg_mask, adv[rows], s,
+                   torch.tensor(rows))
+    assert at_one.item() == pytest.approx(-(1.5 - 0.7) / 2)
+
+
+def test_episode_total_sums_rows_of_each_episode():
+    x = torch.tensor([1.0, 2.0, 4.0, 8.0])
+    assert episode_total(x, torch.tensor([5, 5, 9, 9])).tolist() == [3, 3, 12, 12]
+    assert episode_total(x, torch.tensor([0, 1, 1, 1])).tolist() == [1, 14, 14, 14]
+    assert episode_total(x, None) is x

@@ -1,7 +1,10 @@
 """GRPO: advantages and the policy loss, in the papers' order and names.
 
 Read top to bottom against the equations (x = prompt, o_i = the i-th of G sampled episodes,
-o_{i,t} its t-th *generated* token; environment and template tokens have loss mask 0):
+o_{i,t} its t-th *generated* token; environment and template tokens have loss mask 0). An
+episode whose chat template rewrote history is several rows (its `segments`, `episode` maps
+rows to episodes); o_i is still the episode: t runs over its generated tokens in all its rows
+and |o_i| counts them all, so a split episode weighs exactly as the unsplit one in 3., 5., 7.
 
 1. Reward shaping (DAPO, arXiv 2503.14476, Eq. 13): the soft overlong penalty
    R_length(|o|) = 0 if |o| <= L_max - L_cache; (L_max - L_cache - |o|) / L_cache inside the
@@ -12,18 +15,21 @@ o_{i,t} its t-th *generated* token; environment and template tokens have loss ma
    the other G-1 rewards as the baseline. Episodes that failed for infra reasons are `valid=0`:
    they leave the baseline and get A = 0.
 3. Importance ratio per token r_{i,t} = pi_theta(o_{i,t}) / pi_old(o_{i,t}); GSPO (arXiv
-   2507.18071, Eq. 7) replaces it by the sequence ratio s_i = exp(mean_t log r_{i,t}), used in
-   its "GSPO-token" form sg[s_i] * pi_theta / sg[pi_theta] so its value is s_i on every token
-   and its gradient is grad s_i under per-sequence mean aggregation.
+   2507.18071, Eq. 7) replaces it by the sequence ratio s_i = exp((1/|o_i|) sum_t log r_{i,t}),
+   used in its "GSPO-token" form sg[s_i] * pi_theta / sg[pi_theta] so its value is s_i on
+   every token and its gradient is grad s_i under per-sequence mean aggregation.
 4. Clipped surrogate (PPO; DAPO clip-higher): L_{i,t} = -min(r A, clip(r, 1-eps_low, 1+eps_high) A).
 5. Truncated importance sampling (TIS) against the sampler (vLLM/HF generate) log-probs:
-   w_{i,t} = min(pi_old / pi_sampler, C), detached, multiplies L_{i,t}.
+   w_{i,t} = min(pi_old / pi_sampler, C), detached, multiplies L_{i,t}; per sequence, the
+   same w_i = min(prod_t pi_old / pi_sampler, C) on every token of o_i.
 6. KL to a reference (GRPO Eq. 4 uses k3): with d = log pi_ref - log pi_theta,
    k1 = -d, k2 = d^2 / 2, k3 = exp(d) - d - 1; added as beta * KL_{i,t}.
 7. Aggregation over the optimizer step (all micro-batches together; the normaliser is passed in):
    token_mean:            sum_{i,t} L / (total loss tokens in the step)      (DAPO, verl default)
-   seq_mean_token_mean:   sum_i (1/|o_i|) sum_t L / (total sequences)        (GRPO)
-   seq_sum_over_constant: sum_{i,t} L / (total sequences * L_max)            (Dr. GRPO)
+   seq_mean_token_mean:   sum_i (1/|o_i|) sum_t L / (total episodes)         (GRPO)
+   seq_sum_over_constant: sum_{i,t} L / (total episodes * L_max)             (Dr. GRPO)
+   ("total episodes" counts those with at least one loss token.) The per-episode sums in 3., 5.
+   and 7. need all rows of an episode in one call: micro-batches never split an episode.
 
 Everything here is a pure function of tensors; the trainer owns models and data.
 """
@@ -120,6 +126,16 @@ def masked_sum(x: Tensor, mask: Tensor, dim: int | None = None) -> Tensor:
     return x.sum() if dim is None else x.sum(dim=dim)
 
 
+def episode_total(per_row: Tensor, episode: Tensor | None) -> Tensor:
+    """Each row's value summed over every row of its episode, repeated on each of those rows
+    (rows with the same `episode` id); `episode=None` means one row per episode (identity)."""
+    if episode is None or per_row.numel() == 0:
+        return per_row
+    _, row_to_ep = torch.unique(episode, return_inverse=True)
+    totals = per_row.new_zeros(int(row_to_ep.max()) + 1).index_add(0, row_to_ep, per_row)
+    return totals[row_to_ep]
+
+
 def kl_estimate(logp: Tensor, ref_logp: Tensor, estimator: KLEstimator = "k3") -> Tensor:
     """Per-token estimate of KL(pi_theta || pi_ref) from samples of pi_theta (Schulman)."""
     d = ref_logp - logp
@@ -134,13 +150,17 @@ def kl_estimate(logp: Tensor, ref_logp: Tensor, estimator: KLEstimator = "k3") -
 
 
 def aggregate(per_token: Tensor, mask: Tensor, mode: Aggregation, *, total_tokens: float,
-              total_sequences: float, max_tokens: int | None = None) -> Tensor:
+              total_sequences: float, max_tokens: int | None = None,
+              episode: Tensor | None = None) -> Tensor:
     """This micro-batch's share of the step loss; summing the shares of every micro-batch
-    gives the loss of the whole step, whatever the split (the normalisers are global)."""
+    gives the loss of the whole step, whatever the split (the normalisers are global).
+    `total_sequences` counts episodes; `episode` (B,) maps rows to them (None: one row each)."""
     if mode == "token_mean":
         return masked_sum(per_token, mask) / max(total_tokens, 1.0)
     if mode == "seq_mean_token_mean":
-        per_seq = masked_sum(per_token, mask, dim=1) / mask.sum(dim=1).clamp(min=1)
+        # each row's sum / |o_i| of its whole episode: an episode's rows add up to its mean
+        episode_tokens = episode_total(mask.sum(dim=1), episode).clamp(min=1)
+        per_seq = masked_sum(per_token, mask, dim=1) / episode_tokens
         return per_seq.sum() / max(total_sequences, 1.0)
     if mode == "seq_sum_over_constant":
         if not max_tokens:
@@ -153,14 +173,16 @@ def aggregate(per_token: Tensor, mask: Tensor, mode: Aggregation, *, total_token
 
 def policy_loss(logp: Tensor, old_logp: Tensor, advantages: Tensor, mask: Tensor,
                 settings: LossSettings, *, total_tokens: float, total_sequences: float,
-                sampler_logp: Tensor | None = None, ref_logp: Tensor | None = None
-                ) -> tuple[Tensor, dict[str, Tensor]]:
+                sampler_logp: Tensor | None = None, ref_logp: Tensor | None = None,
+                episode: Tensor | None = None) -> tuple[Tensor, dict[str, Tensor]]:
     """The clipped GRPO/DAPO/GSPO loss of one micro-batch.
 
     logp, old_logp, sampler_logp, ref_logp, mask: (B, T), one slot per target token (mask 1
-    on generated tokens); advantages: (B,), one per sequence. `total_tokens` and
-    `total_sequences` count the whole optimizer step (every micro-batch). Returns the loss
-    share and detached per-micro-batch sums for metrics (`*_sum` over masked tokens).
+    on generated tokens); advantages: (B,), one per row (its episode's); episode: (B,) row ->
+    episode id (None: each row is an episode), every row of an episode in this micro-batch.
+    `total_tokens` and `total_sequences` (episodes with a loss token) count the whole
+    optimizer step (every micro-batch). Returns the loss share and detached
+    per-micro-batch sums for metrics (`*_sum` over masked tokens).
     """
     s = settings
     mask = mask.to(logp.dtype)
@@ -170,7 +192,8 @@ def policy_loss(logp: Tensor, old_logp: Tensor, advantages: Tensor, mask: Tensor
     # 3. importance ratio: per token, or GSPO's per sequence (length-normalised)
     log_ratio = logp - old_logp
     if s.importance_sampling_level == "sequence":
-        seq_log_ratio = masked_sum(log_ratio, mask, dim=1) / mask.sum(dim=1).clamp(min=1)
+        seq_log_ratio = (episode_total(masked_sum(log_ratio, mask, dim=1), episode)
+                         / episode_total(mask.sum(dim=1), episode).clamp(min=1))
         log_ratio = logp - logp.detach() + seq_log_ratio.detach().unsqueeze(1)
     elif s.importance_sampling_level != "token":
         raise ValueError(f"importance_sampling_level must be token or sequence, "
@@ -186,7 +209,8 @@ def policy_loss(logp: Tensor, old_logp: Tensor, advantages: Tensor, mask: Tensor
     if s.is_correction != "none" and sampler_logp is not None:
         is_log = old_logp - sampler_logp.detach()
         if s.is_correction == "sequence_truncate":
-            is_log = masked_sum(is_log, mask, dim=1).unsqueeze(1).expand_as(is_log)
+            is_log = episode_total(masked_sum(is_log, mask, dim=1), episode)
+            is_log = is_log.unsqueeze(1).expand_as(old_logp)
         w = torch.exp(is_log.clamp(max=20.0)).clamp(max=s.is_cap)
         per_token = per_token * w
 
@@ -200,7 +224,8 @@ def policy_loss(logp: Tensor, old_logp: Tensor, advantages: Tensor, mask: Tensor
 
     # 7. aggregation with the step's global normalisers
     loss = aggregate(per_token, mask, s.aggregation, total_tokens=total_tokens,
-                     total_sequences=total_sequences, max_tokens=s.max_tokens)
+                     total_sequences=total_sequences, max_tokens=s.max_tokens,
+                     episode=episode)
 
     with torch.no_grad():
         r = ratio.detach()

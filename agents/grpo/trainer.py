@@ -336,25 +336,33 @@ class GRPOTrainer:
     @torch.no_grad()
     def score(self, batch: TrainBatch) -> None:
         """Fill `old_logp` (and `ref_logp`) for the batch with the current weights."""
-        olds, refs = [], []
-        for mb in batch.to(self.device).micro_batches(self.cfg.micro_batch_size):
-            olds.append(token_logprobs(self.model, mb.input_ids, mb.attention_mask,
-                                       temperature=self.cfg.temperature)[0])
-            if self.ref_model is not None:
-                refs.append(token_logprobs(self.ref_model, mb.input_ids, mb.attention_mask,
-                                           temperature=self.cfg.temperature)[0])
-        batch.old_logp = torch.cat(olds)
-        batch.ref_logp = torch.cat(refs) if refs else None
+        rows_on_device = batch.to(self.device)
+        old = torch.zeros_like(rows_on_device.sampler_logp)
+        ref = torch.zeros_like(old) if self.ref_model is not None else None
+        for rows in batch.micro_batch_rows(self.cfg.micro_batch_size):
+            mb = rows_on_device.select(rows)
+            if self.cfg.trim_micro_batches:  # slots past its own width are padding: stay 0
+                mb = mb.trimmed()
+            width = mb.loss_mask.shape[1]
+            old[rows, :width] = token_logprobs(self.model, mb.input_ids, mb.attention_mask,
+                                               temperature=self.cfg.temperature)[0]
+            if ref is not None:
+                ref[rows, :width] = token_logprobs(self.ref_model, mb.input_ids,
+                                                   mb.attention_mask,
+                                                   temperature=self.cfg.temperature)[0]
+        batch.old_logp, batch.ref_logp = old, ref
 
     def accumulate_gradients(self, batch: TrainBatch, micro_batch_size: int
                              ) -> dict[str, float]:
         """Backward the step loss over micro-batches (gradients accumulate in `.grad`);
-        the normalisers count the whole batch, so any split gives the same gradient."""
+        the normalisers count the whole batch and micro-batches hold whole episodes, so any
+        split gives the same gradient. Sequences are episodes, however many rows each has."""
         total_tokens = float(batch.loss_mask.sum())
-        total_seqs = float((batch.loss_mask.sum(1) > 0).sum())
+        total_seqs = float(batch.episode[batch.loss_mask.sum(1) > 0].unique().numel())
         sums = {"loss": 0.0, "tokens": 0.0, "clip_low_sum": 0.0, "clip_high_sum": 0.0,
                 "kl_sum": 0.0, "entropy_sum": 0.0}
-        for mb in batch.to(self.device).micro_batches(micro_batch_size):
+        for mb in batch.to(self.device).micro_batches(micro_batch_size,
+                                                      self.cfg.trim_micro_batches):
             if float(mb.loss_mask.sum()) == 0 and self.settings.aggregation == "token_mean":
                 continue  # contributes exactly nothing
             with checkpointing_active(self.model):
@@ -364,7 +372,7 @@ class GRPOTrainer:
                 logp, mb.old_logp, mb.advantages, mb.loss_mask, self.settings,
                 total_tokens=total_tokens, total_sequences=total_seqs,
                 sampler_logp=mb.sampler_logp if mb.has_sampler_logp else None,
-                ref_logp=mb.ref_logp)
+                ref_logp=mb.ref_logp, episode=mb.episode)
             loss.backward()
             sums["loss"] += float(loss.detach())
             for k in ("tokens", "clip_low_sum", "clip_high_sum", "kl_sum"):
