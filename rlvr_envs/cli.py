@@ -142,7 +142,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     from agents.grpo.config import config_from_args
     from agents.grpo.trainer import CannotTrain, run_training
     try:
-        run_training(config_from_args(args))
+        cfg = config_from_args(args)
+    except ValueError as e:  # a bad knob value: one line, no traceback
+        raise SystemExit(f"rlvr train: {e}") from None
+    try:  # flushed lines: a log file shows each step as it ends
+        run_training(cfg, log=lambda line: print(line, flush=True))
     except CannotTrain as e:  # a configuration the run cannot train with: one clear line
         raise SystemExit(f"rlvr train: {e}") from None
     return 0
