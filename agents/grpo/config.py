@@ -13,8 +13,8 @@ Presets (`PRESETS`, `apply_preset`) set the paper settings with one flag:
             (zero-variance groups filtered, batch refilled), overlong filtering and soft penalty.
 * `gspo`    GSPO (arXiv 2507.18071): sequence-level ratios, eps 3e-4/4e-4, beta 0.
 * `tiny`    the CPU demo: tiny local model, SFT warm start, GRPO on an easy setting of
-            `rlvr/Math-v0` ("What is a+1?", a bare-answer warm start).
-* `tiny_digit` the earlier CPU demo on the toy `rlvr-grpo/Digit-v0` (benchmarks/vs_trl.py).
+            `rlvr/Math-v0` ("What is 47+1?"), evaluated on held-out questions of the same rule.
+* `tiny_digit` the earlier CPU demo on the toy `rlvr-grpo/Digit-v0` (tests).
 """
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ PRESETS: dict[str, dict[str, Any]] = {
              "sft_learning_rate": 1e-2, "sft_oracle_template": "{answer}", "eval_tasks": 200,
              "eval_env_kwargs": {"tasks": TINY_MATH_HELDOUT}, "eval_every": 25,
              "output_dir": "runs/grpo-tiny"},
-    # the previous tiny demo (toy 2-turn digit env); benchmarks/vs_trl.py's task
+    # the previous tiny demo (toy 2-turn digit env)
     "tiny_digit": {"model": "tiny", "envs": ["rlvr-grpo/Digit-v0"], "difficulty": 1,
                    "group_size": 8, "tasks_per_step": 8, "max_new_tokens": 4, "max_turns": 2,
                    "steps": 100, "learning_rate": 3e-3, "micro_batch_size": 64,
