@@ -551,8 +551,7 @@ class GRPOTrainer:
             while self.step < target:
                 m = self.train_step()
                 if cfg.eval_every and cfg.eval_tasks and self.step % cfg.eval_every == 0:
-                    m["eval_heldout"] = self.evaluate(cfg.eval_tasks)
-                    m["eval_train"] = self.evaluate(cfg.eval_tasks, split="train")
+                    m["eval_heldout"], m["eval_train"] = self.evaluate_both()
                 self.history.append(m)
                 metrics_log.write(json.dumps(m) + "\n")
                 metrics_log.flush()
@@ -648,6 +647,14 @@ class GRPOTrainer:
         self.eval_records = records  # the last evaluation's transcripts, to inspect
         return float(np.mean([r["reward"] for r in records]))
 
+    def evaluate_both(self) -> tuple[float, float]:
+        """(held-out, training-question) greedy reward over `eval_tasks` episodes each; one
+        evaluation serves both when `eval_env_kwargs` is empty (the same envs and seeds)."""
+        heldout = self.evaluate(self.cfg.eval_tasks)
+        if not self.cfg.eval_env_kwargs:
+            return heldout, heldout
+        return heldout, self.evaluate(self.cfg.eval_tasks, split="train")
+
     def close(self) -> None:
         self.collector.close()
         self.generator.close()
@@ -741,22 +748,25 @@ def run_training(cfg: GRPOConfig, log: Callable[[str], None] = print) -> dict[st
     evals: list[dict[str, Any]] = []
 
     def evaluate(step: int) -> dict[str, Any]:
-        return {"step": step, "heldout": trainer.evaluate(cfg.eval_tasks),
-                "train": trainer.evaluate(cfg.eval_tasks, split="train")}
+        heldout, train = trainer.evaluate_both()
+        return {"step": step, "heldout": heldout, "train": train}
+
+    def results(e: dict[str, Any]) -> str:
+        if not cfg.eval_env_kwargs:
+            return (f"reward {e['heldout']:.3f} on the training questions (no eval_env_kwargs: "
+                    "no held-out questions)")
+        return f"held-out reward {e['heldout']:.3f}, training questions {e['train']:.3f}"
 
     if cfg.sft_episodes and cfg.sft_steps and not resuming:
         losses = trainer.warm_start(cfg.sft_episodes, cfg.sft_steps, cfg.sft_learning_rate)
         summary["sft_loss"] = [losses[0], losses[-1]]
         log(f"warm start: {cfg.sft_steps} SFT steps on {cfg.sft_episodes} oracle episodes, "
             f"loss {losses[0]:.3f} -> {losses[-1]:.3f}")
-    what = ("held-out questions (eval_env_kwargs)" if cfg.eval_env_kwargs
-            else "training questions on unused reset seeds (no eval_env_kwargs)")
     if cfg.eval_tasks and not resuming:
         evals.append(evaluate(trainer.step))
         summary["eval_before"], summary["eval_train_before"] = (evals[0]["heldout"],
                                                                evals[0]["train"])
-        log(f"before GRPO, greedy over {cfg.eval_tasks} episodes: held-out reward "
-            f"{evals[0]['heldout']:.3f} ({what}), training questions {evals[0]['train']:.3f}")
+        log(f"before GRPO, greedy, {cfg.eval_tasks} episodes each: {results(evals[0])}")
     history = trainer.train(log=log) if cfg.steps > 0 else []
     evals += [{"step": m["step"], "heldout": m["eval_heldout"], "train": m["eval_train"]}
               for m in history if "eval_heldout" in m]
@@ -765,8 +775,7 @@ def run_training(cfg: GRPOConfig, log: Callable[[str], None] = print) -> dict[st
             evals.append(evaluate(trainer.step))
         summary["eval_after"], summary["eval_train_after"] = (evals[-1]["heldout"],
                                                              evals[-1]["train"])
-        log(f"after GRPO, greedy over {cfg.eval_tasks} episodes: held-out reward "
-            f"{summary['eval_after']:.3f}, training questions {summary['eval_train_after']:.3f}")
+        log(f"after GRPO, greedy, {cfg.eval_tasks} episodes each: {results(evals[-1])}")
     summary["eval_curve"] = evals
     summary["reward_curve"] = [m["reward_mean"] for m in history]
     summary["seconds"] = time.perf_counter() - t0
