@@ -196,11 +196,16 @@ def claim_output_dir(cfg: GRPOConfig) -> str:
 
 def is_training_seed(cfg: GRPOConfig, seed: int) -> bool:
     """Whether some training or warm-start episode of a run with `cfg` (any number of steps)
-    can reset with `seed`: `GRPOTrainer._specs` gives task i < n of (step, round) the seed
-    cfg.seed * 1_000_003 + (step * (max_refill_rounds + 1) + round) * 4096 + i."""
+    can reset with `seed`. `GRPOTrainer._specs` gives task i < tasks_per_step of (step, round)
+    the seed cfg.seed * 1_000_003 + (step * (max_refill_rounds + 1) + round) * 4096 + i, and
+    the warm start task i < sft_episodes that of step 10**6, round 0."""
     d = seed - cfg.seed * 1_000_003
-    n = max(cfg.tasks_per_step, cfg.sft_episodes)
-    return d >= 0 and (n >= 4096 or d % 4096 < n)
+    warm = 10**6 * (cfg.max_refill_rounds + 1) * 4096
+    if d < 0:
+        return False
+    if warm <= d < warm + cfg.sft_episodes:
+        return True
+    return cfg.tasks_per_step >= 4096 or d % 4096 < cfg.tasks_per_step
 
 
 def eval_reset_seeds(cfg: GRPOConfig, n: int, first: int | None = None) -> list[int]:
@@ -209,12 +214,13 @@ def eval_reset_seeds(cfg: GRPOConfig, n: int, first: int | None = None) -> list[
     seed = cfg.eval_seed if first is None else first
     out: list[int] = []
     while len(out) < n:
-        if is_training_seed(cfg, seed) and max(cfg.tasks_per_step, cfg.sft_episodes) >= 4096:
-            raise ValueError(f"eval seed {seed}: with tasks_per_step or sft_episodes >= 4096 "
-                             "every seed above the run's first training seed can be trained on; "
-                             f"set --eval-seed below {cfg.seed * 1_000_003 - n}")
         if not is_training_seed(cfg, seed):
             out.append(seed)
+        elif cfg.tasks_per_step >= 4096:
+            raise ValueError(f"tasks_per_step={cfg.tasks_per_step}: the reset seeds of "
+                             "consecutive steps overlap (they are 4096 apart), so every seed "
+                             f"from {cfg.seed * 1_000_003} up can be trained on; use fewer "
+                             "tasks per step")
         seed += 1
     return out
 
