@@ -85,3 +85,23 @@ def test_gpu_backend_fails_clearly_without_a_gpu(monkeypatch):
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     with pytest.raises(RuntimeError, match="CUDA"):
         require_gpu()
+
+
+def test_output_dir_rules_without_training(tmp_path):
+    from agents.grpo.trainer import CannotTrain, claim_output_dir
+    out = tmp_path / "r"
+
+    def cfg(**kw):
+        return GRPOConfig(output_dir=str(out), **kw)
+    assert claim_output_dir(cfg()) == "new" and out.is_dir()
+    assert claim_output_dir(cfg()) == "new"  # an empty directory, or one with a config only
+    (out / "metrics.jsonl").write_text("{}\n")
+    with pytest.raises(CannotTrain, match=r"\(metrics.jsonl\): pass --resume"):
+        claim_output_dir(cfg())
+    with pytest.raises(CannotTrain, match="no checkpoint.pt to resume from"):
+        claim_output_dir(cfg(resume=True))
+    (out / "checkpoint.pt").write_bytes(b"")
+    (out / "tb").mkdir()
+    assert claim_output_dir(cfg(resume=True)) == "resume"
+    assert claim_output_dir(cfg(overwrite=True)) == "overwrite"
+    assert sorted(p.name for p in out.iterdir()) == []
