@@ -195,8 +195,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from agents.grpo.trainer import CannotTrain, run_training
     from agents.model_source import ModelNotAvailable
     try:
-        run_training(config_from_args(args))
-    except (CannotTrain, ModelNotAvailable) as e:  # cannot train as configured: one clear line
+        cfg = config_from_args(args)
+    except ValueError as e:  # a bad knob value: one line, no traceback
+        raise SystemExit(f"rlvr train: {e}") from None
+    try:  # flushed lines: a log file shows each step as it ends
+        run_training(cfg, log=lambda line: print(line, flush=True))
+    except (CannotTrain, ModelNotAvailable) as e:  # cannot train as configured: one line
         raise SystemExit(f"rlvr train: {e}") from None
     return 0
 

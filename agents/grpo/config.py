@@ -13,8 +13,8 @@ Presets (`PRESETS`, `apply_preset`) set the paper settings with one flag:
             (zero-variance groups filtered, batch refilled), overlong filtering and soft penalty.
 * `gspo`    GSPO (arXiv 2507.18071): sequence-level ratios, eps 3e-4/4e-4, beta 0.
 * `tiny`    the CPU demo: tiny local model, SFT warm start, GRPO on an easy setting of
-            `rlvr/Math-v0` ("What is a+1?", a bare-answer warm start).
-* `tiny_digit` the earlier CPU demo on the toy `rlvr-grpo/Digit-v0` (benchmarks/vs_trl.py).
+            `rlvr/Math-v0` ("What is 47+1?"), evaluated on held-out questions of the same rule.
+* `tiny_digit` the earlier CPU demo on the toy `rlvr-grpo/Digit-v0` (tests).
 """
 
 from __future__ import annotations
@@ -167,8 +167,20 @@ class GRPOConfig:
                              choices=("error", "warn"))
     checkpoint_every: int = _f(0, "save a checkpoint every N steps (0: only at the end)")
     resume: bool = _f(False, "resume from output_dir/checkpoint.pt when it exists")
-    eval_tasks: int = _f(0, "held-out tasks evaluated (greedy) before and after training")
-    eval_seed: int = _f(10_000_000, "reset seed of the first held-out task")
+    overwrite: bool = _f(False, "replace the previous run in output_dir (its metrics, "
+                         "checkpoint, summary, plot); without this or --resume a run refuses "
+                         "a directory that holds one")
+    quiet: bool = _f(False, "no progress line per step (the start, end and warnings still "
+                     "print)")
+    eval_tasks: int = _f(0, "held-out episodes evaluated (greedy), before and after training "
+                         "and every eval_every steps; the training questions are evaluated "
+                         "the same way for comparison")
+    eval_seed: int = _f(10_000_000, "reset seed of the first held-out episode (seeds that a "
+                        "training step could use are skipped)")
+    eval_env_kwargs: dict[str, Any] = _f({}, "kwargs merged over env_kwargs for held-out "
+                                         "evaluation (JSON), e.g. other `tasks` records; {}: "
+                                         "the training questions on unused reset seeds")
+    eval_every: int = _f(0, "evaluate every N steps (0: before and after training only)")
     report_to: str = _f("jsonl", "jsonl | tensorboard | wandb (JSONL is always written)",
                         choices=("jsonl", "tensorboard", "wandb"))
     plot: bool = _f(True, "write reward_over_steps.png at the end")
@@ -196,6 +208,11 @@ class GRPOConfig:
                                                      self.vllm_max_num_batched_tokens) < 0:
             raise ValueError("vllm_tensor_parallel_size must be >= 1 and vllm_max_model_len, "
                              "vllm_max_num_batched_tokens >= 0 (0: derived)")
+        shared = shared_records(self.env_kwargs.get("tasks"), self.eval_env_kwargs.get("tasks"))
+        if shared:
+            raise ValueError(f"eval_env_kwargs['tasks'] shares {len(shared)} records with "
+                             f"env_kwargs['tasks'] (first: {shared[0]!r}); held-out records "
+                             "must differ from the training ones: remove them from one side")
 
     @property
     def dtype(self) -> str:
@@ -231,11 +248,21 @@ class GRPOConfig:
         return dataclasses.asdict(self)
 
 
-# The tiny preset's easy setting of a real env: `rlvr/Math-v0` on these records ("What is 3+1?",
-# answer "4"), no system prompt. The verifier accepts a bare answer ("4"), which a char-level
-# model can learn to emit; the warm start teaches that format (`sft_oracle_template`).
+# The tiny preset's easy setting of a real env: `rlvr/Math-v0` on records "What is 47+1?"
+# (answer "48"), no system prompt; the verifier accepts a bare answer, which a char-level model
+# can learn to emit. The 81 two-digit numbers without a carry (units 0..8) are split by
+# (tens + units) % 3: 54 training questions, 27 held-out ones (`eval_env_kwargs`). Each digit
+# appears in each position on both sides, so a model that learned the rule (copy the tens,
+# add one to the units) answers the held-out questions; one that memorised does not.
+def _tiny_math(a: int) -> dict[str, str]:
+    return {"question": f"What is {a}+1?", "answer": str(a + 1)}
+
+
+_TINY_NUMBERS = [a for a in range(10, 99) if a % 10 != 9]
 TINY_MATH_TASKS: list[dict[str, str]] = [
-    {"question": f"What is {a}+1?", "answer": str(a + 1)} for a in range(9)]
+    _tiny_math(a) for a in _TINY_NUMBERS if (a // 10 + a % 10) % 3 != 0]
+TINY_MATH_HELDOUT: list[dict[str, str]] = [
+    _tiny_math(a) for a in _TINY_NUMBERS if (a // 10 + a % 10) % 3 == 0]
 
 PRESETS: dict[str, dict[str, Any]] = {
     "grpo": {"scale_rewards": "group", "aggregation": "seq_mean_token_mean", "epsilon_low": 0.2,
@@ -250,16 +277,30 @@ PRESETS: dict[str, dict[str, Any]] = {
              "env_kwargs": {"tasks": TINY_MATH_TASKS, "system_prompt": ""}, "difficulty": -1,
              "group_size": 8, "tasks_per_step": 16, "concurrency": 128, "max_new_tokens": 4,
              "max_turns": 1, "steps": 200, "learning_rate": 3e-3, "epsilon_high": 0.28,
-             "num_iterations": 2, "micro_batch_size": 64, "sft_episodes": 64, "sft_steps": 50,
+             "num_iterations": 2, "micro_batch_size": 64, "sft_episodes": 128, "sft_steps": 300,
              "sft_learning_rate": 1e-2, "sft_oracle_template": "{answer}", "eval_tasks": 200,
+             "eval_env_kwargs": {"tasks": TINY_MATH_HELDOUT}, "eval_every": 25,
              "output_dir": "runs/grpo-tiny"},
-    # the previous tiny demo (toy 2-turn digit env); benchmarks/vs_trl.py's task
+    # the previous tiny demo (toy 2-turn digit env)
     "tiny_digit": {"model": "tiny", "envs": ["rlvr-grpo/Digit-v0"], "difficulty": 1,
                    "group_size": 8, "tasks_per_step": 8, "max_new_tokens": 4, "max_turns": 2,
                    "steps": 100, "learning_rate": 3e-3, "micro_batch_size": 64,
                    "sft_episodes": 64, "sft_steps": 60, "sft_learning_rate": 1e-2,
                    "eval_tasks": 200, "output_dir": "runs/grpo-tiny-digit"},
 }
+
+
+def shared_records(train: Any, heldout: Any) -> list[Any]:
+    """Records of `heldout` that are also training records (same `question`, or the same
+    record when they have none); [] unless both are in-memory lists of records."""
+    if not isinstance(train, list) or not isinstance(heldout, list):
+        return []
+
+    def key(r: Any) -> str:
+        return r["question"] if isinstance(r, dict) and "question" in r else json.dumps(
+            r, sort_keys=True, default=str)
+    seen = {key(r) for r in train}
+    return [r for r in heldout if key(r) in seen]
 
 
 def apply_preset(name: str, **overrides: Any) -> GRPOConfig:

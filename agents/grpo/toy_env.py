@@ -6,8 +6,8 @@ Rewards: 1.0 for the right digit on the first turn, 0.5 on the second, 0 otherwi
 Difficulty d: the digit is drawn from 0..(3*d) (d=3: all ten digits).
 Verification: the stripped reply must equal the digit exactly.
 It was the first tiny CPU demo (now the `tiny_digit` preset; the `tiny` preset trains on an
-easy setting of `rlvr/Math-v0`) and stays as the toy env of the tests and of
-benchmarks/vs_trl.py; the learner is generic, so any registered env trains the same way.
+easy setting of `rlvr/Math-v0`) and stays as the toy env of the tests; the learner is
+generic, so any registered env trains the same way.
 """
 
 from __future__ import annotations

@@ -148,8 +148,10 @@ def checkpointing_active(model: Any) -> Iterator[None]:
             m.training = False
 
 
-def env_factories(cfg: GRPOConfig) -> dict[str, Callable[[], gym.Env]]:
-    """`gym.make` factories for the config's env ids (the digit toy env registered too)."""
+def env_factories(cfg: GRPOConfig, env_kwargs: dict[str, Any] | None = None
+                  ) -> dict[str, Callable[[], gym.Env]]:
+    """`gym.make` factories for the config's env ids (the digit toy env registered too),
+    with `env_kwargs` (default: the config's)."""
     import rlvr_envs  # noqa: F401  (registers the rlvr envs)
 
     from .toy_env import register_digit_env
@@ -158,7 +160,73 @@ def env_factories(cfg: GRPOConfig) -> dict[str, Callable[[], gym.Env]]:
     for env_id in cfg.envs:
         if env_id not in gym.registry:
             raise ValueError(f"unknown env {env_id!r}; run `rlvr list` for the registered ones")
-        out[env_id] = (lambda e=env_id: gym.make(e, **cfg.env_kwargs))
+        kwargs = cfg.env_kwargs if env_kwargs is None else env_kwargs
+        out[env_id] = (lambda e=env_id, kw=kwargs: gym.make(e, **kw))
+    return out
+
+
+# ---- run directory and reset seeds of evaluation --------------------------------------------
+
+RUN_FILES = ("metrics.jsonl", "checkpoint.pt", "summary.json", "config.json",
+             "reward_over_steps.png", "tb", "hf")  # + checkpoint-N/ (Hugging Face exports)
+_RUN_MARKERS = ("metrics.jsonl", "checkpoint.pt", "summary.json")
+
+
+def claim_output_dir(cfg: GRPOConfig) -> str:
+    """Make `cfg.output_dir` ready for a run: "new", "resume" (`resume` and a checkpoint is
+    there) or "overwrite" (the previous run's files removed); a directory that holds a
+    previous run is refused (`CannotTrain`) unless `resume` or `overwrite` says what to do."""
+    import shutil
+    out = Path(cfg.output_dir)
+    found = [n for n in _RUN_MARKERS if (out / n).exists()]
+    if not found:
+        out.mkdir(parents=True, exist_ok=True)
+        return "new"
+    if cfg.resume and (out / "checkpoint.pt").exists():
+        return "resume"
+    if not cfg.overwrite:
+        why = ("it has no checkpoint.pt to resume from" if cfg.resume
+               else "pass --resume to continue it")
+        raise CannotTrain(f"{out} holds a previous run ({', '.join(found)}): {why}, "
+                          "--overwrite to replace it, or another --output-dir")
+    names = list(RUN_FILES) + [p.name for p in out.glob("checkpoint-*") if p.is_dir()]
+    for name in names:  # only the files a run writes: anything else there stays
+        path = out / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    return "overwrite"
+
+
+def is_training_seed(cfg: GRPOConfig, seed: int) -> bool:
+    """Whether some training or warm-start episode of a run with `cfg` (any number of steps)
+    can reset with `seed`. `GRPOTrainer._specs` gives task i < tasks_per_step of (step, round)
+    the seed cfg.seed * 1_000_003 + (step * (max_refill_rounds + 1) + round) * 4096 + i, and
+    the warm start task i < sft_episodes that of step 10**6, round 0."""
+    d = seed - cfg.seed * 1_000_003
+    warm = 10**6 * (cfg.max_refill_rounds + 1) * 4096
+    if d < 0:
+        return False
+    if warm <= d < warm + cfg.sft_episodes:
+        return True
+    return cfg.tasks_per_step >= 4096 or d % 4096 < cfg.tasks_per_step
+
+
+def eval_reset_seeds(cfg: GRPOConfig, n: int, first: int | None = None) -> list[int]:
+    """`n` reset seeds from `first` (default `cfg.eval_seed`) up, skipping every seed that a
+    training step could use (`is_training_seed`): evaluation never replays a training reset."""
+    seed = cfg.eval_seed if first is None else first
+    out: list[int] = []
+    while len(out) < n:
+        if not is_training_seed(cfg, seed):
+            out.append(seed)
+        elif cfg.tasks_per_step >= 4096:
+            raise ValueError(f"tasks_per_step={cfg.tasks_per_step}: the reset seeds of "
+                             "consecutive steps overlap (they are 4096 apart), so every seed "
+                             f"from {cfg.seed * 1_000_003} up can be trained on; use fewer "
+                             "tasks per step")
+        seed += 1
     return out
 
 
@@ -565,23 +633,37 @@ class GRPOTrainer:
 
     # ---- the run -----------------------------------------------------------------------
 
-    def train(self, steps: int | None = None) -> list[dict[str, Any]]:
-        """Run until `steps` (default `config.steps`) steps are done; logs metrics.jsonl."""
+    def train(self, steps: int | None = None, log: Callable[[str], None] | None = None
+              ) -> list[dict[str, Any]]:
+        """Run until `steps` (default `config.steps`) steps are done; logs metrics.jsonl.
+
+        A directory holding a previous run is refused unless `resume` or `overwrite`
+        (`claim_output_dir`). Every `eval_every` steps the step's metrics get `eval_heldout`
+        and `eval_train` (greedy, `eval_tasks` episodes each). `log` gets one progress line
+        per step (`progress_line`); warnings go to it even with `quiet`."""
         cfg = self.cfg
-        self.out.mkdir(parents=True, exist_ok=True)
+        if not getattr(self, "_claimed_output", False):
+            claim_output_dir(cfg)
+            self._claimed_output = True
         ckpt = self.out / "checkpoint.pt"
         if cfg.resume and ckpt.exists():
             self.load_checkpoint(ckpt)
         writer = _make_writer(cfg, self.out)
         target = steps if steps is not None else cfg.steps
-        with open(self.out / "metrics.jsonl", "a") as log:
+        with open(self.out / "metrics.jsonl", "a") as metrics_log:
             while self.step < target:
                 m = self.train_step()
+                if cfg.eval_every and cfg.eval_tasks and self.step % cfg.eval_every == 0:
+                    m["eval_heldout"], m["eval_train"] = self.evaluate_both()
                 self.history.append(m)
-                log.write(json.dumps(m) + "\n")
-                log.flush()
+                metrics_log.write(json.dumps(m) + "\n")
+                metrics_log.flush()
                 if writer is not None:
                     writer(m)
+                if log is not None and not cfg.quiet:
+                    log(progress_line(m, target))
+                if log is not None and m.get("warning"):
+                    log(f"warning: {m['warning']}")
                 if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
                     self.save_checkpoint(ckpt)
                     if cfg.export_hf:
@@ -650,16 +732,28 @@ class GRPOTrainer:
         self.sync.sync(self.model)
         return losses
 
-    def evaluate(self, n_tasks: int, seed: int | None = None) -> float:
-        """Mean reward over `n_tasks` held-out tasks (greedy, one episode each)."""
+    def evaluate(self, n_tasks: int, seed: int | None = None, split: str = "heldout") -> float:
+        """Mean reward of `n_tasks` greedy episodes, one per reset seed from `seed` (default
+        `eval_seed`) up, never a seed a training step could use (`eval_reset_seeds`).
+
+        split "heldout": the envs made with `env_kwargs` updated by `eval_env_kwargs` (other
+        questions when that sets `tasks`); "train": the training envs (the same questions
+        on unused reset seeds), to compare what was learned with what generalised."""
         cfg = self.cfg
-        base = cfg.eval_seed if seed is None else seed
-        ids = list(self.factories)
+        if split not in ("heldout", "train"):
+            raise ValueError(f"split must be 'heldout' or 'train', got {split!r}")
+        factories = self.factories
+        if split == "heldout" and cfg.eval_env_kwargs:
+            if getattr(self, "_heldout_factories", None) is None:
+                self._heldout_factories = env_factories(
+                    cfg, {**cfg.env_kwargs, **cfg.eval_env_kwargs})
+            factories = {e: self._heldout_factories[e] for e in self.factories}
+        ids = list(factories)
         diff = cfg.difficulty if cfg.difficulty >= 0 else None
-        specs = [EpisodeSpec(ids[i % len(ids)], i, 0, base + i,
+        specs = [EpisodeSpec(ids[i % len(ids)], i, 0, s,
                              {"difficulty": diff} if diff is not None else None)
-                 for i in range(n_tasks)]
-        collector = LockstepCollector(self.factories, self._policy(),
+                 for i, s in enumerate(eval_reset_seeds(cfg, n_tasks, seed))]
+        collector = LockstepCollector(factories, self._policy(),
                                      sampling=SamplingParams(temperature=0.0,
                                                              max_new_tokens=cfg.max_new_tokens),
                                      concurrency=cfg.concurrency, max_turns=cfg.max_turns,
@@ -667,7 +761,16 @@ class GRPOTrainer:
                                      extend_prompts=cfg.extend_prompts)
         records = collector.run(specs)
         collector.close()
+        self.eval_records = records  # the last evaluation's transcripts, to inspect
         return float(np.mean([r["reward"] for r in records]))
+
+    def evaluate_both(self) -> tuple[float, float]:
+        """(held-out, training-question) greedy reward over `eval_tasks` episodes each; one
+        evaluation serves both when `eval_env_kwargs` is empty (the same envs and seeds)."""
+        heldout = self.evaluate(self.cfg.eval_tasks)
+        if not self.cfg.eval_env_kwargs:
+            return heldout, heldout
+        return heldout, self.evaluate(self.cfg.eval_tasks, split="train")
 
     def close(self) -> None:
         self.collector.close()
@@ -687,8 +790,21 @@ def _make_writer(cfg: GRPOConfig, out: Path) -> Callable[[dict[str, Any]], None]
     return None
 
 
-def plot_rewards(history: list[dict[str, Any]], path: str | Path) -> bool:
-    """reward_mean over steps as a PNG; False when matplotlib is not installed."""
+def progress_line(m: dict[str, Any], total: int) -> str:
+    """One plain line per step for a terminal or a log file (no cursor escapes)."""
+    width = len(str(total))
+    line = (f"step {m['step']:>{width}}/{total}  reward {m['reward_mean']:.3f} (sampled)  "
+            f"pass {m['pass_rate']:.2f}")
+    if "eval_heldout" in m:
+        line += f"  held-out {m['eval_heldout']:.3f}  train-questions {m['eval_train']:.3f} (greedy)"
+    return line + f"  {m['time_step_s']:.2f}s  {m['tokens_per_s']:.0f} tok/s"
+
+
+def plot_rewards(history: list[dict[str, Any]], path: str | Path,
+                 evals: Sequence[dict[str, Any]] = ()) -> bool:
+    """Training reward (sampled, per step) and, from `evals` ({"step", "heldout", "train"}),
+    the greedy reward on held-out and on training questions, as a PNG; False when matplotlib
+    is not installed."""
     try:
         import matplotlib
     except ImportError:
@@ -696,10 +812,20 @@ def plot_rewards(history: list[dict[str, Any]], path: str | Path) -> bool:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot([m["step"] for m in history], [m["reward_mean"] for m in history], marker=".")
+    ax.plot([m["step"] for m in history], [m["reward_mean"] for m in history], lw=1,
+            label="training reward (sampled, per step)")
+    if evals:
+        steps = [e["step"] for e in evals]
+        ax.plot(steps, [e["heldout"] for e in evals], marker="o", color="C3",
+                label="held-out reward (greedy)")
+        if all("train" in e for e in evals):
+            ax.plot(steps, [e["train"] for e in evals], marker="s", ls="--", color="C2",
+                    label="training questions (greedy)")
     ax.set_xlabel("step")
     ax.set_ylabel("mean reward")
+    ax.set_ylim(-0.02, 1.02)
     ax.set_title("GRPO reward over steps")
+    ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -713,42 +839,70 @@ def seed_everything(seed: int) -> None:
 
 
 def run_training(cfg: GRPOConfig, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """The `rlvr train` run: optional SFT warm start, held-out eval, GRPO, eval, plot.
+    """The `rlvr train` run: optional SFT warm start, evaluation, GRPO, evaluation, plot.
 
     Writes metrics.jsonl, checkpoint.pt, summary.json and reward_over_steps.png (when
-    matplotlib is installed) under `cfg.output_dir`; returns the summary.
+    matplotlib is installed) under `cfg.output_dir`, which must not hold a previous run unless
+    `resume` or `overwrite` (`claim_output_dir`); `log` gets the run directory, one progress
+    line per step (unless `quiet`) and the results. Returns the summary: `eval_before` /
+    `eval_after` (held-out, greedy), `eval_train_before` / `eval_train_after` (training
+    questions, greedy), `eval_curve` (every evaluation) and `reward_curve` (sampled, per step).
     """
     out = Path(cfg.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    mode = claim_output_dir(cfg)
+    files = "metrics.jsonl, checkpoint.pt, summary.json" + (
+        ", reward_over_steps.png" if cfg.plot else "")
+    log({"new": f"rlvr train: writing to {out}/ ({files})",
+         "resume": f"rlvr train: resuming the run in {out}/ from checkpoint.pt",
+         "overwrite": f"rlvr train: writing to {out}/ ({files}); the previous run there was "
+                      "removed (--overwrite)"}[mode])
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
     seed_everything(cfg.seed)
     trainer = GRPOTrainer(cfg)
     summary: dict[str, Any] = {"config": cfg.to_dict()}
     t0 = time.perf_counter()
-    resuming = cfg.resume and (out / "checkpoint.pt").exists()
+    resuming = mode == "resume"
+    evals: list[dict[str, Any]] = []
+
+    def evaluate(step: int) -> dict[str, Any]:
+        heldout, train = trainer.evaluate_both()
+        return {"step": step, "heldout": heldout, "train": train}
+
+    def results(e: dict[str, Any]) -> str:
+        if not cfg.eval_env_kwargs:
+            return (f"reward {e['heldout']:.3f} on the training questions (no eval_env_kwargs: "
+                    "no held-out questions)")
+        return f"held-out reward {e['heldout']:.3f}, training questions {e['train']:.3f}"
+
     if cfg.sft_episodes and cfg.sft_steps and not resuming:
         losses = trainer.warm_start(cfg.sft_episodes, cfg.sft_steps, cfg.sft_learning_rate)
         summary["sft_loss"] = [losses[0], losses[-1]]
         log(f"warm start: {cfg.sft_steps} SFT steps on {cfg.sft_episodes} oracle episodes, "
             f"loss {losses[0]:.3f} -> {losses[-1]:.3f}")
     if cfg.eval_tasks and not resuming:
-        summary["eval_before"] = trainer.evaluate(cfg.eval_tasks)
-        log(f"held-out reward before GRPO: {summary['eval_before']:.3f}")
-    history = trainer.train() if not cfg.steps <= 0 else []
-    for m in history[-min(len(history), 5):]:
-        log(f"step {m['step']:4d}  reward {m['reward_mean']:.3f}  pass {m['pass_rate']:.2f}  "
-            f"zero-std {m['frac_reward_zero_std']:.2f}  gap {m.get('logprob_gap_mean', 0):.1e}"
-            f"  {m['time_step_s']:.2f}s")
+        evals.append(evaluate(trainer.step))
+        summary["eval_before"], summary["eval_train_before"] = (evals[0]["heldout"],
+                                                               evals[0]["train"])
+        log(f"before GRPO, greedy, {cfg.eval_tasks} episodes each: {results(evals[0])}")
+    history = trainer.train(log=log) if cfg.steps > 0 else []
+    evals += [{"step": m["step"], "heldout": m["eval_heldout"], "train": m["eval_train"]}
+              for m in history if "eval_heldout" in m]
     if cfg.eval_tasks:
-        summary["eval_after"] = trainer.evaluate(cfg.eval_tasks)
-        log(f"held-out reward after GRPO: {summary['eval_after']:.3f}")
+        if not evals or evals[-1]["step"] != trainer.step:  # greedy: the same weights, same score
+            evals.append(evaluate(trainer.step))
+        summary["eval_after"], summary["eval_train_after"] = (evals[-1]["heldout"],
+                                                             evals[-1]["train"])
+        log(f"after GRPO, greedy, {cfg.eval_tasks} episodes each: {results(evals[-1])}")
+    summary["eval_curve"] = evals
     summary["reward_curve"] = [m["reward_mean"] for m in history]
     summary["seconds"] = time.perf_counter() - t0
     if cfg.plot and history:
-        summary["plot"] = (str(out / "reward_over_steps.png")
-                           if plot_rewards(history, out / "reward_over_steps.png") else None)
+        png = out / "reward_over_steps.png"
+        summary["plot"] = str(png) if plot_rewards(history, png, evals) else None
         if summary["plot"] is None:
             log("matplotlib is not installed: no plot (pip install matplotlib)")
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     trainer.close()
+    log(f"done in {summary['seconds']:.0f}s: {out / 'summary.json'}"
+        + (f", plot {summary['plot']}" if summary.get("plot") else ""))
     return summary
