@@ -132,9 +132,10 @@ class GRPOConfig:
     max_grad_norm: float = _f(1.0, "gradient clipping (0: off)")
     micro_batch_size: int = _f(8, "rows per forward/backward (gradient accumulation); an "
                                "episode's rows (segments) are never split across two")
-    trim_micro_batches: bool = _f(False, "pad each micro-batch to its own widest row, not the "
-                                  "batch's (fewer cells; same math, but float sums change at "
-                                  "rounding level, so off keeps earlier runs bit-identical)")
+    trim_micro_batches: bool = _f(True, "pad each micro-batch to its own widest row, not the "
+                                  "batch's (fewer cells, same math; off reproduces runs made "
+                                  "before it was the default, whose float sums differ at "
+                                  "rounding level)")
     num_iterations: int = _f(1, "mu: passes over each collected batch (old log-probs stored "
                              "once, before the first)")
     mini_batches: int = _f(1, "optimizer steps per pass: the batch's groups split into this "
