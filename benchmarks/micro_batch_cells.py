@@ -1,5 +1,5 @@
 """Padded cells the trainer computes per step: micro-batches padded to the batch's widest row
-(`trim_micro_batches` off, the default) vs to their own widest row (on), against real tokens.
+(`trim_micro_batches` off) vs to their own widest row (on, the default), against real tokens.
 
 Collects one step with the tiny model (no training) and counts, over the micro-batches of the
 update, rows x width (cells) and attended tokens (real):
