@@ -123,6 +123,13 @@ class GRPOConfig:
     micro_batch_size: int = _f(8, "sequences per forward/backward (gradient accumulation)")
     num_iterations: int = _f(1, "mu: optimizer steps per collected batch (stored old log-probs)")
     steps: int = _f(30, "GRPO steps (collect + update)")
+    async_collection: bool = _f(False, "collect the next steps' episodes in a background thread "
+                                "while this step updates (off-policy by up to max_staleness "
+                                "versions, corrected by is_correction; backend hf samples from "
+                                "a separate model copy)")
+    max_staleness: int = _f(1, "async_collection: a batch is sampled by weights at most this "
+                            "many updates older than the ones it trains (1: one-step "
+                            "off-policy, generation of step k+1 overlaps update k)")
     seed: int = _f(0, "seed of model init, sampling, tasks and data order")
     # ---- warm start (SFT on oracle transcripts) ----
     sft_episodes: int = _f(0, "oracle episodes for a supervised warm start (0: none)")
@@ -159,6 +166,16 @@ class GRPOConfig:
                              f"{self.group_size}")
         if self.micro_batch_size < 1 or self.num_iterations < 1:
             raise ValueError("micro_batch_size and num_iterations must be >= 1")
+        if self.async_collection:
+            if self.max_staleness < 1:
+                raise ValueError(f"max_staleness={self.max_staleness}: async collection needs "
+                                 ">= 1 (0 is synchronous: drop --async-collection)")
+            if self.vllm_enable_sleep_mode or self.curriculum:
+                raise ValueError("async_collection cannot run with "
+                                 + ("vllm_enable_sleep_mode (the engine generates while the "
+                                    "trainer updates)" if self.vllm_enable_sleep_mode else
+                                    "curriculum (the next batch's difficulties would depend "
+                                    "on thread timing)") + ": drop one of the two")
         if self.vllm_tensor_parallel_size < 1 or min(self.vllm_max_model_len,
                                                      self.vllm_max_num_batched_tokens) < 0:
             raise ValueError("vllm_tensor_parallel_size must be >= 1 and vllm_max_model_len, "
