@@ -49,8 +49,10 @@ class GRPOConfig:
                     choices=("float32", "bfloat16"))
     device: str = _f("cpu", "cpu or cuda")
     backend: str = _f("hf", "generation backend: hf (shares the trainer's model) or vllm "
-                      "(colocated engine, weights pushed after every update; CUDA GPU only)",
-                      choices=("hf", "vllm"))
+                      "(colocated engine, weights pushed after every update; CUDA GPU only) "
+                      "or vllm_ray (vllm_num_engines vLLM engines as Ray actors, one GPU each, "
+                      "data-parallel; weights pushed through Ray's object store)",
+                      choices=("hf", "vllm", "vllm_ray"))
     vllm_gpu_memory_utilization: float = _f(0.3, "share of GPU memory for the colocated vLLM "
                                             "engine (backend vllm)")
     vllm_max_model_len: int = _f(0, "vLLM context per request, prompt + generated tokens (0: "
@@ -64,6 +66,8 @@ class GRPOConfig:
                                       "and updates, and wakes for the weight push")
     vllm_tensor_parallel_size: int = _f(1, "GPUs the vLLM engine shards the model over (>1: "
                                         "multiprocess workers, weights pushed by CUDA IPC)")
+    vllm_num_engines: int = _f(1, "backend vllm_ray: engine actors, one GPU each; each "
+                               "batch is split over them")
     lora_rank: int = _f(0, "LoRA rank via peft, alpha = 2 * rank, all linear layers (0: full "
                         "fine-tuning); merged weights are pushed to the generator")
     gradient_checkpointing: bool = _f(False, "recompute activations in backward (GPU memory)")
@@ -156,7 +160,7 @@ class GRPOConfig:
 
     def __post_init__(self) -> None:
         if self.logprob_gap_tol <= 0:
-            self.logprob_gap_tol = 5e-2 if self.backend == "vllm" else 1e-3
+            self.logprob_gap_tol = 5e-2 if self.backend.startswith("vllm") else 1e-3
         for f in fields(self):
             choices = f.metadata.get("choices")
             if choices and getattr(self, f.name) not in choices:
@@ -176,6 +180,8 @@ class GRPOConfig:
                                     "trainer updates)" if self.vllm_enable_sleep_mode else
                                     "curriculum (the next batch's difficulties would depend "
                                     "on thread timing)") + ": drop one of the two")
+        if self.vllm_num_engines < 1:
+            raise ValueError(f"vllm_num_engines={self.vllm_num_engines}; it must be >= 1")
         if self.vllm_tensor_parallel_size < 1 or min(self.vllm_max_model_len,
                                                      self.vllm_max_num_batched_tokens) < 0:
             raise ValueError("vllm_tensor_parallel_size must be >= 1 and vllm_max_model_len, "
