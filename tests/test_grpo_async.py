@@ -43,7 +43,8 @@ def _values(history):
 
 @pytest.mark.parametrize("bound", [1, 2])
 def test_async_run_stamps_episodes_and_keeps_staleness_within_the_bound(tmp_path, bound):
-    tr = _trainer(tmp_path, max_staleness=bound)
+    # bound 2 with DAPO refill rounds: they run in the background thread too
+    tr = _trainer(tmp_path, max_staleness=bound, dynamic_sampling=bound == 2)
     assert isinstance(tr, AsyncGRPOTrainer)
     seen = _capture_batches(tr)
     v0 = tr.sync.version
@@ -54,7 +55,7 @@ def test_async_run_stamps_episodes_and_keeps_staleness_within_the_bound(tmp_path
     assert [m["policy_version"] for m in history] == [v0 + max(0, k - bound) for k in range(4)]
     assert [m["version"] for m in history] == [v0 + k + 1 for k in range(4)]
     for k, (trainer_version, collected) in enumerate(seen):
-        versions = {r["policy_version"] for r in collected.records}
+        versions = {r["policy_version"] for r in collected.records + collected.records_for_loss}
         assert versions == {v0 + max(0, k - bound)}  # every episode stamped, one version
         assert trainer_version - min(versions) <= bound
     assert all(m["recollected_batches"] == 0 for m in history)

@@ -188,8 +188,10 @@ class GRPOTrainer:
     next batch checks that it worked.
     """
 
-    def __new__(cls, config: GRPOConfig, *args: Any, **kwargs: Any) -> GRPOTrainer:
-        if cls is GRPOTrainer and config.async_collection:  # the knob picks the async loop
+    def __new__(cls, config: GRPOConfig | None = None, *args: Any, **kwargs: Any
+                ) -> GRPOTrainer:
+        # the knob picks the async loop (agents/grpo/async_loop.py); no config: unpickling
+        if cls is GRPOTrainer and getattr(config, "async_collection", False):
             from .async_loop import AsyncGRPOTrainer
             cls = AsyncGRPOTrainer
         return super().__new__(cls)
