@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import os
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -85,6 +86,9 @@ class VLLMEngine:
         self.policy.llm.collective_rpc("rlvr_finish_weight_update")
         self.policy.llm.reset_prefix_cache()  # its KV blocks came from the old weights
 
+    def param_sums(self, names: list[str]) -> dict[str, float]:
+        return self.policy.llm.collective_rpc("rlvr_param_sums", args=(names,))[0]
+
 
 class GenerationEngine:
     """The body of one Ray actor: an engine (`factory()`: a `VLLMEngine`, or a fake in
@@ -109,6 +113,10 @@ class GenerationEngine:
 
     def get_version(self) -> int:
         return self.version
+
+    def param_sums(self, names: list[str]) -> dict[str, float]:
+        """float64 sums of the named engine parameters (checks that a push took effect)."""
+        return self.engine.param_sums(names)
 
 
 class RayGenerationPolicy(Policy):
@@ -146,6 +154,8 @@ class RaySync(WeightSync):
                  bucket_bytes: int = DEFAULT_BUCKET_BYTES) -> None:
         super().__init__()
         self.actors, self._ray, self.bucket_bytes = list(actors), ray, bucket_bytes
+        self.transport = "ray"
+        self.timings: dict[str, float] = {}  # seconds of the last push (as VLLMSync's)
 
     def push(self, model: Any) -> None:
         self._push(model, self.version)
@@ -156,12 +166,13 @@ class RaySync(WeightSync):
         return self.version
 
     def _push(self, model: Any, version: int) -> None:
-        ray = self._ray
+        ray, t = self._ray, time.perf_counter()
         cpu = ((n, t.detach().to("cpu")) for n, t in weights_for_sync(model))
         for bucket in weight_buckets(cpu, self.bucket_bytes):
             ref = ray.put(bucket)  # one copy in the object store, read by every engine
             ray.get([a.load_bucket.remote(ref) for a in self.actors])
         got = ray.get([a.finish.remote(version) for a in self.actors])
+        self.timings["push_s"] = self.timings["load_s"] = time.perf_counter() - t
         if got != [version] * len(self.actors):
             raise RuntimeError(f"engines report weight versions {got} after pushing "
                                f"version {version}")
@@ -169,6 +180,10 @@ class RaySync(WeightSync):
     def versions(self) -> list[int]:
         """The weight version each engine holds."""
         return list(self._ray.get([a.get_version.remote() for a in self.actors]))
+
+    def param_sums(self, names: list[str]) -> list[dict[str, float]]:
+        """Per engine, float64 sums of the named parameters."""
+        return list(self._ray.get([a.param_sums.remote(names) for a in self.actors]))
 
 
 class RayGenerator(Generator):
