@@ -158,3 +158,16 @@ def test_async_refuses_a_shared_generator_and_timing_dependent_settings(tmp_path
         GRPOConfig(async_collection=True, curriculum=True)
     with pytest.raises(ValueError, match="max_staleness=0"):
         GRPOConfig(async_collection=True, max_staleness=0)
+
+
+def test_an_evaluation_mid_training_does_not_change_the_run(tmp_path):
+    a = _trainer(tmp_path, "plain")
+    a.train()
+    a.close()
+    b = _trainer(tmp_path, "evaluated")
+    b.train(steps=2)  # batches 2 and 3 are queued with their snapshots
+    b.evaluate(4)  # waits for the thread, evaluates the current weights on the generator
+    b.train()
+    b.close()
+    pa, pb = _params(a.model), _params(b.model)
+    assert all(torch.equal(pa[n], pb[n]) for n in pa)

@@ -159,22 +159,23 @@ class AsyncGRPOTrainer(GRPOTrainer):
 
     # ---- around the loop -----------------------------------------------------------------
 
-    def train(self, steps: int | None = None) -> list[dict[str, Any]]:
+    # the overrides below pass their arguments through: only the generator's state matters
+    def train(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
         try:
-            return super().train(steps)
+            return super().train(*args, **kwargs)
         finally:
             self.drain()
 
-    def evaluate(self, n_tasks: int, seed: int | None = None) -> float:
+    def evaluate(self, *args: Any, **kwargs: Any) -> float:
         """As `GRPOTrainer.evaluate`, on the trainer's current weights (pushed to the idle
-        generator; the next queued batch pushes its own snapshot back)."""
+        generator; the next queued batch pushes its own snapshot back), also mid-training."""
         self.drain()
         self.sync.push(self.model)
-        return super().evaluate(n_tasks, seed)
+        return super().evaluate(*args, **kwargs)
 
-    def warm_start(self, episodes: int, steps: int, lr: float) -> list[float]:
+    def warm_start(self, *args: Any, **kwargs: Any) -> list[float]:
         self.drain()
-        return super().warm_start(episodes, steps, lr)
+        return super().warm_start(*args, **kwargs)
 
     def save_checkpoint(self, path: str | Path) -> None:
         """The checkpoint, plus the queued batches' weight snapshots in `<path>.async`: with
