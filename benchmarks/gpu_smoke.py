@@ -10,7 +10,9 @@ loads it with `--backend vllm`, a short supervised warm start, and `--steps` GRP
 `rlvr/Math-v0` (the tiny preset's "What is a+1?" records) with a weight push after each
 update. Scenarios: `inproc` (engine core in this process, direct push, sleep mode on) and
 `ipc` (VLLM_ENABLE_V1_MULTIPROCESSING=1: engine in a subprocess, CUDA IPC push, sleep mode
-on). Prints, per step, the sampler/trainer log-prob gap on the batch sampled right after the
+on); `ray` (asked for explicitly: `--scenarios inproc,ipc,ray`) runs the same with
+`--backend vllm_ray`, one engine as a Ray actor on a local Ray instance, weights pushed
+through Ray's object store, sleep mode off. Prints, per step, the sampler/trainer log-prob gap on the batch sampled right after the
 previous sync, generation tokens/s and the sleep/load timings; at the end the peak GPU memory
 (device-wide, sampled every 0.1 s) and whether the engine's weights equal the trainer's.
 Writes a JSON result and exits 0 only when every scenario passed (gap under the tolerance
@@ -40,6 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {  # name -> (environment, sleep mode)
     "inproc": ({"VLLM_ENABLE_V1_MULTIPROCESSING": "0"}, True),
     "ipc": ({"VLLM_ENABLE_V1_MULTIPROCESSING": "1"}, True),
+    # backend vllm_ray: one engine actor on a local Ray instance, weights via the object store
+    "ray": ({"VLLM_ENABLE_V1_MULTIPROCESSING": "0"}, False),
 }
 # parameters compared between engine and trainer (unsharded, same name in vLLM and HF)
 CHECKED_PARAMS = ["model.norm.weight", "model.layers.0.input_layernorm.weight",
@@ -134,6 +138,8 @@ def run_scenario(name: str, model_dir: str | Path, steps: int, result_path: str 
     from agents.grpo.trainer import GRPOTrainer, seed_everything
 
     sleep_mode = SCENARIOS[name][1]
+    if name == "ray":
+        overrides = {"backend": "vllm_ray", "vllm_num_engines": 1, **overrides}
     cfg = smoke_config(model_dir, Path(result_path).parent / f"run-{name}", steps=steps,
                        sleep_mode=sleep_mode, **overrides)
     res: dict[str, Any] = {"scenario": name, "gpu": torch.cuda.get_device_name(0),
@@ -172,7 +178,8 @@ def run_scenario(name: str, model_dir: str | Path, steps: int, result_path: str 
             res["failures"].append("no step before the last updated the weights (every group "
                                    "had one reward), so no gap was measured after a real push")
         trainer_params = dict(trainer.model.named_parameters())
-        engine = sync.llm.collective_rpc("rlvr_param_sums", args=(CHECKED_PARAMS,))[0]
+        engine = (sync.param_sums(CHECKED_PARAMS)[0] if name == "ray" else
+                  sync.llm.collective_rpc("rlvr_param_sums", args=(CHECKED_PARAMS,))[0])
         for n in CHECKED_PARAMS:
             engine_dtype = getattr(torch, cfg.dtype)  # the engine runs in cfg.dtype
             mine = float(trainer_params[n].detach().to(engine_dtype).double().sum())
@@ -232,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     why = preflight()
+    if not why and "ray" in names and importlib.util.find_spec("ray") is None:
+        why = ("gpu_smoke: scenario ray needs Ray (pip install 'rlvr-envs[ray]'); nothing "
+               "was run")
     if why:
         print(why, file=sys.stderr)
         return 2

@@ -51,8 +51,10 @@ class GRPOConfig:
                         choices=("fp32", "bf16-mixed", "bf16"))
     device: str = _f("cpu", "cpu or cuda")
     backend: str = _f("hf", "generation backend: hf (shares the trainer's model) or vllm "
-                      "(colocated engine, weights pushed after every update; CUDA GPU only)",
-                      choices=("hf", "vllm"))
+                      "(colocated engine, weights pushed after every update; CUDA GPU only) "
+                      "or vllm_ray (vllm_num_engines vLLM engines as Ray actors, one GPU each, "
+                      "data-parallel; weights pushed through Ray's object store)",
+                      choices=("hf", "vllm", "vllm_ray"))
     vllm_gpu_memory_utilization: float = _f(0.3, "share of GPU memory for the colocated vLLM "
                                             "engine (backend vllm)")
     vllm_max_model_len: int = _f(0, "vLLM context per request, prompt + generated tokens (0: "
@@ -66,6 +68,8 @@ class GRPOConfig:
                                       "and updates, and wakes for the weight push")
     vllm_tensor_parallel_size: int = _f(1, "GPUs the vLLM engine shards the model over (>1: "
                                         "multiprocess workers, weights pushed by CUDA IPC)")
+    vllm_num_engines: int = _f(1, "backend vllm_ray: engine actors, one GPU each; each "
+                               "batch is split over them")
     lora_rank: int = _f(0, "LoRA rank via peft, alpha = 2 * rank, all linear layers (0: full "
                         "fine-tuning); merged weights are pushed to the generator")
     gradient_checkpointing: bool = _f(False, "recompute activations in backward (GPU memory)")
@@ -150,6 +154,13 @@ class GRPOConfig:
     min_lr_ratio: float = _f(0.0, "final learning rate of linear/cosine, as a fraction of "
                              "learning_rate")
     steps: int = _f(30, "GRPO steps (collect + update)")
+    async_collection: bool = _f(False, "collect the next steps' episodes in a background thread "
+                                "while this step updates (off-policy by up to max_staleness "
+                                "versions, corrected by is_correction; backend hf samples from "
+                                "a separate model copy)")
+    max_staleness: int = _f(1, "async_collection: a batch is sampled by weights at most this "
+                            "many updates older than the ones it trains (1: one-step "
+                            "off-policy, generation of step k+1 overlaps update k)")
     seed: int = _f(0, "seed of model init, sampling, tasks and data order")
     # ---- warm start (SFT on oracle transcripts) ----
     sft_episodes: int = _f(0, "oracle episodes for a supervised warm start (0: none)")
@@ -188,7 +199,7 @@ class GRPOConfig:
 
     def __post_init__(self) -> None:
         if self.logprob_gap_tol <= 0:
-            self.logprob_gap_tol = 5e-2 if self.backend == "vllm" else 1e-3
+            self.logprob_gap_tol = 5e-2 if self.backend.startswith("vllm") else 1e-3
         for f in fields(self):
             choices = f.metadata.get("choices")
             if choices and getattr(self, f.name) not in choices:
@@ -205,6 +216,18 @@ class GRPOConfig:
         if self.warmup_steps < 0 or not 0.0 <= self.min_lr_ratio <= 1.0:
             raise ValueError(f"warmup_steps must be >= 0 (got {self.warmup_steps}) and "
                              f"min_lr_ratio in [0, 1] (got {self.min_lr_ratio})")
+        if self.async_collection:
+            if self.max_staleness < 1:
+                raise ValueError(f"max_staleness={self.max_staleness}: async collection needs "
+                                 ">= 1 (0 is synchronous: drop --async-collection)")
+            if self.vllm_enable_sleep_mode or self.curriculum:
+                raise ValueError("async_collection cannot run with "
+                                 + ("vllm_enable_sleep_mode (the engine generates while the "
+                                    "trainer updates)" if self.vllm_enable_sleep_mode else
+                                    "curriculum (the next batch's difficulties would depend "
+                                    "on thread timing)") + ": drop one of the two")
+        if self.vllm_num_engines < 1:
+            raise ValueError(f"vllm_num_engines={self.vllm_num_engines}; it must be >= 1")
         if self.vllm_tensor_parallel_size < 1 or min(self.vllm_max_model_len,
                                                      self.vllm_max_num_batched_tokens) < 0:
             raise ValueError("vllm_tensor_parallel_size must be >= 1 and vllm_max_model_len, "

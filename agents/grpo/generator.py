@@ -9,6 +9,8 @@ Backends (`GRPOConfig.backend`):
 * `hf`: `HFPolicy` on the trainer's own model, `IdentitySync` (CPU or GPU; the default).
 * `vllm`: `VLLMPolicy` on a colocated vLLM engine, `VLLMSync` (CUDA GPU only; built in
   `agents.grpo.vllm_engine`, imported only when asked for).
+* `vllm_ray`: vLLM engines as Ray actors, data-parallel, `RaySync` (`agents.grpo.
+  ray_generation`, imported only when asked for).
 
 `copy_generator(model, tokenizer)` is a third kind, not a config choice: `HFPolicy` on a
 separate plain copy of the model, `CopySync`. It receives weights exactly as vLLM does
@@ -76,6 +78,9 @@ def build_generator(cfg: GRPOConfig, model: Any, tokenizer: Any) -> Generator:
     if cfg.backend == "vllm":
         from .vllm_engine import vllm_generator
         return vllm_generator(cfg, model)
+    if cfg.backend == "vllm_ray":
+        from .ray_generation import ray_generator
+        return ray_generator(cfg, model)
     return HFGenerator(model, tokenizer, IdentitySync(), batch_size=cfg.concurrency)
 
 

@@ -19,6 +19,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +231,18 @@ def eval_reset_seeds(cfg: GRPOConfig, n: int, first: int | None = None) -> list[
     return out
 
 
+@dataclass
+class CollectedBatch:
+    """One step's episodes: all `records` (refill rounds included), those the loss uses,
+    seconds spent generating, DAPO refill rounds, and the collection's wall seconds."""
+
+    records: list[dict[str, Any]]
+    records_for_loss: list[dict[str, Any]]
+    generate_s: float
+    rounds: int
+    collect_s: float
+
+
 class CannotTrain(ValueError):
     """The run cannot train as configured; the message names the knob to change."""
 
@@ -270,6 +283,14 @@ class GRPOTrainer:
     optimizer update the trainer calls `generator.sync.sync(model)`; the log-prob gap on the
     next batch checks that it worked.
     """
+
+    def __new__(cls, config: GRPOConfig | None = None, *args: Any, **kwargs: Any
+                ) -> GRPOTrainer:
+        # the knob picks the async loop (agents/grpo/async_loop.py); no config: unpickling
+        if cls is GRPOTrainer and getattr(config, "async_collection", False):
+            from .async_loop import AsyncGRPOTrainer
+            cls = AsyncGRPOTrainer
+        return super().__new__(cls)
 
     def __init__(self, config: GRPOConfig, model: Any = None, tokenizer: Any = None,
                  envs: dict[str, Callable[[], gym.Env]] | None = None,
@@ -513,21 +534,41 @@ class GRPOTrainer:
 
     def train_step(self) -> dict[str, Any]:
         """Collect, compute advantages, update, sync; returns this step's metrics."""
+        t0 = time.perf_counter()
+        return self.learn_step(self.collect_step(self.step, self.sync.version), t0)
+
+    def collect_step(self, step: int, version: int) -> CollectedBatch:
+        """Step `step`'s episodes (DAPO refill rounds included) with the generator's current
+        weights, each record stamped `policy_version=version` (the weights that sampled it)."""
         cfg = self.cfg
         t0 = time.perf_counter()
-        records, gen_s = self.collect(self.step)
+        records, gen_s = self.collect(step)
         rounds = 0
         if cfg.dynamic_sampling:  # DAPO: keep groups with signal, refill from fresh tasks
             keep = self._groups_with_signal(records)
             while len(keep) < cfg.tasks_per_step and rounds < cfg.max_refill_rounds:
                 rounds += 1
-                more, g = self.collect(self.step, rounds)
+                more, g = self.collect(step, rounds)
                 gen_s += g
                 keep += self._groups_with_signal(more)
             records_for_loss = [r for grp in keep[:cfg.tasks_per_step] for r in grp] or records
         else:
             records_for_loss = records
-        t_collect = time.perf_counter() - t0
+        for rec in records + records_for_loss:
+            rec["policy_version"] = version
+        return CollectedBatch(records, records_for_loss, gen_s, rounds,
+                              time.perf_counter() - t0)
+
+    def publish_weights(self) -> int:
+        """After an update: the generator gets the new weights; returns the new version."""
+        return self.sync.sync(self.model)
+
+    def learn_step(self, collected: CollectedBatch, t0: float) -> dict[str, Any]:
+        """Advantages, scoring, update and weight publishing for a collected batch; returns
+        the step's metrics (`t0`: when the step started, for `time_step_s`)."""
+        cfg = self.cfg
+        records, records_for_loss = collected.records, collected.records_for_loss
+        gen_s, rounds, t_collect = collected.generate_s, collected.rounds, collected.collect_s
         self.sync.sleep()  # vLLM sleep mode: the engine's memory is the trainer's until sync
         groups, rewards, adv, adv_stats = self.rewards_and_advantages(records_for_loss)
         flat = [rec for g in groups for rec in g]
@@ -548,7 +589,7 @@ class GRPOTrainer:
             t2 = time.perf_counter()
             upd = self.update(batch, [gi for gi, g in enumerate(groups) for _ in g])
             t3 = time.perf_counter()
-        version = self.sync.sync(self.model)
+        version = self.publish_weights()
         t4 = time.perf_counter()
         self.step += 1
         for rec in records:
