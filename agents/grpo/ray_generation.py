@@ -17,7 +17,7 @@ colocated engine (`vllm_worker.py`), runs `process_weights_after_loading` and re
 prefix cache. The trainer waits for every engine, so a sync is a barrier: no engine samples
 a mix of versions. Every engine reports its version; `RaySync.versions()` checks them.
 
-What this costs and where it stops (docs/scaling-generation.md): the object store moves
+What this costs and where it stops (docs/scaling.md, "Generation beyond one GPU"): the object store moves
 each weight through host memory (one copy per node, then one host-to-GPU copy per engine),
 about 2 x model bytes per node per step; at 7B bf16 (14 GB) that is seconds per sync,
 fine for the one-step-off async loop (the push overlaps nothing but is amortised), slow for
