@@ -9,16 +9,15 @@ import sys
 import time
 
 import pytest
+import ray  # the ray extra (CI installs it): a missing extra fails here, loudly
 
-ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install .[ray])")
-
-from agents.bench import read_transcripts, run_bench, summarize_env, transcript_path  # noqa: E402
-from agents.collector import EpisodeCollector, plan_episodes  # noqa: E402
-from agents.grpo.toy_env import DigitEnv  # noqa: E402
-from agents.oracle import OraclePolicy  # noqa: E402
-from agents.ray_envs import RayEnvPool, RayOptions, parse_workers  # noqa: E402
-from rlvr_envs import ENV_IDS  # noqa: E402
-from rlvr_envs.cli import main  # noqa: E402
+from agents.bench import read_transcripts, run_bench, summarize_env, transcript_path
+from agents.collector import EpisodeCollector, plan_episodes
+from agents.grpo.toy_env import DigitEnv
+from agents.oracle import OraclePolicy
+from agents.ray_envs import RayEnvPool, RayOptions, parse_workers
+from rlvr_envs import ENV_IDS
+from rlvr_envs.cli import main
 
 RAY_INIT = {"address": "local", "num_cpus": 2, "include_dashboard": False, "log_to_driver": False,
             "object_store_memory": 80 * 1024 * 1024}
@@ -180,3 +179,28 @@ def test_worker_counts_and_cpus_are_checked_before_any_work():
         RayEnvPool(["rlvr/Math-v0", "rlvr/Code-v0"], workers={"rlvr/Math-v0": 1})
     assert main(["bench", "--envs", "rlvr/Math-v0", "--ray", "local", "--ray-workers",
                  "x=y", "--no-progress"]) == 2
+
+
+def test_rlvr_train_runs_its_envs_on_ray_workers_with_the_in_process_rewards(tmp_path):
+    """`rlvr train --ray`: the same seeded steps give the same episodes and rewards as in
+    process (the workers only move where reset/step/verification run)."""
+    from agents.grpo.config import apply_preset
+    from agents.grpo.trainer import GRPOTrainer
+
+    def run(**kw):
+        cfg = apply_preset("tiny", steps=2, tasks_per_step=2, group_size=4, sft_episodes=0,
+                           sft_steps=0, eval_tasks=0, plot=False,
+                           output_dir=str(tmp_path / str(len(kw))), **kw)
+        trainer = GRPOTrainer(cfg)
+        try:
+            return type(trainer.factories["rlvr/Math-v0"]()).__name__, trainer.train()
+        finally:
+            trainer.close()
+    kind, on_ray = run(ray="local", ray_workers=2)  # Ray is already up: joins this instance
+    assert kind == "RemoteEnv"
+    kind, in_process = run()
+    assert kind != "RemoteEnv"
+    keys = ("reward_mean", "pass_rate", "generated_tokens", "loss_tokens", "infra_error_rate")
+    assert [{k: m[k] for k in keys} for m in on_ray] == [{k: m[k] for k in keys}
+                                                         for m in in_process]
+    assert all(m["episodes"] == 8 and m["infra_error_rate"] == 0 for m in on_ray)

@@ -93,6 +93,10 @@ class GRPOConfig:
     max_turns: int = _f(3, "assistant turns per episode (on top of the env's limit)")
     max_episode_tokens: int = _f(512, "token budget of a whole episode (prompt + all turns)")
     concurrency: int = _f(64, "episodes live at once in the collector")
+    ray: str = _f("", "run the training envs (reset, step, verification) in Ray env workers: "
+                  "'local' starts a local Ray, an address joins a cluster ('' : in process; "
+                  "needs the ray extra; docs/scaling.md)")
+    ray_workers: int = _f(2, "env worker actors with --ray, each hosting every env kind")
     # ---- advantages ----
     scale_rewards: str = _f("group", "std scaling of advantages: group | batch | none",
                             choices=("group", "batch", "none"))

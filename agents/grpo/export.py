@@ -14,6 +14,8 @@ engine from it.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +28,29 @@ def export_hf(model: Any, tokenizer: Any, directory: str | Path, *, merged: bool
     returns it. The trained model is not modified (the merge works on a copy)."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out)
-    if tokenizer is not None:
-        tokenizer.save_pretrained(out)
-    if merged and is_peft_model(model):
-        full = plain_copy(model)
-        full.save_pretrained(out / "merged")
+    with _no_progress_bars():  # transformers' shard bar: cursor escapes in a run's log file
+        model.save_pretrained(out)
         if tokenizer is not None:
-            tokenizer.save_pretrained(out / "merged")
-        del full
+            tokenizer.save_pretrained(out)
+        if merged and is_peft_model(model):
+            full = plain_copy(model)
+            full.save_pretrained(out / "merged")
+            if tokenizer is not None:
+                tokenizer.save_pretrained(out / "merged")
+            del full
     return out
+
+
+@contextlib.contextmanager
+def _no_progress_bars() -> Iterator[None]:
+    from transformers.utils import logging as hf_logging
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
 
 
 __all__ = ["export_hf"]

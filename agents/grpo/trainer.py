@@ -166,6 +166,33 @@ def env_factories(cfg: GRPOConfig, env_kwargs: dict[str, Any] | None = None
     return out
 
 
+def make_env(env_id: str, env_kwargs: dict[str, Any]) -> gym.Env:
+    """`gym.make(env_id, **env_kwargs)` with the rlvr envs and the digit toy env registered
+    (a picklable factory body: Ray env workers call it in their own process)."""
+    import rlvr_envs  # noqa: F401  (registers the rlvr envs)
+
+    from .toy_env import register_digit_env
+    register_digit_env()
+    return gym.make(env_id, **env_kwargs)
+
+
+def ray_env_factories(cfg: GRPOConfig, stack: contextlib.ExitStack
+                      ) -> dict[str, Callable[[], gym.Env]]:
+    """Factories of `RemoteEnv`s on `cfg.ray_workers` Ray env workers (agents/ray_envs.py),
+    connected to `cfg.ray` ('local' or a cluster address); `stack` closes the workers and the
+    session. A worker lost mid-episode makes that episode an infra error (out of the group
+    baseline), not a reward of 0; training does not replay it (`rlvr bench` does)."""
+    import functools
+
+    from ..ray_envs import RayEnvPool, ray_session
+    env_factories(cfg)  # unknown ids fail here, before Ray starts
+    stack.enter_context(ray_session(cfg.ray))
+    pool = stack.enter_context(RayEnvPool(
+        [(e, functools.partial(make_env, e, dict(cfg.env_kwargs))) for e in cfg.envs],
+        workers=cfg.ray_workers))
+    return pool.factories()
+
+
 # ---- run directory and reset seeds of evaluation --------------------------------------------
 
 RUN_FILES = ("metrics.jsonl", "checkpoint.pt", "summary.json", "config.json",
@@ -327,6 +354,9 @@ class GRPOTrainer:
                                       warmup_steps=cfg.warmup_steps,
                                       total_steps=cfg.optimizer_steps(),
                                       min_lr_ratio=cfg.min_lr_ratio)
+        self._closing = contextlib.ExitStack()
+        if envs is None and cfg.ray:  # envs on Ray env workers, behind the same factories
+            envs = ray_env_factories(cfg, self._closing)
         self.factories = envs if envs is not None else env_factories(cfg)
         self.settings = cfg.loss_settings()
         if generator is None:
@@ -816,6 +846,7 @@ class GRPOTrainer:
     def close(self) -> None:
         self.collector.close()
         self.generator.close()
+        self._closing.close()  # Ray env workers (and the Ray session this run started)
 
 
 def _make_writer(cfg: GRPOConfig, out: Path) -> Callable[[dict[str, Any]], None] | None:
