@@ -46,8 +46,11 @@ def raw(url: str, method: str, path: str, body: bytes | None = None,
     host, port = url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=30)
     try:
-        conn.request(method, path, body=body, headers={"Content-Type": "application/json",
-                                                       **(headers or {})})
+        try:
+            conn.request(method, path, body=body, headers={"Content-Type": "application/json",
+                                                           **(headers or {})})
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered (e.g. 413) and closed before the body was all sent
         resp = conn.getresponse()
         payload = resp.read()
     finally:
