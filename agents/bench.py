@@ -555,7 +555,8 @@ def bench_main(args: argparse.Namespace) -> int:
         a, b = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
         print(format_comparison(a, b))
         return 0
-    env_kwargs = parse_kwargs(args.kw or [])
+    from rlvr_envs.cli import parse_kwargs
+    env_kwargs = parse_kwargs(args.kw)
     policy_kwargs: dict[str, Any] = {}
     backend = args.agent.partition(":")[0]
     if backend == "openai":
@@ -595,20 +596,6 @@ def bench_main(args: argparse.Namespace) -> int:
         print(f"rlvr bench: {len(errors)} of {len(results['episodes'])} episodes ended in an "
               f"infra error; most common ({count}x): {reason}", file=sys.stderr)
     return 1 if errors and len(errors) == len(results["episodes"]) else 0
-
-
-def parse_kwargs(items: Sequence[str]) -> dict[str, Any]:
-    """`KEY=VALUE` strings to a dict; values parsed as JSON when they are JSON."""
-    params: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SystemExit(f"--kw expects KEY=VALUE (a JSON value or a string), got {item!r}")
-        try:
-            params[key] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key] = value
-    return params
 
 
 def _slug(text: str) -> str:

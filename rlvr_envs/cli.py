@@ -27,17 +27,24 @@ def _env_id(spec: str) -> str:
         raise SystemExit(f"rlvr: {e}") from None
 
 
-def _make(env_id: str, kwargs: list[str] | None = None) -> gym.Env:
-    env_id = _env_id(env_id)
+def parse_kwargs(items: list[str] | None) -> dict[str, Any]:
+    """`--kw KEY=VALUE` strings to a dict; values parsed as JSON when they are JSON (every
+    command that takes `--kw` reads it this way)."""
     params: dict[str, Any] = {}
-    for item in kwargs or []:
+    for item in items or []:
         key, sep, value = item.partition("=")
-        if not sep:
+        if not sep or not key:
             raise SystemExit(f"--kw expects KEY=VALUE (a JSON value or a string), got {item!r}")
         try:
             params[key] = json.loads(value)
         except json.JSONDecodeError:
             params[key] = value
+    return params
+
+
+def _make(env_id: str, kwargs: list[str] | None = None) -> gym.Env:
+    env_id = _env_id(env_id)
+    params = parse_kwargs(kwargs)
     try:
         return gym.make(env_id, **params)
     except (gym.error.Error, TypeError, ValueError) as e:  # bad kwargs: one line, no traceback

@@ -43,7 +43,7 @@ class TinyEngine:
 
 @pytest.fixture(scope="module")
 def ray():
-    ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install .[ray])")
+    import ray  # the ray extra (CI installs it): missing, this fails loudly
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
              object_store_memory=80 * 1024 * 1024)
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import json
 import signal
 import sys
 import threading
@@ -51,19 +50,6 @@ def add_serve_command(sub: Any) -> None:
     p.set_defaults(fn=cmd_serve)
 
 
-def parse_kw(items: list[str] | None) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SystemExit(f"--kw expects KEY=VALUE (a JSON value or a string), got {item!r}")
-        try:
-            params[key] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key] = value
-    return params
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     import rlvr_envs
 
@@ -76,7 +62,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for item in args.envs:
         for env_id in filter(None, (e.strip() for e in item.split(","))):
             env_ids += list(rlvr_envs.ENV_IDS) if env_id == "all" else [env_id]
-    kw = parse_kw(args.kw)
+    from ..cli import parse_kwargs  # the one --kw parser of every command
+    kw = parse_kwargs(args.kw)
     try:
         pool = SessionPool(env_ids, max_sessions=args.max_sessions,
                            idle_timeout_s=args.idle_timeout,
