@@ -92,7 +92,6 @@ def build_tiny_tokenizer(corpus: str = TINY_CORPUS) -> Any:
     `\\t`, and every other character of `corpus`, in order of first appearance).
     """
     from tokenizers import Tokenizer, decoders, models
-    from transformers import PreTrainedTokenizerFast
 
     specials = [PAD_TOKEN, BOS_CHAT_TOKEN, EOS_TOKEN]
     vocab: dict[str, int] = {}
@@ -104,6 +103,15 @@ def build_tiny_tokenizer(corpus: str = TINY_CORPUS) -> Any:
     backend = Tokenizer(models.BPE(vocab=vocab, merges=[], byte_fallback=True,
                                    unk_token=None, fuse_unk=False))
     backend.decoder = decoders.Sequence([decoders.ByteFallback(), decoders.Fuse()])
+    return chat_tokenizer(backend)
+
+
+def chat_tokenizer(backend: Any) -> Any:
+    """A `tokenizers.Tokenizer` as the `PreTrainedTokenizerFast` of the tiny models: ChatML
+    special tokens (`<|im_end|>` EOS, `<|endoftext|>` pad), the tool tags as added tokens,
+    left padding and the ChatML tool template."""
+    from transformers import PreTrainedTokenizerFast
+
     tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token=PAD_TOKEN,
                                   eos_token=EOS_TOKEN, bos_token=None, unk_token=None,
                                   additional_special_tokens=[BOS_CHAT_TOKEN],

@@ -35,7 +35,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .tiny import ADDED_TOKENS, BOS_CHAT_TOKEN, CHATML_TOOLS_TEMPLATE, EOS_TOKEN, PAD_TOKEN
+from .tiny import BOS_CHAT_TOKEN, EOS_TOKEN, PAD_TOKEN, chat_tokenizer
 
 # Qwen2's pre-tokenization regex (transformers' tokenization_qwen2.PRETOKENIZE_REGEX).
 QWEN2_PRETOKENIZE_REGEX = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"""
@@ -86,7 +86,6 @@ def build_bpe_tokenizer(save_dir: str | Path | None = None, *, corpus: str = BPE
     there so that `AutoTokenizer.from_pretrained(save_dir)` loads it (see module docstring)."""
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
     from tokenizers.trainers import BpeTrainer
-    from transformers import PreTrainedTokenizerFast
 
     backend = Tokenizer(models.BPE(unk_token=None, fuse_unk=False, byte_fallback=False))
     backend.normalizer = normalizers.NFC()
@@ -99,14 +98,7 @@ def build_bpe_tokenizer(save_dir: str | Path | None = None, *, corpus: str = BPE
                          special_tokens=specials,
                          initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     backend.train_from_iterator([corpus], trainer=trainer)
-    tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token=PAD_TOKEN,
-                                  eos_token=EOS_TOKEN, bos_token=None, unk_token=None,
-                                  additional_special_tokens=[BOS_CHAT_TOKEN],
-                                  clean_up_tokenization_spaces=False)
-    tok.add_tokens(list(ADDED_TOKENS))
-    tok.padding_side = "left"
-    tok.chat_template = CHATML_TOOLS_TEMPLATE
-    tok.model_max_length = 1 << 20
+    tok = chat_tokenizer(backend)
     if save_dir is not None:
         save_bpe_tokenizer(tok, save_dir)
     return tok
