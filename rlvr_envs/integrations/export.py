@@ -182,11 +182,11 @@ def add_export_command(sub: Any) -> None:
 def cmd_export(args: Any) -> int:
     import datasets
 
-    from ..serve.cli import parse_kw
+    from ..cli import parse_kwargs
     datasets.disable_progress_bars()  # one summary line, not a bar per split
     try:
         ds = write_export(args.out, args.env, args.n, seed=args.seed, test_n=args.test_n,
-                          difficulty=args.difficulty, env_kwargs=parse_kw(args.kw))
+                          difficulty=args.difficulty, env_kwargs=parse_kwargs(args.kw))
     except (ValueError, KeyError, TypeError) as e:
         raise SystemExit(f"rlvr export: {e}") from None
     sizes = ", ".join(f"{split} {len(part)}" for split, part in ds.items())
