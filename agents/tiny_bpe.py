@@ -32,6 +32,7 @@ messages grouped into one user turn of `<tool_response>` blocks.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +139,25 @@ def build_bpe_model_and_tokenizer(seed: int = 0, *, save_dir: str | Path | None 
         model.save_pretrained(save_dir)
         save_bpe_tokenizer(tok, save_dir)
     return model, tok
+
+
+# Tool-call JSON in a Hermes block (`compact_tool_json`).
+HERMES_BLOCK = re.compile(r"(<tool_call>\s*)(.*?)(\s*</tool_call>)", re.S)
+
+
+def compact_tool_json(text: str) -> str:
+    """Tool calls as a model may write them: JSON without spaces (a chat template
+    re-serialises them with `, ` and `: `), in Hermes blocks or as the whole (`[TOOL_CALLS]`)
+    message; other text unchanged. Scripted completions use it to test prompt extension."""
+    def one(m: re.Match) -> str:
+        try:
+            body = json.dumps(json.loads(m.group(2)), separators=(",", ":"))
+        except ValueError:
+            return m.group(0)
+        return m.group(1) + body + m.group(3)
+    text = HERMES_BLOCK.sub(one, text)
+    prefix = "[TOOL_CALLS]" if text.startswith("[TOOL_CALLS]") else ""
+    try:
+        return prefix + json.dumps(json.loads(text[len(prefix):]), separators=(",", ":"))
+    except ValueError:
+        return text

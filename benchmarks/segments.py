@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import time
@@ -40,7 +39,7 @@ from agents.collector import collect  # noqa: E402
 from agents.hf_policy import HFPolicy  # noqa: E402
 from agents.policy import Generation, Policy, SamplingParams  # noqa: E402
 from agents.prompt_ids import build_prompt_ids  # noqa: E402
-from agents.tiny_bpe import build_bpe_model_and_tokenizer  # noqa: E402
+from agents.tiny_bpe import build_bpe_model_and_tokenizer, compact_tool_json  # noqa: E402
 
 FORMATS = ("hermes", "openai_json", "pythonic", "mistral")
 TEXT_ENVS = {"rlvr/Math-v0": 3, "rlvr/Code-v0": 2, "rlvr/Verilog-v0": 2}  # max_attempts
@@ -49,23 +48,6 @@ TOOL_ENVS = {"rlvr/ToolUse-v0": {}, "rlvr/Ecommerce-v0": {},
 WRONG = {"rlvr/Math-v0": "The answer is \\boxed{-1}.",
          "rlvr/Code-v0": "```python\ndef solve(*args):\n    return None\n```",
          "rlvr/Verilog-v0": "```verilog\nmodule top_module();\nendmodule\n```"}
-HERMES_BLOCK = re.compile(r"(<tool_call>\s*)(.*?)(\s*</tool_call>)", re.S)
-
-
-def compact_json(text: str) -> str:
-    """Tool-call JSON without spaces, in Hermes blocks or as the whole message."""
-    def one(m: re.Match) -> str:
-        try:
-            body = json.dumps(json.loads(m.group(2)), separators=(",", ":"))
-        except ValueError:
-            return m.group(0)
-        return m.group(1) + body + m.group(3)
-    text = HERMES_BLOCK.sub(one, text)
-    prefix = "[TOOL_CALLS]" if text.startswith("[TOOL_CALLS]") else ""
-    try:
-        return prefix + json.dumps(json.loads(text[len(prefix):]), separators=(",", ":"))
-    except ValueError:
-        return text
 
 
 class ScriptedOracle(Policy):
@@ -85,7 +67,7 @@ class ScriptedOracle(Policy):
             text = (self.wrong if turn < self.wrong_turns
                     else conv.env.unwrapped.oracle_action())
             if self.variant == "oracle-compact":
-                text = compact_json(text)
+                text = compact_tool_json(text)
             pieces = list(text) if self.variant == "oracle-bychar" else [text]
             ids = [i for p in pieces for i in self.tok(p, add_special_tokens=False)["input_ids"]]
             ids.append(self.tok.eos_token_id)

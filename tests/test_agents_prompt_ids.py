@@ -7,8 +7,6 @@ rendered prompt and says why."""
 from __future__ import annotations
 
 import dataclasses
-import json
-import re
 
 import pytest
 from test_agents_toy_envs import ToyGuessEnv
@@ -18,33 +16,15 @@ from agents.hf_policy import HFPolicy
 from agents.policy import Conversation, Generation, Policy, PreviousTurn, SamplingParams
 from agents.prompt_ids import build_prompt_ids
 from agents.tiny import CHATML_TOOLS_TEMPLATE
-from agents.tiny_bpe import build_bpe_model_and_tokenizer, build_bpe_tokenizer
+from agents.tiny_bpe import build_bpe_model_and_tokenizer, build_bpe_tokenizer, compact_tool_json
 
 TOOL_FORMATS = ("hermes", "openai_json", "pythonic", "mistral")
 WRONG = "My answer is \\boxed{-1}.\n```python\ndef f(): pass\n```"
-HERMES_BLOCK = re.compile(r"(<tool_call>\s*)(.*?)(\s*</tool_call>)", re.S)
 
 
 @pytest.fixture(scope="module")
 def tok():
     return build_bpe_tokenizer()
-
-
-def compact_json(text: str) -> str:
-    """Tool calls as a model may write them: JSON without spaces (the template re-serialises
-    them with `, ` and `: `), in Hermes blocks or as the whole (`[TOOL_CALLS]`) message."""
-    def one(m: re.Match) -> str:
-        try:
-            return m.group(1) + json.dumps(json.loads(m.group(2)), separators=(",", ":")) \
-                + m.group(3)
-        except ValueError:
-            return m.group(0)
-    text = HERMES_BLOCK.sub(one, text)
-    prefix = "[TOOL_CALLS]" if text.startswith("[TOOL_CALLS]") else ""
-    try:
-        return prefix + json.dumps(json.loads(text[len(prefix):]), separators=(",", ":"))
-    except ValueError:
-        return text
 
 
 class ScriptedBPEPolicy(Policy):
@@ -69,7 +49,7 @@ class ScriptedBPEPolicy(Policy):
             built = build_prompt_ids(self.tok, conv, [self.tok.eos_token_id])
             turn = sum(m["role"] == "assistant" for m in conv.messages)
             text = (WRONG if turn < self.wrong_turns
-                    else compact_json(conv.env.unwrapped.oracle_action()))
+                    else compact_tool_json(conv.env.unwrapped.oracle_action()))
             pieces = list(text) if self.by_char else [text]
             ids = [i for p in pieces for i in self.tok(p, add_special_tokens=False)["input_ids"]]
             finish = "length" if (self.cut_first and turn == 0) else "stop"
